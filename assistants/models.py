@@ -1,0 +1,1 @@
+# Assistants, versions, conversations and messages arrive with the Assistants issue.

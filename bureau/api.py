@@ -1,0 +1,76 @@
+"""DRF glue: one exception handler and error shape, the base permission, pagination."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions as drf_exceptions
+from rest_framework import pagination, permissions
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from bureau import request_context
+from bureau.exceptions import BureauError
+
+if TYPE_CHECKING:  # DRF imports this module while loading its views: no runtime import back
+    from rest_framework.views import APIView
+
+
+def error_response(status: int, code: str, message: str, details: Any = None) -> Response:
+    """The one error shape: {"error": {"code", "message", "details"}, "request_id"}."""
+    body = {
+        "error": {"code": code, "message": message, "details": details or {}},
+        "request_id": request_context.current().request_id,
+    }
+    return Response(body, status=status)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, BureauError):
+        return error_response(exc.status_code, exc.code, str(exc.message), exc.details)
+    if isinstance(exc, Http404):
+        return error_response(404, "not_found", _("Not found."))
+    if isinstance(exc, DjangoPermissionDenied):
+        return error_response(403, "permission_denied", _("You do not have permission to do this."))
+    if isinstance(exc, DjangoValidationError):
+        details = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return error_response(400, "invalid", _("Some fields are not valid."), details)
+    if isinstance(exc, drf_exceptions.ValidationError):
+        details = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        return error_response(400, "invalid", _("Some fields are not valid."), details)
+    if isinstance(exc, drf_exceptions.APIException):
+        response = error_response(exc.status_code, _code_of(exc), str(exc.detail))
+        if isinstance(exc, drf_exceptions.Throttled) and exc.wait is not None:
+            response["Retry-After"] = str(int(exc.wait))
+        if isinstance(exc, drf_exceptions.NotAuthenticated | drf_exceptions.AuthenticationFailed):
+            view = context.get("view")
+            request = context.get("request")
+            if view is not None and request is not None:
+                header = view.get_authenticate_header(request)
+                if header:
+                    response["WWW-Authenticate"] = header
+        return response
+    return None
+
+
+def _code_of(exc: drf_exceptions.APIException) -> str:
+    codes = exc.get_codes()
+    return codes if isinstance(codes, str) else exc.default_code
+
+
+class IsAuthenticatedActor(permissions.BasePermission):
+    """A signed-in user or a valid API key. What they may touch is decided by the selectors."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500

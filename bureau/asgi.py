@@ -1,0 +1,10 @@
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bureau.settings")
+
+from bureau import embedded  # noqa: E402
+
+embedded.ensure_services()
+application = get_asgi_application()

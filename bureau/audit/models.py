@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from django.db import models
+
+from bureau.tenancy.models import ApiKey, Department, Organization, User
+
+
+class AuditEvent(models.Model):
+    """One change, recorded in the same transaction as the change itself.
+
+    Append-only: a database trigger rejects UPDATE, DELETE and TRUNCATE (migration 0002). Each
+    event stores the hash of its organization's previous event, so that `manage.py audit_verify`
+    can prove the chain intact. References to departments, users and keys carry no database
+    constraint, so that deleting one of them never has to touch (and be refused by) this table;
+    `actor_label` keeps who it was.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    department = models.ForeignKey(
+        Department, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        User, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
+    )
+    actor_api_key = models.ForeignKey(
+        ApiKey, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=255, blank=True)
+    action = models.CharField(max_length=100, db_index=True)
+    target_type = models.CharField(max_length=100)
+    target_id = models.CharField(max_length=64)
+    target_label = models.CharField(max_length=255, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    request_id = models.CharField(max_length=128, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["organization", "id"]),
+            models.Index(fields=["department", "id"]),
+            models.Index(fields=["target_type", "target_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type}:{self.target_id}"
+
+
+class AuditChainCheck(models.Model):
+    """The result of each verification of an organization's chain (daily by beat, or on demand)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    checked_at = models.DateTimeField(auto_now_add=True)
+    events_checked = models.PositiveIntegerField()
+    intact = models.BooleanField()
+    first_broken_event_id = models.BigIntegerField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-checked_at"]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {'intact' if self.intact else 'BROKEN'}"

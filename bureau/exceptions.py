@@ -1,0 +1,47 @@
+"""Domain errors raised by services and selectors. One DRF exception handler (bureau/api.py) turns
+them, and Django's and DRF's own errors, into one JSON shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+
+class BureauError(Exception):
+    status_code = 400
+    code = "error"
+    default_message: Any = _("The request could not be completed.")
+
+    def __init__(self, message: Any = None, *, details: dict[str, Any] | None = None) -> None:
+        self.message = message if message is not None else self.default_message
+        self.details = details or {}
+        super().__init__(str(self.message))
+
+
+class ValidationFailed(BureauError):
+    status_code = 400
+    code = "invalid"
+    default_message = _("Some fields are not valid.")
+
+
+class NotFound(BureauError):
+    """Raised both when a row is missing and when the actor may not see it: outsiders learn nothing."""
+
+    status_code = 404
+    code = "not_found"
+    default_message = _("Not found.")
+
+
+class PermissionDenied(BureauError):
+    """Raised only when the actor may see the thing but not do this to it."""
+
+    status_code = 403
+    code = "permission_denied"
+    default_message = _("You do not have permission to do this.")
+
+
+class Conflict(BureauError):
+    status_code = 409
+    code = "conflict"
+    default_message = _("This conflicts with the current state.")

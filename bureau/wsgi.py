@@ -1,0 +1,10 @@
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bureau.settings")
+
+from bureau import embedded  # noqa: E402
+
+embedded.ensure_services()
+application = get_wsgi_application()

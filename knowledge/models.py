@@ -1,0 +1,1 @@
+# Knowledge bases, documents, indexing runs and chunks arrive with the Knowledge issue.

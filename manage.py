@@ -1,0 +1,20 @@
+#!/usr/bin/env python
+"""Django's command-line utility. With no DATABASE_URL, every command uses the embedded PostgreSQL
+(and Redis), started on demand and shared with the other processes."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bureau.settings")
+    from bureau import embedded
+
+    embedded.ensure_services()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()
