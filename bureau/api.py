@@ -37,15 +37,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, DjangoPermissionDenied):
         return error_response(403, "permission_denied", _("You do not have permission to do this."))
     if isinstance(exc, DjangoValidationError):
-        details = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        details: Any = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return error_response(400, "invalid", _("Some fields are not valid."), details)
     if isinstance(exc, drf_exceptions.ValidationError):
         details = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         return error_response(400, "invalid", _("Some fields are not valid."), details)
     if isinstance(exc, drf_exceptions.APIException):
         response = error_response(exc.status_code, _code_of(exc), str(exc.detail))
-        if isinstance(exc, drf_exceptions.Throttled) and exc.wait is not None:
-            response["Retry-After"] = str(int(exc.wait))
+        wait = getattr(exc, "wait", None)
+        if isinstance(exc, drf_exceptions.Throttled) and wait is not None:
+            response["Retry-After"] = str(int(wait))
         if isinstance(exc, drf_exceptions.NotAuthenticated | drf_exceptions.AuthenticationFailed):
             view = context.get("view")
             request = context.get("request")

@@ -4,7 +4,7 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bureau.settings")
 
-from bureau import embedded  # noqa: E402
+from bureau import embedded
 
 embedded.ensure_services()
 application = get_asgi_application()

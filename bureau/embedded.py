@@ -165,9 +165,19 @@ def ensure_postgres() -> bool:
             data.mkdir(parents=True, exist_ok=True)
             _chown_to_pg(data)
             subprocess.run(
-                [_pg_bin("initdb"), "-D", str(data), "-U", PG_USER, "--auth=trust", "--encoding=UTF8",
-                 "--locale=C.UTF-8"],
-                check=True, capture_output=True, **run_as,  # type: ignore[call-overload]
+                [
+                    _pg_bin("initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    PG_USER,
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--locale=C.UTF-8",
+                ],
+                check=True,
+                capture_output=True,
+                **run_as,  # type: ignore[call-overload]
             )
         # A postmaster.pid whose process is gone is stale (the server was killed): remove it, or
         # pg_ctl would refuse to start.
@@ -182,7 +192,9 @@ def ensure_postgres() -> bool:
         options = f"-c listen_addresses='' -k {sockets} -c max_connections=200 -c shared_buffers=256MB"
         subprocess.run(
             [_pg_bin("pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "60", "start"],
-            check=True, capture_output=True, **run_as,  # type: ignore[call-overload]
+            check=True,
+            capture_output=True,
+            **run_as,  # type: ignore[call-overload]
         )
         _ensure_database()
         return True
@@ -202,7 +214,9 @@ def stop_postgres() -> None:
         return
     subprocess.run(
         [_pg_bin("pg_ctl"), "-D", str(pg_data_dir()), "-m", "fast", "-w", "stop"],
-        check=False, capture_output=True, **_pg_run_as(),  # type: ignore[call-overload]
+        check=False,
+        capture_output=True,
+        **_pg_run_as(),  # type: ignore[call-overload]
     )
 
 
@@ -229,18 +243,20 @@ def ensure_redis() -> bool:
         log = var_dir() / "log" / "redis.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         # Snapshots off: the broker holds only in-flight tasks; indexing state lives in PostgreSQL.
-        config = "\n".join([
-            "port 0",
-            f"unixsocket {redis_socket()}",
-            "unixsocketperm 700",
-            'save ""',
-            "appendonly no",
-            "daemonize yes",
-            f"pidfile {_redis_pidfile()}",
-            f"logfile {log}",
-            f"dir {var_dir()}",
-            "maxclients 2000",
-        ])
+        config = "\n".join(
+            [
+                "port 0",
+                f"unixsocket {redis_socket()}",
+                "unixsocketperm 700",
+                'save ""',
+                "appendonly no",
+                "daemonize yes",
+                f"pidfile {_redis_pidfile()}",
+                f"logfile {log}",
+                f"dir {var_dir()}",
+                "maxclients 2000",
+            ]
+        )
         subprocess.run([_redis_server_bin(), "-"], input=config.encode(), check=True, capture_output=True)
         deadline = time.monotonic() + 15
         while not redis_running():
@@ -299,7 +315,9 @@ def _spawn(name: str, args: list[str]) -> Child:
     log = open(log_path, "ab")  # noqa: SIM115 - the child owns it for its lifetime
     # Each child in its own process group, so Ctrl-C in the terminal reaches only this runner,
     # which then stops the children in order.
-    process = subprocess.Popen(args, cwd=BASE_DIR, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        args, cwd=BASE_DIR, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     return Child(name, process)
 
 
@@ -327,8 +345,20 @@ def run(host: str, port: int, seed: bool = True) -> int:
     children = [
         _spawn("worker", [*celery, "worker", "-Q", "ingest,embed,default", "-c", "2", "-l", "INFO"]),
         _spawn("beat", [*celery, "beat", "-l", "INFO", "-s", str(var_dir() / "celerybeat-schedule")]),
-        _spawn("web", [sys.executable, "-m", "uvicorn", "bureau.asgi:application", "--host", host,
-                       "--port", str(port), "--no-access-log"]),
+        _spawn(
+            "web",
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "bureau.asgi:application",
+                "--host",
+                host,
+                "--port",
+                str(port),
+                "--no-access-log",
+            ],
+        ),
     ]
     stopping = False
 
@@ -338,14 +368,19 @@ def run(host: str, port: int, seed: bool = True) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    print(f"\nBureau is running at http://{host}:{port}/  (logs in {var_dir() / 'log'}; Ctrl-C stops)", flush=True)
+    print(
+        f"\nBureau is running at http://{host}:{port}/  (logs in {var_dir() / 'log'}; Ctrl-C stops)",
+        flush=True,
+    )
     if seed:
         _manage("seed_demo", "--print-logins")
     code = 0
     while not stopping:
         for child in children:
             if child.process.poll() is not None:
-                print(f"Bureau: {child.name} exited with code {child.process.returncode}; stopping.", flush=True)
+                print(
+                    f"Bureau: {child.name} exited with code {child.process.returncode}; stopping.", flush=True
+                )
                 stopping, code = True, 1
         time.sleep(0.3)
     print("Bureau: stopping web, beat, worker…", flush=True)
@@ -384,5 +419,3 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main(sys.argv[1:]))
-
-

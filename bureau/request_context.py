@@ -20,7 +20,8 @@ class RequestMeta:
     user_agent: str = ""
 
 
-_current: ContextVar[RequestMeta] = ContextVar("bureau_request_meta", default=RequestMeta())
+_EMPTY = RequestMeta()  # frozen, so one shared default is safe
+_current: ContextVar[RequestMeta] = ContextVar("bureau_request_meta", default=_EMPTY)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 
 
@@ -43,7 +44,9 @@ def client_ip(request: HttpRequest) -> str | None:
     trusted = settings.TRUSTED_PROXIES
     if not remote or not trusted or not _in(remote, trusted):
         return remote
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    forwarded = [
+        part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()
+    ]
     for hop in reversed(forwarded):
         if not _valid_ip(hop):
             break

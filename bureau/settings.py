@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -53,11 +54,14 @@ def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Networ
     try:
         return [ipaddress.ip_network(item, strict=False) for item in env_list(name)]
     except ValueError as error:
-        raise ImproperlyConfigured(f"{name} must be a comma-separated list of IPs or CIDRs: {error}") from None
+        raise ImproperlyConfigured(
+            f"{name} must be a comma-separated list of IPs or CIDRs: {error}"
+        ) from None
 
 
 DEBUG = env_bool("DEBUG", False)
-TESTING = env_bool("BUREAU_TESTING", False)
+# Under pytest, settings load before any conftest can set a variable, so also look for pytest itself.
+TESTING = env_bool("BUREAU_TESTING", False) or "pytest" in sys.modules
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not embedded.is_embedded():
@@ -139,6 +143,7 @@ TEMPLATES = [
 ]
 
 # --- database: the embedded PostgreSQL unless DATABASE_URL is set ---------------------------------
+DATABASES: dict[str, dict[str, object]]
 if embedded.is_embedded():
     DATABASES = {
         "default": {
@@ -150,10 +155,10 @@ if embedded.is_embedded():
         }
     }
 else:
-    DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL"), conn_max_age=60, conn_health_checks=True)}
-    if not DATABASES["default"].get("ENGINE", "").endswith("postgresql"):
+    _database = dict(dj_database_url.parse(env_str("DATABASE_URL"), conn_max_age=60, conn_health_checks=True))
+    if not str(_database.get("ENGINE", "")).endswith("postgresql"):
         raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL with pgvector")
-DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tenancy.User"
 
@@ -201,6 +206,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+if TESTING:
+    # Hashing a password properly takes ~0.3 s by design; tests create many users.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -276,6 +284,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": None,
+    # `?format=` is ours (exports choose CSV or JSON Lines), not DRF's renderer override.
+    "URL_FORMAT_OVERRIDE": None,
 }
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")  # type: ignore[attr-defined]
@@ -304,6 +314,7 @@ USE_TZ = True
 # --- static files: the built single-page app is served by Django through whitenoise -----------------
 STATIC_URL = "/static/"
 STATIC_ROOT = embedded.var_dir() / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every start until collectstatic ran
 STATICFILES_DIRS = [p for p in [BASE_DIR / "frontend" / "dist"] if p.exists()]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 
 __all__ = [
     "STOPWORDS",
@@ -47,6 +48,7 @@ __all__ = [
     "query_terms",
     "syllables",
     "tsquery_or",
+    "unify_chars",
 ]
 
 # --------------------------------------------------------------------------------------------------
@@ -86,26 +88,29 @@ _TRANSLATE[ord("\u00f0")] = "đ"
 _FOLD_EXTRA = str.maketrans(
     {"đ": "d", "ø": "o", "ł": "l", "ħ": "h", "ı": "i", "ŧ": "t", "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th"}
 )
+_TRANSLATE_RE = re.compile("[" + "".join(chr(c) for c in _TRANSLATE) + "]")
 _COMBINING_RE = re.compile("[\u0300-\u036f]+")
 _DIACRITIC_RE = re.compile("[\u0300-\u036fđĐðÐ]")
-_WS_RE = re.compile(r"\s+")
 
 # A word in which a toned vowel touches another vowel: its tone mark may need to move.
 _TONE_CANDIDATE_RE = re.compile(
-    f"[^\\W\\d_]*(?:[{_TONED_VOWELS}][{_ALL_VOWELS}]|[{_ALL_VOWELS}][{_TONED_VOWELS}])[^\\W\\d_]*",
+    f"\\b[^\\W\\d_]*?(?:[{_TONED_VOWELS}][{_ALL_VOWELS}]|[{_ALL_VOWELS}][{_TONED_VOWELS}])[^\\W\\d_]*",
     re.IGNORECASE,
 )
+_TONE_CANDIDATE_LOWER_RE = re.compile(_TONE_CANDIDATE_RE.pattern)
 # Vietnamese syllable: onset, 1-3 vowels, coda (on the toneless, lower-case form).
 _SYLLABLE_RE = re.compile(
     f"(ngh|ng|gh|gi|kh|nh|ph|th|tr|ch|qu|[bcdđghklmnpqrstvx])?([{_BASE_VOWELS}]{{1,3}})(ch|ng|nh|[cmnpt])?"
 )
 
-# Tokens: words (letters/digits, no underscore), punctuation runs, underscore runs.
-_TOKEN_RE = re.compile(r"[^\W_]+|[^\w\s]+|_+")
+# Words are runs of letters/digits (no underscore); see _words_and_bigrams for bigrams.
 _WORD_RE = re.compile(r"[^\W_]+")
+_BIGRAM_RE = re.compile(r"([^\W_]+)(?:\s+|[^\w\s]|_)(?=([^\W_]+))")
+_LEADING_ZERO_RE = re.compile(r"(?<![^\W_])0+(?=[0-9])(?=[0-9]*(?![^\W_]))")
 _NON_WORD_RE = re.compile(r"\W+")
 
 _MAX_TOKEN_LEN = 64
+_FOLD_EXTRA_RE = re.compile("[øłħıŧßæœþ]")
 
 # --------------------------------------------------------------------------------------------------
 # Tone-mark placement
@@ -140,8 +145,7 @@ def _canonical_syllable(word: str) -> str:
     else:  # open syllable, two vowels: first one ("hòa", "thúy", "của", "mía")
         pos = 0
     i = start + pos
-    out = base[:i] + _with_tone(base[i], marks[0]) + base[i + 1 :]
-    return out
+    return base[:i] + _with_tone(base[i], marks[0]) + base[i + 1 :]
 
 
 def _canonical_word(word: str) -> str:
@@ -175,24 +179,36 @@ def fix_tone_marks(text: str) -> str:
 # --------------------------------------------------------------------------------------------------
 
 
+def _basic(text: str) -> str:
+    """NFC, dash/quote/space variants unified, lower-case (no tone-mark work, no whitespace work)."""
+    return unify_chars(text).lower()
+
+
+def unify_chars(text: str) -> str:
+    """NFC plus dash/quote/space variants unified and invisible characters dropped; case kept."""
+    s = text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+    return s.translate(_TRANSLATE) if _TRANSLATE_RE.search(s) else s
+
+
 def normalize(text: str) -> str:
     """NFC, dash/quote/space variants unified, lower-case, canonical tone marks, whitespace collapsed.
 
     ``Đ/đ`` stays a letter of its own; ``normalize("Hoà  Bình")`` == ``normalize("hòa bình")``.
     """
-    s = unicodedata.normalize("NFC", text).translate(_TRANSLATE).lower()
-    s = fix_tone_marks(s)
-    return _WS_RE.sub(" ", s).strip()
+    s = _TONE_CANDIDATE_LOWER_RE.sub(lambda m: _canonical_word(m.group(0)), _basic(text))
+    return " ".join(s.split())
 
 
 def fold(text: str) -> str:
     """:func:`normalize`, then all diacritics removed and ``đ`` → ``d`` ("Nghị định" → "nghi dinh").
 
     On Vietnamese letters this is ``lower(unaccent(x))`` of PostgreSQL's stock unaccent.rules.
+    (Tone-mark placement does not matter once marks are removed, so it is skipped here.)
     """
-    s = unicodedata.normalize("NFD", normalize(text))
-    s = _COMBINING_RE.sub("", s).translate(_FOLD_EXTRA)
-    return unicodedata.normalize("NFC", s)
+    s = _COMBINING_RE.sub("", unicodedata.normalize("NFD", _basic(text))).replace("đ", "d")
+    if _FOLD_EXTRA_RE.search(s):
+        s = s.translate(_FOLD_EXTRA)
+    return " ".join(unicodedata.normalize("NFC", s).split())
 
 
 def has_diacritics(text: str) -> bool:
@@ -205,41 +221,40 @@ def has_diacritics(text: str) -> bool:
 # --------------------------------------------------------------------------------------------------
 
 
-def _clean_token(tok: str) -> str:
-    if tok.isascii() and tok.isdigit():
-        return tok.lstrip("0") or "0"
-    return tok
-
-
 def syllables(text: str) -> list[str]:
     """Normalized word tokens (split on anything that is not a letter or digit).
 
     Pure digit tokens lose leading zeros ("05" → "5"), so "ngày 05" and "ngày 5" match.
     Tokens longer than 64 characters (hashes, base64 junk) are dropped.
     """
-    return [_clean_token(t) for t in _WORD_RE.findall(normalize(text)) if len(t) <= _MAX_TOKEN_LEN]
+    return _words_and_bigrams(normalize(text))[0]
 
 
 def bigrams(tokens: Sequence[str]) -> list[str]:
     """Adjacent-pair bigrams joined with ``_``: ["văn", "bản", "đi"] → ["văn_bản", "bản_đi"]."""
-    return [f"{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    return [f"{a}_{b}" for a, b in pairwise(tokens)]
 
 
 def _words_and_bigrams(normalized: str) -> tuple[list[str], list[str]]:
-    """Words of an already normalized string, and the bigrams not crossing punctuation."""
-    toks = _TOKEN_RE.findall(normalized)
-    marked: list[str | None] = [
-        (_clean_token(t) if len(t) <= _MAX_TOKEN_LEN else None) if t.isalnum() else None for t in toks
-    ]
-    words = [t for t in marked if t is not None]
-    pairs = [f"{a}_{b}" for a, b in zip(marked, marked[1:], strict=False) if a is not None and b is not None]
-    return words, pairs
+    """Words of an already normalized string, and its bigrams.
+
+    Two words make a bigram when only whitespace or a single punctuation character without spaces
+    separates them ("văn bản", "nđ-cp", "30/2020"), not across ", " or " - ".
+    """
+    s = _LEADING_ZERO_RE.sub("", normalized)
+    words: list[str] = _WORD_RE.findall(s)
+    pairs: list[tuple[str, str]] = _BIGRAM_RE.findall(s)
+    if words and max(map(len, words)) > _MAX_TOKEN_LEN:
+        words = [w for w in words if len(w) <= _MAX_TOKEN_LEN]
+        pairs = [(a, b) for a, b in pairs if len(a) <= _MAX_TOKEN_LEN and len(b) <= _MAX_TOKEN_LEN]
+    return words, [f"{a}_{b}" for a, b in pairs]
 
 
 def index_text(text: str) -> str:
     """Lexemes for the exact (diacritics-kept) vector: syllables, then bigrams, space separated.
 
-    Bigrams never cross punctuation ("lao động, tiền lương" has no "động_tiền").
+    Bigrams do not cross spaced punctuation ("lao động, tiền lương" has no "động_tiền") but do
+    join the parts of "nđ-cp" or "30/2020".
     """
     words, pairs = _words_and_bigrams(normalize(text))
     return " ".join(words + pairs)
@@ -260,7 +275,7 @@ và của là các những được cho với thì mà này đó trong có khôn
 hoặc hay nếu vì do bởi tại từ đến về theo trên dưới ra vào lên xuống còn rất nhiều ít mọi mỗi từng
 cả tất đều chỉ vẫn lại nữa thêm đây kia ấy nào gì ai đâu sao bao nhiêu thế vậy rồi chưa đi bị phải
 nên cần bằng qua sau trước giữa cùng nhau ở ạ ơi nhé à ư chứ đấy kể cái chiếc sự hơn nhất vừa mới
-luôn hãy xin tuy dù mặc song nhằm đối tới thuộc đó nọ hết gồm ngay thật quá lúc làm nói hỏi biết
+luôn hãy xin tuy dù mặc song nhằm đối tới đó nọ hết gồm ngay thật quá lúc nói hỏi
 """
 
 #: Stopwords in normalized form (diacritics kept).

@@ -30,8 +30,11 @@ def _filters(request: Request, serializer_class: type[AuditFilterSerializer]) ->
 
 
 class AuditEventListApi(PaginatedAPIView):
-    @extend_schema(parameters=[AuditFilterSerializer], responses=AuditEventSerializer(many=True),
-                   summary="The audit log, newest first")
+    @extend_schema(
+        parameters=[AuditFilterSerializer],
+        responses=AuditEventSerializer(many=True),
+        summary="The audit log, newest first",
+    )
     def get(self, request: Request) -> Response:
         events = audit_event_list_visible_to(actor=request.user, **_filters(request, AuditFilterSerializer))
         return _paginated(self, request, events, AuditEventSerializer)
@@ -78,8 +81,12 @@ def _csv_rows(events: Any) -> Iterator[str]:
     buffer.write("\ufeff")  # so that spreadsheet programs read the Vietnamese text as UTF-8
     writer.writeheader()
     for row in _rows(events):
-        writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
-                         for k, v in row.items()})
+        writer.writerow(
+            {
+                k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
+                for k, v in row.items()
+            }
+        )
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

@@ -15,7 +15,9 @@ class AuditEvent(models.Model):
     `actor_label` keeps who it was.
     """
 
-    organization = models.ForeignKey(Organization, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     department = models.ForeignKey(
         Department, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
     )

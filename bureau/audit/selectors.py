@@ -35,7 +35,9 @@ def audit_event_list_visible_to(
             raise PermissionDenied(_("You may not read this department's audit log."))
     elif not whole_orgs and not admin_departments:
         raise PermissionDenied(_("Only auditors and admins can read the audit log."))
-    events = AuditEvent.objects.filter(Q(organization_id__in=whole_orgs) | Q(department_id__in=admin_departments))
+    events = AuditEvent.objects.filter(
+        Q(organization_id__in=whole_orgs) | Q(department_id__in=admin_departments)
+    )
     if department_id is not None:
         events = events.filter(department_id=department_id)
     if actor_id is not None:
@@ -55,7 +57,18 @@ def audit_event_list_visible_to(
 
 
 def audit_event_get_for(*, actor: Any, event_id: int) -> AuditEvent:
-    event = audit_event_list_visible_to(actor=actor).filter(pk=event_id).first()
+    access = access_of(actor)
+    event = AuditEvent.objects.filter(pk=event_id).first()
     if event is None:
         raise NotFound(_("Audit event not found."))
-    return event
+    if event.department_id is not None and access.can_read_audit(event.department_id, event.organization_id):
+        return event
+    if event.department_id is None and access.reads_whole_organization(event.organization_id):
+        return event
+    # Members of the event's department know the department exists, so they are told "forbidden";
+    # everyone else learns nothing.
+    if event.department_id is not None and access.can_see_department(
+        event.department_id, event.organization_id
+    ):
+        raise PermissionDenied(_("Only auditors and admins can read the audit log."))
+    raise NotFound(_("Audit event not found."))

@@ -13,9 +13,26 @@ class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
 
     class Meta:
         model = AuditEvent
-        fields = ["id", "created_at", "organization", "department", "actor", "actor_api_key", "actor_label",
-                  "action", "target_type", "target_id", "target_label", "before", "after", "ip", "user_agent",
-                  "request_id", "prev_hash", "hash"]
+        fields = [
+            "id",
+            "created_at",
+            "organization",
+            "department",
+            "actor",
+            "actor_api_key",
+            "actor_label",
+            "action",
+            "target_type",
+            "target_id",
+            "target_label",
+            "before",
+            "after",
+            "ip",
+            "user_agent",
+            "request_id",
+            "prev_hash",
+            "hash",
+        ]
         read_only_fields = fields
 
 

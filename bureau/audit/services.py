@@ -27,7 +27,9 @@ def _canonical(value: Any) -> Any:
 
 
 def event_hash(*, prev_hash: str, fields: dict[str, Any]) -> str:
-    payload = json.dumps({"prev": prev_hash, **fields}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    payload = json.dumps(
+        {"prev": prev_hash, **fields}, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -93,7 +95,11 @@ def audit_record(
     # concurrent changes cannot both link to the same predecessor.
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7_201, organization_id])
-    last = AuditEvent.objects.filter(organization_id=organization_id).order_by("-id").values_list("hash", flat=True)
+    last = (
+        AuditEvent.objects.filter(organization_id=organization_id)
+        .order_by("-id")
+        .values_list("hash", flat=True)
+    )
     event.prev_hash = last.first() or GENESIS_HASH
     event.hash = event_hash(prev_hash=event.prev_hash, fields=_hashed_fields(event))
     event.save(force_insert=True)

@@ -81,7 +81,7 @@ def access_of(actor: Any) -> Access:
     """The actor's rights, cached on the actor object for the rest of the request."""
     cached = getattr(actor, _CACHE_ATTRIBUTE, None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     access = _compute(actor)
     if isinstance(actor, User):
         setattr(actor, _CACHE_ATTRIBUTE, access)
@@ -110,7 +110,9 @@ def _compute(actor: Any) -> Access:
     auditor: set[int] = set()
     roles: dict[int, Role] = {}
     orgs: dict[int, int] = {}
-    rows = Membership.objects.filter(user=actor).values_list("department_id", "department__organization_id", "role")
+    rows = Membership.objects.filter(user=actor).values_list(
+        "department_id", "department__organization_id", "role"
+    )
     for department_id, organization_id, role_value in rows:
         role = Role(role_value)
         orgs[department_id] = organization_id

@@ -28,7 +28,7 @@ from bureau.tenancy.serializers import (
 def _paginated(view: APIView, request: Request, queryset: Any, serializer_class: Any) -> Response:
     paginator = view.paginator  # type: ignore[attr-defined]
     page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)  # type: ignore[no-any-return]
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 
 class PaginatedAPIView(APIView):
@@ -49,10 +49,17 @@ class MeApi(APIView):
             raise NotFound()
         memberships = Membership.objects.filter(user=user).select_related("department")
         data = {
-            "id": user.pk, "email": user.email, "full_name": user.full_name, "language": user.language,
+            "id": user.pk,
+            "email": user.email,
+            "full_name": user.full_name,
+            "language": user.language,
             "memberships": [
-                {"department_id": m.department_id, "department_name": m.department.name,
-                 "organization_id": m.department.organization_id, "role": m.role}
+                {
+                    "department_id": m.department_id,
+                    "department_name": m.department.name,
+                    "organization_id": m.department.organization_id,
+                    "role": m.role,
+                }
                 for m in memberships
             ],
         }
@@ -62,7 +69,9 @@ class MeApi(APIView):
 class DepartmentListApi(PaginatedAPIView):
     @extend_schema(responses=DepartmentSerializer(many=True), summary="Departments visible to me")
     def get(self, request: Request) -> Response:
-        return _paginated(self, request, selectors.department_list_visible_to(actor=request.user), DepartmentSerializer)
+        return _paginated(
+            self, request, selectors.department_list_visible_to(actor=request.user), DepartmentSerializer
+        )
 
     @extend_schema(request=DepartmentWriteSerializer, responses={201: DepartmentSerializer})
     def post(self, request: Request) -> Response:
@@ -71,10 +80,16 @@ class DepartmentListApi(PaginatedAPIView):
         organization = _organization_administered_by(request.user)
         parent = None
         if data.validated_data["parent"] is not None:
-            parent = selectors.department_get_for(actor=request.user, department_id=data.validated_data["parent"])
+            parent = selectors.department_get_for(
+                actor=request.user, department_id=data.validated_data["parent"]
+            )
         department = services.department_create(
-            actor=request.user, organization=organization, name=data.validated_data["name"],
-            code=data.validated_data["code"], description=data.validated_data["description"], parent=parent,
+            actor=request.user,
+            organization=organization,
+            name=data.validated_data["name"],
+            code=data.validated_data["code"],
+            description=data.validated_data["description"],
+            parent=parent,
         )
         return Response(DepartmentSerializer(department).data, status=status.HTTP_201_CREATED)
 
@@ -101,7 +116,9 @@ class DepartmentDetailApi(APIView):
         data.is_valid(raise_exception=True)
         changes = {k: v for k, v in data.validated_data.items() if k in request.data}
         if "parent" in changes and changes["parent"] is not None:
-            changes["parent"] = selectors.department_get_for(actor=request.user, department_id=changes["parent"])
+            changes["parent"] = selectors.department_get_for(
+                actor=request.user, department_id=changes["parent"]
+            )
         department = services.department_update(actor=request.user, department=department, **changes)
         return Response(DepartmentSerializer(department).data)
 
@@ -127,8 +144,10 @@ class MembershipListApi(PaginatedAPIView):
         data = MembershipCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         membership = services.membership_add(
-            actor=request.user, department=department,
-            actor_is_org_admin=access_of(request.user).is_org_admin(department.organization_id), **data.validated_data,
+            actor=request.user,
+            department=department,
+            actor_is_org_admin=access_of(request.user).is_org_admin(department.organization_id),
+            **data.validated_data,
         )
         return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
 
@@ -142,7 +161,9 @@ class MembershipDetailApi(APIView):
         data = MembershipRoleSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         membership = services.membership_change_role(
-            actor=request.user, membership=membership, role=data.validated_data["role"],
+            actor=request.user,
+            membership=membership,
+            role=data.validated_data["role"],
             actor_is_org_admin=access_of(request.user).is_org_admin(membership.department.organization_id),
         )
         return Response(MembershipSerializer(membership).data)
@@ -153,20 +174,26 @@ class MembershipDetailApi(APIView):
             actor=request.user, department_id=department_id, membership_id=membership_id
         )
         services.membership_remove(
-            actor=request.user, membership=membership,
+            actor=request.user,
+            membership=membership,
             actor_is_org_admin=access_of(request.user).is_org_admin(membership.department.organization_id),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ApiKeyListApi(PaginatedAPIView):
-    @extend_schema(responses=ApiKeySerializer(many=True), summary="API keys of a department (never the secrets)")
+    @extend_schema(
+        responses=ApiKeySerializer(many=True), summary="API keys of a department (never the secrets)"
+    )
     def get(self, request: Request, department_id: int) -> Response:
         keys = selectors.api_key_list_for_department(actor=request.user, department_id=department_id)
         return _paginated(self, request, keys, ApiKeySerializer)
 
-    @extend_schema(request=ApiKeyCreateSerializer, responses={201: ApiKeyCreatedSerializer},
-                   summary="Create an API key; the response holds the full key, shown only once")
+    @extend_schema(
+        request=ApiKeyCreateSerializer,
+        responses={201: ApiKeyCreatedSerializer},
+        summary="Create an API key; the response holds the full key, shown only once",
+    )
     def post(self, request: Request, department_id: int) -> Response:
         department = selectors.department_for_people_management(
             actor=request.user, department_id=department_id, write=True

@@ -51,7 +51,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
 
-    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -72,7 +72,9 @@ class Organization(models.Model):
 
 class Department(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="departments")
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
     name = models.CharField(max_length=200)
     code = models.SlugField(max_length=64, help_text="Short code, unique in the organization (e.g. STP)")
     description = models.TextField(blank=True)
@@ -80,7 +82,9 @@ class Department(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization", "code"], name="department_code_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "code"], name="department_code_unique")
+        ]
         ordering = ["name"]
 
     def __str__(self) -> str:

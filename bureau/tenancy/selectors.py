@@ -60,7 +60,9 @@ def membership_list_for_department(*, actor: Any, department: Department) -> Que
 def membership_get_for(*, actor: Any, department_id: int | str, membership_id: int | str) -> Membership:
     department = department_for_people_management(actor=actor, department_id=department_id, write=True)
     membership = (
-        Membership.objects.filter(department=department, pk=_int_or_none(membership_id)).select_related("user").first()
+        Membership.objects.filter(department=department, pk=_int_or_none(membership_id))
+        .select_related("user")
+        .first()
     )
     if membership is None:
         raise NotFound(_("Membership not found."))
@@ -80,8 +82,9 @@ def api_key_get_for(*, actor: Any, department_id: int | str, key_id: int | str) 
     return key
 
 
-def _int_or_none(value: int | str) -> int | None:
+def _int_or_none(value: int | str) -> int:
+    """An id from a URL or body; what is not an id matches no row (-1), so it reads as not found."""
     try:
         return int(value)
     except (TypeError, ValueError):
-        return None
+        return -1

@@ -12,7 +12,7 @@ class UserBriefSerializer(serializers.ModelSerializer[User]):
 
 
 class DepartmentSerializer(serializers.ModelSerializer[Department]):
-    organization = serializers.PrimaryKeyRelatedField(read_only=True)
+    organization = serializers.IntegerField(source="organization_id", read_only=True)
 
     class Meta:
         model = Department
@@ -24,7 +24,7 @@ class DepartmentWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     code = serializers.SlugField(max_length=64)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    parent = serializers.IntegerField(required=False, allow_null=True, default=None)
+    parent = serializers.IntegerField(required=False, allow_null=True, default=None)  # type: ignore[assignment]
 
 
 class MembershipSerializer(serializers.ModelSerializer[Membership]):
@@ -46,13 +46,26 @@ class MembershipRoleSerializer(serializers.Serializer):
 
 
 class ApiKeySerializer(serializers.ModelSerializer[ApiKey]):
-    created_by = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    created_by = serializers.EmailField(
+        source="created_by.email", read_only=True, allow_null=True, default=None
+    )
     is_active = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = ApiKey
-        fields = ["id", "department", "name", "prefix", "scopes", "expires_at", "last_used_at", "revoked_at",
-                  "created_by", "created_at", "is_active"]
+        fields = [
+            "id",
+            "department",
+            "name",
+            "prefix",
+            "scopes",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+            "created_by",
+            "created_at",
+            "is_active",
+        ]
 
 
 class ApiKeyCreateSerializer(serializers.Serializer):

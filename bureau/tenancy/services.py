@@ -30,11 +30,15 @@ def _department_state(department: Department) -> dict[str, Any]:
     }
 
 
-def _check_parent(department: Department | None, organization: Organization, parent: Department | None) -> None:
+def _check_parent(
+    department: Department | None, organization: Organization, parent: Department | None
+) -> None:
     if parent is None:
         return
     if parent.organization_id != organization.pk:
-        raise ValidationFailed(details={"parent": [_("The parent department belongs to another organization.")]})
+        raise ValidationFailed(
+            details={"parent": [_("The parent department belongs to another organization.")]}
+        )
     node: Department | None = parent
     while node is not None and department is not None:
         if node.pk == department.pk:
@@ -44,7 +48,12 @@ def _check_parent(department: Department | None, organization: Organization, par
 
 @transaction.atomic
 def department_create(
-    *, actor: Any, organization: Organization, name: str, code: str, description: str = "",
+    *,
+    actor: Any,
+    organization: Organization,
+    name: str,
+    code: str,
+    description: str = "",
     parent: Department | None = None,
 ) -> Department:
     _check_parent(None, organization, parent)
@@ -53,8 +62,14 @@ def department_create(
     department = Department.objects.create(
         organization=organization, name=name, code=code, description=description, parent=parent
     )
-    audit_record(actor=actor, organization=organization, department=department, action="department.create",
-                 target=department, after=_department_state(department))
+    audit_record(
+        actor=actor,
+        organization=organization,
+        department=department,
+        action="department.create",
+        target=department,
+        after=_department_state(department),
+    )
     return department
 
 
@@ -74,8 +89,15 @@ def department_update(*, actor: Any, department: Department, **changes: Any) -> 
         raise Conflict(_("A department with this code already exists.")) from None
     old, new = diff(before, _department_state(department))
     if new:
-        audit_record(actor=actor, organization=department.organization_id, department=department,
-                     action="department.update", target=department, before=old, after=new)
+        audit_record(
+            actor=actor,
+            organization=department.organization_id,
+            department=department,
+            action="department.update",
+            target=department,
+            before=old,
+            after=new,
+        )
     return department
 
 
@@ -84,8 +106,14 @@ def department_delete(*, actor: Any, department: Department) -> None:
     if department.children.exists():
         raise Conflict(_("Move or delete the sub-departments first."))
     before = _department_state(department)
-    audit_record(actor=actor, organization=department.organization_id, department=department,
-                 action="department.delete", target=department, before=before)
+    audit_record(
+        actor=actor,
+        organization=department.organization_id,
+        department=department,
+        action="department.delete",
+        target=department,
+        before=before,
+    )
     department.delete()
 
 
@@ -103,7 +131,13 @@ def _check_role_grant(actor_is_org_admin: bool, role: str) -> None:
 
 @transaction.atomic
 def membership_add(
-    *, actor: Any, department: Department, email: str, role: str, full_name: str = "", actor_is_org_admin: bool
+    *,
+    actor: Any,
+    department: Department,
+    email: str,
+    role: str,
+    full_name: str = "",
+    actor_is_org_admin: bool,
 ) -> Membership:
     _check_role_grant(actor_is_org_admin, role)
     email = email.strip().lower()
@@ -114,15 +148,23 @@ def membership_add(
     if Membership.objects.filter(user=user, department=department).exists():
         raise Conflict(_("This person is already a member of the department."))
     membership = Membership.objects.create(user=user, department=department, role=role)
-    audit_record(actor=actor, organization=department.organization_id, department=department,
-                 action="membership.create", target=membership, after=_membership_state(membership),
-                 target_label=email)
+    audit_record(
+        actor=actor,
+        organization=department.organization_id,
+        department=department,
+        action="membership.create",
+        target=membership,
+        after=_membership_state(membership),
+        target_label=email,
+    )
     forget_access(user)
     return membership
 
 
 @transaction.atomic
-def membership_change_role(*, actor: Any, membership: Membership, role: str, actor_is_org_admin: bool) -> Membership:
+def membership_change_role(
+    *, actor: Any, membership: Membership, role: str, actor_is_org_admin: bool
+) -> Membership:
     _check_role_grant(actor_is_org_admin, role)
     if membership.role in (Role.ORG_ADMIN, Role.AUDITOR) and not actor_is_org_admin:
         raise ValidationFailed(details={"role": [_("Only organization admins can change this role.")]})
@@ -130,9 +172,16 @@ def membership_change_role(*, actor: Any, membership: Membership, role: str, act
     before = _membership_state(membership)
     membership.role = role
     membership.save(update_fields=["role"])
-    audit_record(actor=actor, organization=membership.department.organization_id, department=membership.department,
-                 action="membership.role_change", target=membership, before={"role": before["role"]},
-                 after={"role": role}, target_label=membership.user.email)
+    audit_record(
+        actor=actor,
+        organization=membership.department.organization_id,
+        department=membership.department,
+        action="membership.role_change",
+        target=membership,
+        before={"role": before["role"]},
+        after={"role": role},
+        target_label=membership.user.email,
+    )
     return membership
 
 
@@ -141,9 +190,15 @@ def membership_remove(*, actor: Any, membership: Membership, actor_is_org_admin:
     if membership.role in (Role.ORG_ADMIN, Role.AUDITOR) and not actor_is_org_admin:
         raise ValidationFailed(details={"role": [_("Only organization admins can remove this role.")]})
     _refuse_removing_last_org_admin(membership, new_role=None)
-    audit_record(actor=actor, organization=membership.department.organization_id, department=membership.department,
-                 action="membership.delete", target=membership, before=_membership_state(membership),
-                 target_label=membership.user.email)
+    audit_record(
+        actor=actor,
+        organization=membership.department.organization_id,
+        department=membership.department,
+        action="membership.delete",
+        target=membership,
+        before=_membership_state(membership),
+        target_label=membership.user.email,
+    )
     membership.delete()
 
 
@@ -188,17 +243,30 @@ def api_key_create(
 ) -> CreatedApiKey:
     unknown = sorted(set(scopes) - set(ApiScope.values))
     if unknown or not scopes:
-        raise ValidationFailed(details={"scopes": [_("Choose scopes among: %s.") % ", ".join(ApiScope.values)]})
+        raise ValidationFailed(
+            details={"scopes": [_("Choose scopes among: %s.") % ", ".join(ApiScope.values)]}
+        )
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationFailed(details={"expires_at": [_("The expiry must be in the future.")]})
     prefix = secrets.token_hex(4)
     raw_key = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey.objects.create(
-        department=department, name=name, prefix=prefix, key_hash=hash_api_key(raw_key),
-        scopes=sorted(set(scopes)), expires_at=expires_at, created_by=actor if isinstance(actor, User) else None,
+        department=department,
+        name=name,
+        prefix=prefix,
+        key_hash=hash_api_key(raw_key),
+        scopes=sorted(set(scopes)),
+        expires_at=expires_at,
+        created_by=actor if isinstance(actor, User) else None,
     )
-    audit_record(actor=actor, organization=department.organization_id, department=department,
-                 action="api_key.create", target=key, after=_api_key_state(key))
+    audit_record(
+        actor=actor,
+        organization=department.organization_id,
+        department=department,
+        action="api_key.create",
+        target=key,
+        after=_api_key_state(key),
+    )
     return CreatedApiKey(key, raw_key)
 
 
@@ -209,7 +277,13 @@ def api_key_revoke(*, actor: Any, api_key: ApiKey) -> ApiKey:
     before = _api_key_state(api_key)
     api_key.revoked_at = timezone.now()
     api_key.save(update_fields=["revoked_at"])
-    audit_record(actor=actor, organization=api_key.department.organization_id, department=api_key.department_id,
-                 action="api_key.revoke", target=api_key, before={"revoked_at": before["revoked_at"]},
-                 after={"revoked_at": api_key.revoked_at.isoformat()})
+    audit_record(
+        actor=actor,
+        organization=api_key.department.organization_id,
+        department=api_key.department_id,
+        action="api_key.revoke",
+        target=api_key,
+        before={"revoked_at": before["revoked_at"]},
+        after={"revoked_at": api_key.revoked_at.isoformat()},
+    )
     return api_key

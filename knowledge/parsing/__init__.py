@@ -72,9 +72,8 @@ def parse_document(path: Path, kind: FileKind, *, limits: ParseLimits | None = N
     except ParseError:
         raise
     except MemoryError as exc:
-        raise ParseError("too_large", "the file is too large to process",
-                         "tệp quá lớn để xử lý") from exc
-    except Exception as exc:  # noqa: BLE001 - a broken file must never crash the caller
+        raise ParseError("too_large", "the file is too large to process", "tệp quá lớn để xử lý") from exc
+    except Exception as exc:
         from .base import corrupt_error
 
         raise corrupt_error(FileKind(kind), f"{type(exc).__name__}: {exc}") from exc

@@ -92,6 +92,7 @@ class ParseLimits:
     max_uncompressed_bytes: int = 500 * 1024 * 1024
     max_compression_ratio: float = 200.0
     max_text_chars: int = 20_000_000
+    max_ocr_pages: int = 300
     ocr_timeout_seconds: float = 120.0
     converter_timeout_seconds: float = 120.0
 
@@ -120,13 +121,15 @@ class ParseError(Exception):
 
 # Reusable errors -------------------------------------------------------------------------
 
+
 def empty_file_error() -> ParseError:
     return ParseError("empty", "the file is empty", "tệp rỗng, không có nội dung")
 
 
 def no_text_error() -> ParseError:
-    return ParseError("no_text", "no text could be extracted from the file",
-                      "không trích xuất được văn bản nào từ tệp")
+    return ParseError(
+        "no_text", "no text could be extracted from the file", "không trích xuất được văn bản nào từ tệp"
+    )
 
 
 def corrupt_error(kind: FileKind, detail: str = "") -> ParseError:
@@ -139,20 +142,28 @@ def corrupt_error(kind: FileKind, detail: str = "") -> ParseError:
 
 
 def zip_bomb_error(detail: str = "") -> ParseError:
-    return ParseError("zip_bomb", "archive expands too much (possible ZIP bomb)",
-                      "tệp nén giải nén ra quá lớn (có thể là ZIP bomb)", detail)
+    return ParseError(
+        "zip_bomb",
+        "archive expands too much (possible ZIP bomb)",
+        "tệp nén giải nén ra quá lớn (có thể là ZIP bomb)",
+        detail,
+    )
 
 
 def too_many_pages_error(pages: int, limit: int) -> ParseError:
-    return ParseError("too_many_pages",
-                      f"the document has {pages} pages, more than the limit of {limit}",
-                      f"tài liệu có {pages} trang, vượt giới hạn {limit} trang")
+    return ParseError(
+        "too_many_pages",
+        f"the document has {pages} pages, more than the limit of {limit}",
+        f"tài liệu có {pages} trang, vượt giới hạn {limit} trang",
+    )
 
 
 def too_much_text_error(limit: int) -> ParseError:
-    return ParseError("too_much_text",
-                      f"the document contains more than {limit} characters of text",
-                      f"tài liệu chứa hơn {limit} ký tự văn bản")
+    return ParseError(
+        "too_much_text",
+        f"the document contains more than {limit} characters of text",
+        f"tài liệu chứa hơn {limit} ký tự văn bản",
+    )
 
 
 # Text helpers ----------------------------------------------------------------------------
@@ -193,8 +204,15 @@ class BlockSink:
         self.blocks: list[Block] = []
         self.budget = TextBudget(limits.max_text_chars)
 
-    def add(self, text: str, kind: BlockKind = BlockKind.PARAGRAPH, *, level: int | None = None,
-            page: int | None = None, clean: bool = True) -> None:
+    def add(
+        self,
+        text: str,
+        kind: BlockKind = BlockKind.PARAGRAPH,
+        *,
+        level: int | None = None,
+        page: int | None = None,
+        clean: bool = True,
+    ) -> None:
         if clean:
             text = clean_line(text)
         if not text:

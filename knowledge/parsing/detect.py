@@ -9,6 +9,7 @@ from pathlib import Path, PurePath
 
 from .archive import ooxml_kind_from_names, unsupported_archive_error
 from .base import FileKind, ParseError, empty_file_error
+from .text import guess_utf16
 
 #: How many bytes callers should pass to ``detect_kind``.
 SNIFF_BYTES = 64 * 1024
@@ -18,7 +19,7 @@ _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _CSV_EXT = {".csv", ".tsv", ".tab"}
 _MD_EXT = {".md", ".markdown", ".mdown", ".mkd"}
 _HTML_EXT = {".html", ".htm", ".xhtml"}
-_BINARY_CTRL = set(range(0x00, 0x09)) | {0x0B} | set(range(0x0E, 0x1B)) | set(range(0x1C, 0x20))
+_BINARY_CTRL = set(range(0x09)) | {0x0B} | set(range(0x0E, 0x1B)) | set(range(0x1C, 0x20))
 
 
 def unknown_format_error(detail: str = "") -> ParseError:
@@ -48,17 +49,23 @@ def _ole2_kind(head: bytes) -> FileKind:
         return name.encode("utf-16-le") in head
 
     if has("EncryptedPackage"):
-        raise ParseError("encrypted", "the document is password-protected",
-                         "tài liệu được bảo vệ bằng mật khẩu")
+        raise ParseError(
+            "encrypted", "the document is password-protected", "tài liệu được bảo vệ bằng mật khẩu"
+        )
     if has("WordDocument"):
         return FileKind.DOC
     if has("Workbook") or has("Book"):
-        raise ParseError("legacy_excel", "legacy Excel .xls files are not supported; save as .xlsx",
-                         "không hỗ trợ tệp Excel cũ .xls; hãy lưu lại dưới dạng .xlsx")
+        raise ParseError(
+            "legacy_excel",
+            "legacy Excel .xls files are not supported; save as .xlsx",
+            "không hỗ trợ tệp Excel cũ .xls; hãy lưu lại dưới dạng .xlsx",
+        )
     if has("PowerPoint Document"):
-        raise ParseError("legacy_powerpoint",
-                         "legacy PowerPoint .ppt files are not supported; save as .pptx",
-                         "không hỗ trợ tệp PowerPoint cũ .ppt; hãy lưu lại dưới dạng .pptx")
+        raise ParseError(
+            "legacy_powerpoint",
+            "legacy PowerPoint .ppt files are not supported; save as .pptx",
+            "không hỗ trợ tệp PowerPoint cũ .ppt; hãy lưu lại dưới dạng .pptx",
+        )
     return FileKind.DOC
 
 
@@ -70,10 +77,7 @@ def _looks_textual(head: bytes) -> bool:
     sample = head[:8192]
     if any(b in _BINARY_CTRL for b in sample):
         # UTF-16 without a BOM: every other byte is NUL for Latin/Vietnamese text.
-        if len(sample) >= 4 and (sample[1::2].count(0) > len(sample) * 0.4
-                                 or sample[0::2].count(0) > len(sample) * 0.4):
-            return True
-        return False
+        return guess_utf16(sample) is not None
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         decoder.decode(sample, final=False)
@@ -114,8 +118,11 @@ def detect_kind(data_head: bytes, filename: str) -> FileKind:
     if data_head.startswith(_OLE2_MAGIC):
         return _ole2_kind(data_head)
     if data_head.lstrip().startswith(b"{\\rtf"):
-        raise ParseError("rtf", "RTF documents are not supported; save as .docx",
-                         "không hỗ trợ tệp RTF; hãy lưu lại dưới dạng .docx")
+        raise ParseError(
+            "rtf",
+            "RTF documents are not supported; save as .docx",
+            "không hỗ trợ tệp RTF; hãy lưu lại dưới dạng .docx",
+        )
     if not _looks_textual(data_head):
         raise unknown_format_error(f"first bytes {data_head[:8].hex()}")
     if ext in _HTML_EXT or _is_html(data_head):

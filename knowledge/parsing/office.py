@@ -83,6 +83,7 @@ def parse_xlsx(path: Path, limits: ParseLimits) -> ParsedDocument:
 
 # PowerPoint ------------------------------------------------------------------------------
 
+
 def _shape_blocks(shape: Any, sink: BlockSink, page: int, title_id: int | None) -> None:
     if getattr(shape, "shape_type", None) is not None and hasattr(shape, "shapes"):  # group
         for inner in _ordered(shape.shapes):

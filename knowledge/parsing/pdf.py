@@ -20,6 +20,7 @@ from .base import (
     no_text_error,
     too_many_pages_error,
 )
+from .legal import is_structural_start
 
 #: A page with fewer non-space characters than this has no usable text layer.
 MIN_TEXT_CHARS = 20
@@ -28,8 +29,11 @@ OCR_DPI = 300
 
 
 def ocr_missing_error() -> ParseError:
-    return ParseError("ocr_unavailable", "scanned pages need OCR, which is not installed",
-                      "các trang được scan cần nhận dạng ký tự (OCR) nhưng OCR chưa được cài đặt")
+    return ParseError(
+        "ocr_unavailable",
+        "scanned pages need OCR, which is not installed",
+        "các trang được scan cần nhận dạng ký tự (OCR) nhưng OCR chưa được cài đặt",
+    )
 
 
 @functools.cache
@@ -41,7 +45,7 @@ def ocr_available() -> bool:
         import pytesseract
 
         return OCR_LANG in pytesseract.get_languages(config="")
-    except Exception:  # noqa: BLE001 - any failure means OCR is unusable
+    except Exception:
         return False
 
 
@@ -53,8 +57,12 @@ def ocr_page(page: Any, timeout: float) -> str:
     try:
         return str(pytesseract.image_to_string(image, lang=OCR_LANG, timeout=timeout))
     except RuntimeError as exc:  # pytesseract raises RuntimeError on timeout
-        raise ParseError("ocr_timeout", "OCR took too long on a scanned page",
-                         "nhận dạng ký tự (OCR) một trang scan mất quá nhiều thời gian", str(exc)) from exc
+        raise ParseError(
+            "ocr_timeout",
+            "OCR took too long on a scanned page",
+            "nhận dạng ký tự (OCR) một trang scan mất quá nhiều thời gian",
+            str(exc),
+        ) from exc
     finally:
         image.close()
         bitmap.close()
@@ -63,34 +71,36 @@ def ocr_page(page: Any, timeout: float) -> str:
 # Reflow: PDF text arrives as visual lines; rebuild paragraphs. -----------------------------
 
 _PAGE_NO_RE = re.compile(r"^(?:-\s*)?(?:trang\s+|page\s+)?\d{1,4}(?:\s*/\s*\d{1,4})?(?:\s*-)?$", re.I)
-_STARTS_BLOCK_RE = re.compile(
-    r"^(?:(?:phần|phan|chương|chuong|mục|muc|điều|dieu|phụ lục|phu luc)\s+\S"
-    r"|\d{1,3}(?:\.\d{1,3})*[.)]\s|[a-zđ]\)\s|[ivxlc]{1,6}[.)]\s|[-–—•+*·▪●◦]\s)",
-    re.I,
-)
+_STARTS_BLOCK_RE = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*[.)]\s|[a-zđ]\)\s|[-–—•+*·▪●◦]\s)", re.I)
 _ENDS_SENTENCE_RE = re.compile(r"[.:;!?…]['\"”’)\]]*$")
 
 
 def _is_upper(line: str) -> bool:
-    letters = [c for c in line if c.isalpha()]
-    return len(letters) >= 3 and all(c.isupper() for c in letters)
+    """All cased characters are capitals (and there are some): a title-like line."""
+    return line.isupper() and sum(1 for c in line[:12] if c.isalpha()) >= 3
 
 
 def reflow(lines: list[str]) -> list[str]:
     """Join wrapped lines into paragraphs, keeping structural starts (Điều, 1., a), -) apart."""
     paragraphs: list[str] = []
     current = ""
+    last_upper = False
     for line in lines:
+        line_upper = _is_upper(line)
         if not current:
-            current = line
+            current, last_upper = line, line_upper
             continue
         first = line[0]
-        new = bool(_STARTS_BLOCK_RE.match(line))
-        if not new and _ENDS_SENTENCE_RE.search(current) and (first.isupper() or first.isdigit()
-                                                              or first in "\"“'(["):
+        new = bool(_STARTS_BLOCK_RE.match(line)) or is_structural_start(line)
+        if (
+            not new
+            and _ENDS_SENTENCE_RE.search(current[-6:])
+            and (first.isupper() or first.isdigit() or first in "\"“'([")
+        ):
             new = True
-        if not new and _is_upper(current) != _is_upper(line):
+        if not new and last_upper != line_upper:
             new = True
+        last_upper = line_upper
         if new:
             paragraphs.append(current)
             current = line
@@ -127,8 +137,9 @@ def parse_pdf(path: Path, limits: ParseLimits) -> ParsedDocument:
         pdf = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
         if "password" in str(exc).lower():
-            raise ParseError("encrypted", "the PDF is password-protected",
-                             "tệp PDF được bảo vệ bằng mật khẩu", str(exc)) from exc
+            raise ParseError(
+                "encrypted", "the PDF is password-protected", "tệp PDF được bảo vệ bằng mật khẩu", str(exc)
+            ) from exc
         raise corrupt_error(FileKind.PDF, str(exc)) from exc
     try:
         return _parse_open_pdf(pdf, limits)
@@ -156,12 +167,19 @@ def _parse_open_pdf(pdf: Any, limits: ParseLimits) -> ParsedDocument:
         except pdfium.PdfiumError as exc:
             raise corrupt_error(FileKind.PDF, f"page {index + 1}: {exc}") from exc
         texts.append(text)
-        if sum(1 for ch in text if not ch.isspace()) < MIN_TEXT_CHARS:
+        if len("".join(text.split())) < MIN_TEXT_CHARS:
             scanned.append(index)
     warnings: list[str] = []
     ocr_pages: list[int] = []
     if scanned:
         if ocr_available():
+            if len(scanned) > limits.max_ocr_pages:
+                raise ParseError(
+                    "too_many_scanned_pages",
+                    f"the PDF has {len(scanned)} scanned pages, "
+                    f"more than the OCR limit of {limits.max_ocr_pages}",
+                    f"tệp PDF có {len(scanned)} trang scan, vượt giới hạn OCR {limits.max_ocr_pages} trang",
+                )
             for index in scanned:
                 page = pdf[index]
                 try:
@@ -179,5 +197,6 @@ def _parse_open_pdf(pdf: Any, limits: ParseLimits) -> ParsedDocument:
         _emit_page(sink, text, index + 1)
     if not sink.blocks:
         raise no_text_error()
-    return ParsedDocument(kind=FileKind.PDF, blocks=sink.blocks, page_count=count,
-                          ocr_pages=ocr_pages, warnings=warnings)
+    return ParsedDocument(
+        kind=FileKind.PDF, blocks=sink.blocks, page_count=count, ocr_pages=ocr_pages, warnings=warnings
+    )

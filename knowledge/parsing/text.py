@@ -59,21 +59,39 @@ def _score(text: str) -> float:
     return (vi - 5 * bad - odd) / len(sample)
 
 
+def guess_utf16(sample: bytes) -> str | None:
+    """Recognise UTF-16 without a BOM: one byte of most code units is NUL (ASCII letters, spaces)."""
+    if len(sample) < 4:
+        return None
+    sample = sample[: len(sample) // 2 * 2]
+    half = len(sample) // 2
+    for encoding, zeros, other in (
+        ("utf-16-le", sample[1::2].count(0), sample[0::2].count(0)),
+        ("utf-16-be", sample[0::2].count(0), sample[1::2].count(0)),
+    ):
+        if zeros >= half * 0.3 and other <= half * 0.05:
+            try:
+                text = sample.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            printable = sum(1 for ch in text if ch.isprintable() or ch in "\t\r\n\f")
+            if printable >= len(text) * 0.95:
+                return encoding
+    return None
+
+
 def decode_text(data: bytes) -> str:
     """Decode bytes of unknown encoding (UTF-8/16/32 with or without BOM, cp1258, ...) to NFC."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return _finish(data[len(bom):].decode(encoding, "replace"))
+            return _finish(data[len(bom) :].decode(encoding, "replace"))
     try:
         return _finish(data.decode("utf-8"))
     except UnicodeDecodeError:
         pass
-    sample = data[:8192]
-    if len(sample) >= 4:
-        if sample[1::2].count(0) > len(sample) * 0.4:
-            return _finish(data.decode("utf-16-le", "replace"))
-        if sample[0::2].count(0) > len(sample) * 0.4:
-            return _finish(data.decode("utf-16-be", "replace"))
+    utf16 = guess_utf16(data[:8192])
+    if utf16 is not None:
+        return _finish(data.decode(utf16, "replace"))
     from charset_normalizer import from_bytes
 
     candidates = ["cp1258", "utf-8"]
@@ -111,9 +129,13 @@ _BULLET_RE = re.compile(r"^[-–—•+*·▪●◦]\s")
 def _estimate(blocks: list[Block], kind: FileKind, total_chars: int, warnings: list[str]) -> ParsedDocument:
     if not blocks:
         raise no_text_error()
-    return ParsedDocument(kind=kind, blocks=blocks,
-                          page_count=max(1, math.ceil(total_chars / CHARS_PER_PAGE)),
-                          pages_estimated=True, warnings=warnings)
+    return ParsedDocument(
+        kind=kind,
+        blocks=blocks,
+        page_count=max(1, math.ceil(total_chars / CHARS_PER_PAGE)),
+        pages_estimated=True,
+        warnings=warnings,
+    )
 
 
 def text_to_document(text: str, kind: FileKind, limits: ParseLimits) -> ParsedDocument:
@@ -208,6 +230,7 @@ def parse_markdown(path: Path, limits: ParseLimits) -> ParsedDocument:
 
 
 # CSV ----------------------------------------------------------------------------------------
+
 
 def _sniff_dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
     try:

@@ -6,17 +6,85 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .base import BlockKind, BlockSink, FileKind, ParsedDocument, ParseLimits, clean_line, no_text_error, rows_to_text
+from .base import (
+    BlockKind,
+    BlockSink,
+    FileKind,
+    ParsedDocument,
+    ParseLimits,
+    clean_line,
+    no_text_error,
+    rows_to_text,
+)
 from .text import _estimate, decode_text, read_bytes
 
-_DROP = {"script", "style", "nav", "noscript", "template", "head", "svg", "iframe", "form",
-         "button", "select", "object", "embed", "canvas", "footer", "aside"}
+_DROP = {
+    "script",
+    "style",
+    "nav",
+    "noscript",
+    "template",
+    "head",
+    "svg",
+    "iframe",
+    "form",
+    "button",
+    "select",
+    "object",
+    "embed",
+    "canvas",
+    "footer",
+    "aside",
+}
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
-_LEAF_BLOCKS = {"p", "pre", "blockquote", "dt", "dd", "caption", "figcaption", "address", "summary",
-                "td", "th"}
-_INLINE = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i", "kbd",
-           "label", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u",
-           "var", "wbr", "del", "ins", "strike", "tt", "big", "img"}
+_LEAF_BLOCKS = {
+    "p",
+    "pre",
+    "blockquote",
+    "dt",
+    "dd",
+    "caption",
+    "figcaption",
+    "address",
+    "summary",
+    "td",
+    "th",
+}
+_INLINE = {
+    "a",
+    "abbr",
+    "b",
+    "bdi",
+    "bdo",
+    "cite",
+    "code",
+    "data",
+    "dfn",
+    "em",
+    "font",
+    "i",
+    "kbd",
+    "label",
+    "mark",
+    "q",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "time",
+    "u",
+    "var",
+    "wbr",
+    "del",
+    "ins",
+    "strike",
+    "tt",
+    "big",
+    "img",
+}
 _META_CHARSET_RE = re.compile(rb"<meta[^>]+charset", re.I)
 
 
@@ -32,7 +100,7 @@ class _Walker:
             self.buffer = []
 
     def walk(self, node: Any) -> None:
-        from bs4 import Comment, Doctype, NavigableString, Tag
+        from bs4.element import Comment, Doctype, NavigableString, Tag
 
         for child in node.children:
             if isinstance(child, (Comment, Doctype)):
@@ -54,7 +122,7 @@ class _Walker:
                 self.sink.add(child.get_text(" "), BlockKind.HEADING, level=_HEADINGS[name])
             elif name == "li":
                 self.flush()
-                nested = [c for c in child.find_all(["ul", "ol"], recursive=False)]
+                nested = list(child.find_all(["ul", "ol"], recursive=False))
                 for sub in nested:
                     sub.extract()
                 self.sink.add(child.get_text(" "), BlockKind.LIST_ITEM)

@@ -30,7 +30,13 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _P, _TBL, _SDT, _SDT_CONTENT = f"{_W}p", f"{_W}tbl", f"{_W}sdt", f"{_W}sdtContent"
 _TR, _TC, _T, _TAB, _BR, _CR = f"{_W}tr", f"{_W}tc", f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr"
 _LRPB, _PPR, _PSTYLE, _NUMPR, _VAL, _TYPE = (
-    f"{_W}lastRenderedPageBreak", f"{_W}pPr", f"{_W}pStyle", f"{_W}numPr", f"{_W}val", f"{_W}type")
+    f"{_W}lastRenderedPageBreak",
+    f"{_W}pPr",
+    f"{_W}pStyle",
+    f"{_W}numPr",
+    f"{_W}val",
+    f"{_W}type",
+)
 _HEADING_STYLE_RE = re.compile(r"^(?:heading|tiêu đề|title)\s*(\d)?$", re.I)
 _LIST_STYLE_RE = re.compile(r"^list\b", re.I)
 
@@ -126,8 +132,7 @@ class _DocxWalker:
             if header is None:
                 header = cells
                 if len(cells) > 1:
-                    self.sink.add(" | ".join(c for c in cells if c), BlockKind.ROW,
-                                  page=self._page_now())
+                    self.sink.add(" | ".join(c for c in cells if c), BlockKind.ROW, page=self._page_now())
                     continue
                 header = []
             text = rows_to_text(header, cells)
@@ -160,15 +165,14 @@ def parse_docx(path: Path, limits: ParseLimits) -> ParsedDocument:
     blocks = walker.sink.blocks
     if not blocks:
         raise no_text_error()
-    if use_rendered:
-        page_count = walker.page
-    else:
-        page_count = max(1, math.ceil(total_chars / CHARS_PER_PAGE))
-    return ParsedDocument(kind=FileKind.DOCX, blocks=blocks, page_count=page_count,
-                          pages_estimated=not use_rendered)
+    page_count = walker.page if use_rendered else max(1, math.ceil(total_chars / CHARS_PER_PAGE))
+    return ParsedDocument(
+        kind=FileKind.DOCX, blocks=blocks, page_count=page_count, pages_estimated=not use_rendered
+    )
 
 
 # Legacy .doc ---------------------------------------------------------------------------------
+
 
 def converter_missing_error() -> ParseError:
     return ParseError(
@@ -194,8 +198,16 @@ def _libreoffice(path: Path, limits: ParseLimits) -> ParsedDocument | None:
         return None
     with tempfile.TemporaryDirectory(prefix="bureau-doc-") as tmp:
         profile = Path(tmp, "profile").as_uri()
-        cmd = [binary, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "docx",
-               "--outdir", tmp, str(path)]
+        cmd = [
+            binary,
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            "docx",
+            "--outdir",
+            tmp,
+            str(path),
+        ]
         try:
             subprocess.run(cmd, capture_output=True, timeout=limits.converter_timeout_seconds, check=False)
         except (OSError, subprocess.TimeoutExpired):

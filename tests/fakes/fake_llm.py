@@ -527,7 +527,7 @@ class _Handler(BaseHTTPRequestHandler):
             Fault.from_json(headers["x-fake-fault"]) if "x-fake-fault" in headers else fake._take_fault(path)
         )
         reply: Reply | None = None
-        is_chat = method == "POST" and path.endswith("/chat/completions") and isinstance(body, dict)
+        is_chat = method == "POST" and path == "/v1/chat/completions" and isinstance(body, dict)
         if is_chat and (fault is None or fault.status is None):
             reply = fake._next_reply(body)
             if reply.fault is not None and fault is None:
@@ -552,15 +552,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(401, "Incorrect API key provided.")
             return
 
-        if method == "GET" and path.endswith("/models"):
+        if method == "GET" and path == "/v1/models":
             self._models()
-        elif method == "POST" and path.endswith("/chat/completions") and reply is not None:
+        elif is_chat and reply is not None:
             assert isinstance(body, dict)
             if body.get("stream"):
                 self._chat_stream(body, reply, fault)
             else:
                 self._chat_json(body, reply, fault)
-        elif method == "POST" and path.endswith("/embeddings") and isinstance(body, dict):
+        elif method == "POST" and path == "/v1/embeddings" and isinstance(body, dict):
             self._embeddings(body, fault)
         elif method == "POST" and not isinstance(body, dict):
             self._send_error(400, "The request body must be a JSON object.")

@@ -361,3 +361,11 @@ def test_fifty_concurrent_streams(llm: FakeLLM) -> None:
     assert len(llm.chat_requests) == 50
     # each stream has 10 deltas of 10 ms; run one after another that would take 5 s or more
     assert elapsed < 5
+
+
+def test_routes_live_under_v1_only(client: openai.OpenAI, llm: FakeLLM) -> None:
+    outside = openai.OpenAI(base_url=llm.base_url.removesuffix("/v1"), api_key=API_KEY, max_retries=0)
+    with pytest.raises(openai.NotFoundError):
+        outside.embeddings.create(model="e", input="x")
+    with pytest.raises(openai.NotFoundError):
+        client.completions.create(model="m", prompt="x")

@@ -26,6 +26,7 @@ class Command(BaseCommand):
             total += result.events_checked
             if not result.intact:
                 raise CommandError(
-                    f"Audit chain of {organization.slug} is BROKEN at event {result.first_broken_id}: {result.reason}"
+                    f"Audit chain of {organization.slug} is BROKEN at event {result.first_broken_id}: "
+                    f"{result.reason}"
                 )
         self.stdout.write(f"Audit chain intact: {total} events checked.")

@@ -14,7 +14,11 @@ from bureau.tenancy.models import Department, Membership, Organization, Role, Us
 
 ORGANIZATION = ("ubnd-gia-lai", "Ủy ban nhân dân tỉnh Gia Lai")
 DEPARTMENTS = [
-    ("vp-ubnd", "Văn phòng UBND tỉnh", "Tham mưu, tổng hợp, kiểm soát thủ tục hành chính và công nghệ thông tin."),
+    (
+        "vp-ubnd",
+        "Văn phòng UBND tỉnh",
+        "Tham mưu, tổng hợp, kiểm soát thủ tục hành chính và công nghệ thông tin.",
+    ),
     ("so-tu-phap", "Sở Tư pháp", "Xây dựng, kiểm tra văn bản quy phạm pháp luật; hộ tịch, chứng thực."),
     ("so-noi-vu", "Sở Nội vụ", "Tổ chức bộ máy, công chức, viên chức; văn thư, lưu trữ."),
     ("so-tai-chinh", "Sở Tài chính", "Ngân sách, tài sản công, giá."),
@@ -46,7 +50,9 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def seed(self) -> None:
-        organization, _ = Organization.objects.get_or_create(slug=ORGANIZATION[0], defaults={"name": ORGANIZATION[1]})
+        organization, _ = Organization.objects.get_or_create(
+            slug=ORGANIZATION[0], defaults={"name": ORGANIZATION[1]}
+        )
         departments: dict[str, Department] = {}
         for code, name, description in DEPARTMENTS:
             existing = Department.objects.filter(organization=organization, code=code).first()
@@ -58,10 +64,12 @@ class Command(BaseCommand):
             if user is None:
                 user = User.objects.create_user(email=email, password=demo_password(), full_name=full_name)
             if not Membership.objects.filter(user=user, department=departments[code]).exists():
-                services.membership_add(actor=None, department=departments[code], email=email, role=role,
-                                        actor_is_org_admin=True)
+                services.membership_add(
+                    actor=None, department=departments[code], email=email, role=role, actor_is_org_admin=True
+                )
 
     def print_logins(self) -> None:
-        self.stdout.write("\nDemo logins (password: %s):" % demo_password())
+        self.stdout.write(f"\nDemo logins (password: {demo_password()}):")
+        names = {code: name for code, name, _ in DEPARTMENTS}
         for email, full_name, code, role in USERS:
-            self.stdout.write(f"  {role:<11} {email:<34} {full_name} — {dict((c, n) for c, n, _ in DEPARTMENTS)[code]}")
+            self.stdout.write(f"  {role:<11} {email:<34} {full_name} — {names[code]}")

@@ -1,0 +1,40 @@
+"""Shared fixtures. Tests run against the real embedded PostgreSQL (with pgvector) and Redis, started
+here on demand, unless DATABASE_URL / REDIS_URL point elsewhere."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+os.environ.setdefault("BUREAU_TESTING", "1")
+
+from bureau import embedded
+
+embedded.ensure_services()
+
+from tests.factories import World, build_world  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    """Rate-limit counters live in the Redis cache; a test must not inherit another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    """An organization with departments and one user per role, plus an outsider in another
+    department and a second organization."""
+    return build_world()
+
+
+@pytest.fixture
+def api() -> object:
+    from rest_framework.test import APIClient
+
+    return APIClient()

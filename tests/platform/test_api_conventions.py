@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from tests.factories import World
+
+
+@pytest.mark.django_db
+def test_health_and_readiness() -> None:
+    client = Client()
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"database": "ok", "broker": "ok"}
+
+
+@pytest.mark.django_db
+def test_readiness_reports_a_broker_that_is_down(settings: object) -> None:
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # type: ignore[attr-defined]
+    ready = Client().get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["checks"]["broker"].startswith("error")
+    assert ready.json()["checks"]["database"] == "ok"
+
+
+@pytest.mark.django_db
+def test_openapi_schema_describes_every_api_route_and_api_key_auth() -> None:
+    response = Client().get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    for route in [
+        "/api/v1/departments/",
+        "/api/v1/departments/{department_id}/members/",
+        "/api/v1/departments/{department_id}/api-keys/",
+        "/api/v1/audit-events/",
+        "/api/v1/audit-events/export/",
+    ]:
+        assert route in schema["paths"], route
+    assert schema["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
+
+
+@pytest.mark.django_db
+def test_swagger_ui_is_served_without_any_cdn() -> None:
+    page = Client().get("/api/docs/").content.decode()
+    assert "swagger-ui" in page
+    assert "http://" not in page.replace("http://testserver", "") and "https://" not in page
+
+
+def test_errors_share_one_shape_with_the_request_id(world: World) -> None:
+    client = APIClient()
+    client.force_authenticate(world.user("outsider"))
+    missing = client.get(f"/api/v1/departments/{world.department.pk}/", HTTP_X_REQUEST_ID="abcdef123456")
+    assert missing.json() == {
+        "error": {"code": "not_found", "message": missing.json()["error"]["message"], "details": {}},
+        "request_id": "abcdef123456",
+    }
+    client.force_authenticate(world.user("org_admin"))
+    invalid = client.post("/api/v1/departments/", {"name": ""}, format="json")
+    body = invalid.json()
+    assert invalid.status_code == 400 and body["error"]["code"] == "invalid"
+    assert set(body["error"]["details"]) == {"name", "code"}
+
+
+def test_messages_are_vietnamese_by_default_and_english_on_request(world: World) -> None:
+    client = APIClient()
+    client.force_authenticate(world.user("outsider"))
+    url = f"/api/v1/departments/{world.department.pk}/"
+    assert client.get(url, HTTP_ACCEPT_LANGUAGE="en").json()["error"]["message"] == "Department not found."
+    assert client.get(url).json()["error"]["message"] == "Không tìm thấy đơn vị."
+
+
+def test_lists_are_paginated(world: World) -> None:
+    client = APIClient()
+    client.force_authenticate(world.user("auditor"))
+    body = client.get("/api/v1/departments/", {"page_size": 1}).json()
+    assert body["count"] == 3 and len(body["results"]) == 1 and body["next"]
+
+
+def test_an_org_admin_cannot_nest_a_department_in_itself(world: World) -> None:
+    from bureau.tenancy.models import Department
+
+    child = Department.objects.create(
+        organization=world.organization, name="Phòng con", code="phong-con", parent=world.department
+    )
+    client = APIClient()
+    client.force_authenticate(world.user("org_admin"))
+    response = client.patch(
+        f"/api/v1/departments/{world.department.pk}/", {"parent": child.pk}, format="json"
+    )
+    assert response.status_code == 400 and "parent" in response.json()["error"]["details"]
+
+
+def test_the_last_org_admin_cannot_be_removed(world: World) -> None:
+    from bureau.tenancy.models import Membership
+
+    admin = world.user("org_admin")
+    membership = Membership.objects.get(user=admin)
+    client = APIClient()
+    client.force_authenticate(admin)
+    response = client.delete(f"/api/v1/departments/{world.office.pk}/members/{membership.pk}/")
+    assert response.status_code == 409
+
+
+def test_a_department_admin_cannot_grant_organization_roles(world: World) -> None:
+    client = APIClient()
+    client.force_authenticate(world.user("dept_admin"))
+    response = client.post(
+        f"/api/v1/departments/{world.department.pk}/members/",
+        {"email": "x@example.vn", "role": "auditor"},
+        format="json",
+    )
+    assert response.status_code == 400 and "role" in response.json()["error"]["details"]

@@ -1,0 +1,144 @@
+"""Real processes: a Celery worker on the embedded Redis, and the whole embedded runner of `make run`
+started from scratch in an empty folder."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection, transaction
+
+from bureau import embedded
+from bureau.audit.models import AuditChainCheck
+from bureau.audit.tasks import verify_audit_chains
+from bureau.tenancy.services import department_update
+from tests.factories import build_world
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for(predicate: object, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _clean_env() -> dict[str, str]:
+    return {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "PYTEST_CURRENT_TEST"}
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_runs_a_task_from_the_broker() -> None:
+    world = build_world()
+    with transaction.atomic():
+        department_update(actor=world.user("org_admin"), department=world.department, name="Sở được kiểm tra")
+    queue = f"test-{uuid.uuid4().hex[:8]}"  # so that a `make run` worker on the same Redis ignores it
+    db = connection.settings_dict
+    socket_dir = urllib.parse.quote(str(db["HOST"]), safe="")
+    env = _clean_env() | {
+        "DATABASE_URL": f"postgres://{db['USER']}@{socket_dir}/{db['NAME']}",
+        "REDIS_URL": settings.CELERY_BROKER_URL,
+        "SECRET_KEY": "test-worker",
+    }
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "bureau",
+            "worker",
+            "-Q",
+            queue,
+            "-c",
+            "1",
+            "-P",
+            "solo",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+            "-l",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        verify_audit_chains.apply_async(queue=queue)
+        _wait_for(
+            lambda: AuditChainCheck.objects.filter(organization=world.organization).exists(),
+            60,
+            "the worker to store a chain check",
+        )
+        check = AuditChainCheck.objects.get(organization=world.organization)
+        assert check.intact and check.events_checked == 1
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        output = worker.communicate(timeout=30)[0].decode(errors="replace")
+    assert worker.returncode == 0, output
+
+
+@pytest.mark.slow
+def test_the_embedded_runner_starts_from_nothing_and_stops_cleanly(tmp_path: Path) -> None:
+    var = tmp_path / "var"
+    port = _free_port()
+    env = _clean_env() | {"BUREAU_VAR_DIR": str(var), "BUREAU_PORT": str(port)}
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "bureau.embedded", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+    def ready() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
+                return bool(response.status == 200)
+        except OSError:
+            return False
+
+    try:
+        _wait_for(lambda: ready() or runner.poll() is not None, 300, "/readyz to answer 200")
+        assert runner.poll() is None, runner.stdout.read().decode() if runner.stdout else ""
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/docs/", timeout=5) as docs:
+            assert docs.status == 200
+    finally:
+        runner.send_signal(signal.SIGINT)
+        output = runner.communicate(timeout=120)[0].decode(errors="replace")
+    assert runner.returncode == 0, output
+    assert "admin@bureau.local" in output  # the demo logins were printed
+    assert "Bureau: stopped." in output
+    # PostgreSQL and Redis that it started are gone, and their data stays for the next run.
+    os.environ["BUREAU_VAR_DIR"] = str(var)
+    try:
+        assert not embedded.postgres_running()
+        assert not embedded.redis_running()
+    finally:
+        del os.environ["BUREAU_VAR_DIR"]
+    assert (var / "pgdata" / "PG_VERSION").exists()
+    assert not ready()
