@@ -18,7 +18,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    # An empty value (`LOG_LEVEL=` in an .env file) means "not set", not "set to nothing".
+    return os.environ.get(name) or default
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -183,9 +184,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
-    "knowledge.tasks.parse_*": {"queue": "ingest"},
-    "knowledge.tasks.chunk_*": {"queue": "ingest"},
-    "knowledge.tasks.embed_*": {"queue": "embed"},
+    "knowledge.tasks.ingest_document": {"queue": "ingest"},
+    "knowledge.tasks.embed_document": {"queue": "embed"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task whose worker dies comes back after this long (acks_late); longer than any single task.
@@ -193,6 +193,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "audit-verify-chain-daily": {"task": "bureau.audit.tasks.verify_audit_chains", "schedule": 24 * 3600.0},
+    "knowledge-watchdog": {"task": "knowledge.tasks.watchdog", "schedule": 60.0},
 }
 
 # --- authentication: allauth (email + password, TOTP MFA, OIDC and SAML SSO, headless API) --------
@@ -270,6 +271,23 @@ if env_str("SAML_IDP_ENTITY_ID"):
             }
         ]
     }
+
+# --- model providers ------------------------------------------------------------------------------
+# An OpenAI-compatible endpoint for embeddings (knowledge bases whose profile is "openai"). With none,
+# knowledge bases use the built-in multilingual model.
+OPENAI_BASE_URL = env_str("OPENAI_BASE_URL")
+OPENAI_API_KEY = env_str("OPENAI_API_KEY")
+EMBEDDING_BASE_URL = env_str("EMBEDDING_BASE_URL") or OPENAI_BASE_URL
+EMBEDDING_API_KEY = env_str("EMBEDDING_API_KEY") or OPENAI_API_KEY
+
+# --- knowledge: uploads and indexing ----------------------------------------------------------------
+# A run whose heartbeat is older than this is taken for dead and re-queued by the watchdog.
+KNOWLEDGE_STALE_AFTER_SECONDS = env_int("KNOWLEDGE_STALE_AFTER_SECONDS", 300)
+KNOWLEDGE_HEARTBEAT_SECONDS = env_int("KNOWLEDGE_HEARTBEAT_SECONDS", 20)
+# How often the watchdog may re-queue one document before failing it with the reason.
+KNOWLEDGE_MAX_REQUEUES = env_int("KNOWLEDGE_MAX_REQUEUES", 3)
+KNOWLEDGE_EMBED_BATCH = env_int("KNOWLEDGE_EMBED_BATCH", 64)
+KNOWLEDGE_MAX_PAGES = env_int("KNOWLEDGE_MAX_PAGES", 3000)
 
 # --- REST API ---------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -7,6 +7,7 @@ from bureau import health, spa
 api_v1 = [
     path("", include("bureau.tenancy.urls")),
     path("", include("bureau.audit.urls")),
+    path("", include("knowledge.urls")),
 ]
 
 urlpatterns = [

@@ -21,7 +21,7 @@ def test_permission_matrix(case: Case, role: str, world: World) -> None:
     url = case.url(world)
     events_before = AuditEvent.objects.count()
     body = case.body(world) if case.body else None
-    response = getattr(client, case.method)(url, body, format="json")
+    response = getattr(client, case.method)(url, body, format=case.format)
     expected = case.expected[role]
     assert response.status_code == expected, (role, url, response.content[:300])
     if expected >= 400:
@@ -58,6 +58,6 @@ def test_every_api_route_is_in_the_matrix() -> None:
 def test_anonymous_requests_get_401_everywhere(world: World) -> None:
     client = APIClient()
     for case in CASES:
-        response = getattr(client, case.method)(case.url(world), format="json")
+        response = getattr(client, case.method)(case.url(world), format=case.format)
         assert response.status_code == 401, case.name
         assert response.json()["error"]["code"] == "not_authenticated"

@@ -1,0 +1,43 @@
+"""Thin Celery tasks: each takes an id and calls knowledge.indexing. Queues: `ingest` for parsing
+and chunking, `embed` for embeddings (routed in settings)."""
+
+from __future__ import annotations
+
+from celery import Task, shared_task
+
+from bureau.llm.embedders import EmbeddingError
+from knowledge import indexing
+
+EMBED_MAX_RETRIES = 5
+
+
+@shared_task(name="knowledge.tasks.ingest_document", acks_late=True)
+def ingest_document(run_id: int) -> None:
+    try:
+        ready = indexing.ingest(run_id)
+    except Exception as error:
+        indexing.fail_unexpected(run_id, error)
+        raise
+    if ready:
+        embed_document.delay(run_id)
+
+
+@shared_task(name="knowledge.tasks.embed_document", bind=True, acks_late=True, max_retries=EMBED_MAX_RETRIES)
+def embed_document(self: Task, run_id: int) -> None:
+    try:
+        indexing.embed(run_id)
+    except EmbeddingError as error:
+        # Only transient errors reach here (rate limits, 5xx, timeouts): back off and try again.
+        if self.request.retries >= EMBED_MAX_RETRIES:
+            indexing.fail_after_retries(run_id, error)
+            return
+        countdown = error.retry_after or min(300, 5 * 2**self.request.retries)
+        raise self.retry(exc=error, countdown=countdown) from error
+    except Exception as error:
+        indexing.fail_unexpected(run_id, error)
+        raise
+
+
+@shared_task(name="knowledge.tasks.watchdog")
+def watchdog() -> dict[str, int]:
+    return indexing.watchdog()

@@ -1,0 +1,186 @@
+"""Retrieval against the real database, on real decrees indexed through the real pipeline, with a
+fake embedder (a hashed bag of folded syllables) standing in for the slow local model."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from pathlib import Path
+
+import pytest
+from django.core.files.base import ContentFile
+
+from knowledge import indexing, search_index, services, textnorm
+from knowledge.models import Chunk, Document, DocumentStatus, KeywordBaseStat, KeywordTermStat, KnowledgeBase
+from knowledge.retrieval import retrieve
+from tests.factories import World
+
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "documents"
+ND30 = DATA / "nd30_2020" / "30_2020_ND_CP.docx"
+ND135 = DATA / "labor_decrees" / "nghi_dinh_135_2020_nd_cp.txt"
+
+pytestmark = pytest.mark.skipif(not ND30.exists() or not ND135.exists(), reason="shared documents missing")
+
+
+class HashingEmbedder:
+    """Deterministic 384-dimension vectors: each folded syllable adds to one hashed dimension."""
+
+    model_name = "test-hashing"
+    dimension = 384
+
+    def _vector(self, text: str) -> list[float]:
+        vector = [0.0] * self.dimension
+        for word in textnorm.fold(text).split():
+            vector[int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dimension] += 1.0  # noqa: S324
+        norm = math.sqrt(sum(x * x for x in vector)) or 1.0
+        return [x / norm for x in vector]
+
+    def embed_passages(self, texts: list[str]) -> list[list[float]]:
+        return [self._vector(t) for t in texts]
+
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        return [self._vector(t) for t in texts]
+
+
+@pytest.fixture(autouse=True)
+def fake_embedder(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("knowledge.embedding.embedder_for", lambda knowledge_base: HashingEmbedder())
+
+
+def make_kb(world: World, name: str = "Văn bản", department: object = None) -> KnowledgeBase:
+    return services.knowledge_base_create(
+        actor=world.user("builder"), department=department or world.department, name=name
+    )
+
+
+def index_file(world: World, knowledge_base: KnowledgeBase, path: Path, name: str | None = None) -> Document:
+    upload = ContentFile(path.read_bytes(), name=name or path.name)
+    (result,) = services.document_upload(
+        actor=world.user("builder"), knowledge_base=knowledge_base, files=[upload], dispatch=False
+    )
+    assert result.document is not None, result.reason
+    document = indexing.index_document_inline(result.document)
+    assert document.status == DocumentStatus.READY, document.failure_reason
+    return document
+
+
+@pytest.fixture
+def decrees(world: World) -> tuple[KnowledgeBase, Document, Document]:
+    knowledge_base = make_kb(world)
+    return knowledge_base, index_file(world, knowledge_base, ND30), index_file(world, knowledge_base, ND135)
+
+
+def test_query_without_diacritics_finds_the_passage(decrees: tuple[KnowledgeBase, Document, Document]) -> None:
+    knowledge_base, nd30, _ = decrees
+    for mode in ("keyword", "hybrid"):
+        hits = retrieve(knowledge_bases=[knowledge_base], query="gia tri phap ly cua van ban dien tu", mode=mode)
+        assert hits, mode
+        assert hits[0].document_id == nd30.pk
+        assert hits[0].section_title.startswith("Điều 5."), (mode, hits[0].section_title)
+
+
+def test_document_number_and_article_find_the_article(decrees: tuple[KnowledgeBase, Document, Document]) -> None:
+    knowledge_base, nd30, nd135 = decrees
+    hits = retrieve(knowledge_bases=[knowledge_base], query="Điều 8 Nghị định 30/2020/NĐ-CP quy định gì?")
+    assert hits[0].document_id == nd30.pk
+    assert hits[0].section_title.startswith("Điều 8.")
+    assert hits[0].legal_match == 2  # the article and the document number
+    hits = retrieve(knowledge_bases=[knowledge_base], query="dieu 8 nghi dinh 135/2020/ND-CP", mode="keyword")
+    assert hits[0].document_id == nd135.pk
+    assert hits[0].section_title.startswith("Điều 8")
+
+
+def test_article_alone_ranks_articles_of_that_number_first(
+    decrees: tuple[KnowledgeBase, Document, Document],
+) -> None:
+    knowledge_base, _, _ = decrees
+    hits = retrieve(knowledge_bases=[knowledge_base], query="Điều 8", top_k=4)
+    assert {h.legal_match for h in hits[:2]} == {1}
+    assert all(h.section_title.startswith("Điều 8") for h in hits[:2])
+
+
+def test_every_score_is_present(decrees: tuple[KnowledgeBase, Document, Document]) -> None:
+    knowledge_base, nd30, _ = decrees
+    hits = retrieve(knowledge_bases=[knowledge_base], query="thẩm quyền ký ban hành văn bản", top_k=5)
+    assert len(hits) == 5
+    assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
+    assert hits == sorted(hits, key=lambda h: -h.score)
+    top = hits[0]
+    assert top.score > 0 and top.document_title and top.text and top.heading_path
+    assert top.vector_similarity is not None and -1 <= top.vector_similarity <= 1 and top.vector_rank
+    assert top.keyword_score is not None and top.keyword_score > 0 and top.keyword_rank
+    assert top.legal_match == 0 and top.legal_rank is None
+    vector_only = retrieve(knowledge_bases=[knowledge_base], query="thẩm quyền ký", mode="vector")
+    assert all(h.keyword_score is None and h.vector_similarity is not None for h in vector_only)
+
+
+def test_results_stay_in_the_knowledge_bases_passed(world: World) -> None:
+    mine = make_kb(world, "Của tôi")
+    theirs = make_kb(world, "Của họ", department=world.other_department)
+    index_file(world, mine, ND135)
+    index_file(world, theirs, ND30)
+    for query in ("Điều 8 Nghị định 30/2020/NĐ-CP", "cong tac van thu", "trợ cấp thôi việc"):
+        for mode in ("hybrid", "keyword", "vector"):
+            hits = retrieve(knowledge_bases=[mine], query=query, mode=mode, top_k=20)
+            assert hits and {h.knowledge_base_id for h in hits} == {mine.pk}
+    both = retrieve(knowledge_bases=[mine, theirs], query="Điều 8 Nghị định 30/2020/NĐ-CP", top_k=20)
+    assert {h.knowledge_base_id for h in both} == {mine.pk, theirs.pk}
+    assert both[0].knowledge_base_id == theirs.pk
+
+
+def test_disabled_documents_and_old_generations_are_never_returned(world: World) -> None:
+    knowledge_base = make_kb(world)
+    nd30 = index_file(world, knowledge_base, ND30)
+    nd135 = index_file(world, knowledge_base, ND135)
+    query = "công tác văn thư, trợ cấp thôi việc"
+
+    def documents() -> set[int]:
+        return {h.document_id for h in retrieve(knowledge_bases=[knowledge_base], query=query, top_k=50)}
+
+    assert documents() == {nd30.pk, nd135.pk}
+    services.document_update(actor=world.user("builder"), document=nd30, enabled=False)
+    assert documents() == {nd135.pk}
+    services.document_update(actor=world.user("builder"), document=nd30, enabled=True)
+    assert documents() == {nd30.pk, nd135.pk}
+
+    old_ids = set(Chunk.objects.filter(document=nd135).values_list("id", flat=True))
+    services.document_reindex(actor=world.user("builder"), document=nd135)
+    nd135 = indexing.index_document_inline(nd135)
+    assert nd135.status == DocumentStatus.READY and nd135.active_generation == 2
+    hits = retrieve(knowledge_bases=[knowledge_base], query=query, top_k=50)
+    assert {h.document_id for h in hits} == {nd30.pk, nd135.pk}
+    assert not old_ids & {h.chunk_id for h in hits}
+    # A chunk that does not serve searches is skipped even when it matches best.
+    Chunk.objects.filter(pk=hits[0].chunk_id).update(active=False)
+    assert hits[0].chunk_id not in {h.chunk_id for h in retrieve(knowledge_bases=[knowledge_base], query=query)}
+
+
+def test_statistics_follow_the_active_chunks(world: World) -> None:
+    knowledge_base = make_kb(world)
+    nd30 = index_file(world, knowledge_base, ND30)
+    index_file(world, knowledge_base, ND135)
+    services.document_update(actor=world.user("builder"), document=nd30, enabled=False)
+
+    def snapshot() -> tuple[tuple[int, int], dict[str, tuple[int, int]]]:
+        base = KeywordBaseStat.objects.get(knowledge_base=knowledge_base)
+        terms = KeywordTermStat.objects.filter(knowledge_base=knowledge_base)
+        return (base.chunk_count, base.total_tokens), {t.lexeme: (t.df_exact, t.df_folded) for t in terms}
+
+    incremental = snapshot()
+    assert incremental[0][0] == Chunk.objects.filter(knowledge_base=knowledge_base, active=True).count()
+    search_index.rebuild_statistics(knowledge_base=knowledge_base)
+    assert snapshot() == incremental
+    assert "văn_thư" not in incremental[1]  # only in the disabled decree
+    services.document_delete(actor=world.user("builder"), document=Document.objects.get(pk=nd30.pk))
+    assert snapshot() == incremental
+
+
+def test_knowledge_bases_must_share_an_embedding_profile(world: World) -> None:
+    local = make_kb(world)
+    other = KnowledgeBase.objects.create(
+        organization=world.organization, department=world.department, name="OpenAI",
+        embedding_provider="openai", embedding_model="text-embedding-3-small", embedding_dimension=1536,
+    )
+    with pytest.raises(ValueError, match="embedding profile"):
+        retrieve(knowledge_bases=[local, other], query="văn thư")
+    assert retrieve(knowledge_bases=[], query="văn thư") == []
