@@ -14,12 +14,10 @@ attempt is an IndexingRun with a heartbeat; the watchdog re-queues runs whose he
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import threading
 import time
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +32,7 @@ from knowledge import search_index, search_text
 from knowledge.chunking import PATH_SEPARATOR, ChunkDraft, chunk_document
 from knowledge.legal import extract_document_metadata
 from knowledge.models import IN_PROGRESS, Chunk, Document, DocumentStatus, IndexingRun, RunStatus
-from knowledge.parsing import FileKind, ParseError, ParsedDocument, ParseLimits, parse_document
+from knowledge.parsing import FileKind, ParsedDocument, ParseError, ParseLimits, parse_document
 
 log = logging.getLogger(__name__)
 PARSER_VERSION = "1"
@@ -208,9 +206,9 @@ def ingest(run_id: int) -> bool:
         IndexingRun.objects.filter(pk=run.pk).update(progress_total=len(drafts), progress_done=0)
         return True
     except ParseError as error:
-        _fail(run, stage=_current_stage(run), reason=failure_reason(error), retryable=False)
+        fail_run(run, stage=_current_stage(run), reason=failure_reason(error), retryable=False)
     except Cancelled:
-        _finish_cancel(run)
+        finish_cancel(run)
     except Superseded:
         pass
     return False
@@ -250,9 +248,9 @@ def embed(run_id: int, *, batch_size: int | None = None) -> bool:
     except EmbeddingError as error:
         if error.transient:
             raise  # the task retries with backoff; the last retry calls fail_after_retries
-        _fail(run, stage=S.EMBEDDING, reason=error.reason, retryable=False)
+        fail_run(run, stage=S.EMBEDDING, reason=error.reason, retryable=False)
     except Cancelled:
-        _finish_cancel(run)
+        finish_cancel(run)
     except Superseded:
         pass
     return False
@@ -261,14 +259,14 @@ def embed(run_id: int, *, batch_size: int | None = None) -> bool:
 def fail_after_retries(run_id: int, error: EmbeddingError) -> None:
     run = _load_run(run_id)
     if run is not None:
-        _fail(run, stage=S.EMBEDDING, reason=f"{error.reason} (gave up after retrying)", retryable=True)
+        fail_run(run, stage=S.EMBEDDING, reason=f"{error.reason} (gave up after retrying)", retryable=True)
 
 
 def fail_unexpected(run_id: int, error: BaseException) -> None:
     """A bug or an outage we did not foresee still ends in FAILED with a reason, never a stuck state."""
     run = _load_run(run_id)
     if run is not None:
-        _fail(
+        fail_run(
             run,
             stage=_current_stage(run),
             reason=f"unexpected error ({type(error).__name__}): {error}"[:2000],
@@ -309,7 +307,7 @@ def _finalize(run: IndexingRun) -> None:
         )
 
 
-def _fail(run: IndexingRun, *, stage: str, reason: str, retryable: bool) -> None:
+def fail_run(run: IndexingRun, *, stage: str, reason: str, retryable: bool) -> None:
     with transaction.atomic():
         changed = Document.objects.filter(
             pk=run.document_id, building_generation=run.generation, status__in=[*IN_PROGRESS, S.CANCELLING]
@@ -343,10 +341,10 @@ def _finish_cancel_if_requested(run: IndexingRun) -> None:
     if Document.objects.filter(
         pk=run.document_id, status=S.CANCELLING, building_generation=run.generation
     ).exists():
-        _finish_cancel(run)
+        finish_cancel(run)
 
 
-def _finish_cancel(run: IndexingRun) -> None:
+def finish_cancel(run: IndexingRun) -> None:
     with transaction.atomic():
         document = Document.objects.select_for_update().filter(pk=run.document_id).first()
         if document is None or document.building_generation != run.generation:
@@ -394,7 +392,8 @@ def _search_text(draft: ChunkDraft) -> str:
 
 _INSERT = """
 INSERT INTO knowledge_chunk (knowledge_base_id, document_id, generation, active, ordinal, section_key,
-    section_title, heading_path, page_start, page_end, text, token_count, search_exact, search_folded, legal_refs)
+    section_title, heading_path, page_start, page_end, text, token_count, search_exact, search_folded,
+    legal_refs)
 VALUES (%s, %s, %s, false, %s, %s, %s, %s, %s, %s, %s, %s, %s::tsvector, %s::tsvector, %s)
 """
 
@@ -443,63 +442,6 @@ def _store_metadata(document: Document, parsed: ParsedDocument) -> None:
     Document.objects.filter(pk=document.pk).update(**fields)
     for name, value in fields.items():
         setattr(document, name, value)
-
-
-# --- the watchdog -------------------------------------------------------------------------------
-
-
-def watchdog() -> dict[str, int]:
-    """Re-queue documents whose worker died; fail them once that happened too often. Periodic."""
-    from knowledge import tasks
-
-    stale_before = timezone.now() - timedelta(seconds=settings.KNOWLEDGE_STALE_AFTER_SECONDS)
-    counts = {"requeued": 0, "failed": 0, "cancelled": 0, "resent": 0}
-    stale = IndexingRun.objects.filter(
-        status=RunStatus.RUNNING, heartbeat_at__lt=stale_before
-    ).select_related("document")
-    for run in stale:
-        status = (
-            Document.objects.filter(pk=run.document_id, building_generation=run.generation)
-            .values_list("status", flat=True)
-            .first()
-        )
-        if status is None:
-            IndexingRun.objects.filter(pk=run.pk).update(
-                status=RunStatus.SUPERSEDED, finished_at=timezone.now()
-            )
-        elif status == S.CANCELLING:
-            _finish_cancel(run)
-            counts["cancelled"] += 1
-        elif status == S.QUEUED:
-            # The message may have been lost with the broker (snapshots are off): send it again. A
-            # duplicate finds the document past QUEUED and does nothing.
-            IndexingRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
-            tasks.ingest_document.delay(run.pk)
-            counts["resent"] += 1
-        elif status in (S.PARSING, S.CHUNKING, S.EMBEDDING):
-            if run.requeues >= settings.KNOWLEDGE_MAX_REQUEUES:
-                _fail(
-                    run,
-                    stage=status,
-                    retryable=True,
-                    reason=f"the worker stopped {run.requeues + 1} times while {status} this document",
-                )
-                counts["failed"] += 1
-                continue
-            with transaction.atomic():
-                if Document.objects.filter(
-                    pk=run.document_id, status=status, building_generation=run.generation
-                ).update(status=S.QUEUED):
-                    IndexingRun.objects.filter(pk=run.pk).update(
-                        stage=S.QUEUED, requeues=F("requeues") + 1, heartbeat_at=timezone.now()
-                    )
-                    transaction.on_commit(functools.partial(tasks.ingest_document.delay, run.pk))
-                    counts["requeued"] += 1
-        else:
-            IndexingRun.objects.filter(pk=run.pk).update(
-                status=RunStatus.SUPERSEDED, finished_at=timezone.now()
-            )
-    return counts
 
 
 def index_document_inline(document: Document) -> Document:

@@ -7,6 +7,7 @@ from celery import Task, shared_task
 
 from bureau.llm.embedders import EmbeddingError
 from knowledge import indexing
+from knowledge.watchdog import run_watchdog
 
 EMBED_MAX_RETRIES = 5
 
@@ -40,4 +41,4 @@ def embed_document(self: Task, run_id: int) -> None:
 
 @shared_task(name="knowledge.tasks.watchdog")
 def watchdog() -> dict[str, int]:
-    return indexing.watchdog()
+    return run_watchdog()

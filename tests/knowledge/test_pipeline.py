@@ -18,6 +18,7 @@ from bureau.audit.models import AuditEvent
 from bureau.tenancy.models import Department
 from knowledge import indexing, services
 from knowledge.models import Chunk, Document, DocumentStatus, IndexingRun, KnowledgeBase, RunStatus
+from knowledge.watchdog import run_watchdog
 from tests.factories import World
 from tests.knowledge import fixtures_bad
 from tests.knowledge.pipeline_helpers import DATA, HashEmbedder, upload, upload_and_index, use_hash_embedder
@@ -356,12 +357,12 @@ def test_watchdog_requeues_a_dead_run_and_then_gives_up(
     IndexingRun.objects.filter(pk=run.pk).update(heartbeat_at=long_ago)
     with override_settings(KNOWLEDGE_MAX_REQUEUES=1):
         with django_capture_on_commit_callbacks(execute=True):
-            assert indexing.watchdog()["requeued"] == 1
+            assert run_watchdog()["requeued"] == 1
         document.refresh_from_db()
         assert document.status == DocumentStatus.QUEUED and sent == [run.pk]
         indexing.ingest(run.pk)  # the re-sent task runs and dies again
         IndexingRun.objects.filter(pk=run.pk).update(heartbeat_at=long_ago)
-        assert indexing.watchdog()["failed"] == 1
+        assert run_watchdog()["failed"] == 1
     document.refresh_from_db()
     assert document.status == DocumentStatus.FAILED and document.failure_retryable
     assert "worker stopped 2 times" in document.failure_reason
@@ -375,7 +376,7 @@ def test_watchdog_resends_a_queued_document_whose_message_was_lost(
     document = upload(kb, "mat.txt", "Tin nhắn bị mất khi Redis khởi động lại.".encode()).document
     assert document is not None
     IndexingRun.objects.filter(document=document).update(heartbeat_at=timezone.now() - timedelta(hours=1))
-    assert indexing.watchdog()["resent"] == 1
+    assert run_watchdog()["resent"] == 1
     assert sent == [document.runs.get().pk]
 
 

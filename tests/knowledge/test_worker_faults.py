@@ -18,8 +18,9 @@ from django.db import connection, transaction
 from django.test import override_settings
 
 from bureau.llm.models import EmbeddingCacheEntry
-from knowledge import indexing, services
+from knowledge import services
 from knowledge.models import Chunk, Document, DocumentStatus
+from knowledge.watchdog import run_watchdog
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,9 +35,29 @@ def _worker() -> subprocess.Popen[bytes]:
         "KNOWLEDGE_EMBED_BATCH": "4",  # small batches, so that the kill lands between two of them
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "bureau", "worker", "-Q", "ingest,embed", "-c", "1", "-P", "solo",
-         "--without-heartbeat", "--without-mingle", "--without-gossip", "-l", "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "bureau",
+            "worker",
+            "-Q",
+            "ingest,embed",
+            "-c",
+            "1",
+            "-P",
+            "solo",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+            "-l",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -65,8 +86,9 @@ def test_a_worker_killed_mid_embedding_is_recovered_by_the_watchdog() -> None:
     first = _worker()
     try:
         with transaction.atomic():
-            [result] = services.document_upload(actor=None, knowledge_base=kb,
-                                                files=[SimpleUploadedFile("quy_dinh.txt", articles.encode())])
+            [result] = services.document_upload(
+                actor=None, knowledge_base=kb, files=[SimpleUploadedFile("quy_dinh.txt", articles.encode())]
+            )
         document = result.document
         assert document is not None
         _wait(lambda: Document.objects.get(pk=document.pk).chunks_done >= 4, 180, "embedding to start")
@@ -81,7 +103,7 @@ def test_a_worker_killed_mid_embedding_is_recovered_by_the_watchdog() -> None:
     try:
         time.sleep(1.5)
         with override_settings(KNOWLEDGE_STALE_AFTER_SECONDS=1):
-            assert indexing.watchdog()["requeued"] == 1
+            assert run_watchdog()["requeued"] == 1
         _wait(lambda: Document.objects.get(pk=document.pk).status == DocumentStatus.READY, 300, "READY")
     finally:
         second.send_signal(signal.SIGTERM)
