@@ -160,6 +160,8 @@ else:
     if not str(_database.get("ENGINE", "")).endswith("postgresql"):
         raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL with pgvector")
     DATABASES = {"default": _database}
+# Several test runs may share one server (developers working in parallel): each names its own.
+DATABASES["default"]["TEST"] = {"NAME": "test_bureau" + env_str("BUREAU_TEST_DB_SUFFIX")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tenancy.User"
 
@@ -279,6 +281,9 @@ OPENAI_BASE_URL = env_str("OPENAI_BASE_URL")
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")
 EMBEDDING_BASE_URL = env_str("EMBEDDING_BASE_URL") or OPENAI_BASE_URL
 EMBEDDING_API_KEY = env_str("EMBEDDING_API_KEY") or OPENAI_API_KEY
+
+# Fernet key(s) for secrets at rest, comma-separated, newest first; default: derived from SECRET_KEY.
+BUREAU_ENCRYPTION_KEY = env_str("BUREAU_ENCRYPTION_KEY")
 
 # --- knowledge: uploads and indexing ----------------------------------------------------------------
 # A run whose heartbeat is older than this is taken for dead and re-queued by the watchdog.

@@ -181,8 +181,9 @@ def _document(world: World, content: bytes) -> Any:
 
     from knowledge.services import document_upload
 
-    [result] = document_upload(actor=None, knowledge_base=_kb(world), files=[SimpleUploadedFile("t.txt", content)],
-                               dispatch=False)
+    [result] = document_upload(
+        actor=None, knowledge_base=_kb(world), files=[SimpleUploadedFile("t.txt", content)], dispatch=False
+    )
     return result.document
 
 
@@ -199,7 +200,9 @@ def _queued_doc(world: World) -> str:
 def _grant(world: World) -> str:
     from knowledge.services import knowledge_base_grant
 
-    grant = knowledge_base_grant(actor=None, knowledge_base=_kb(world), department=world.office, permission="use")
+    grant = knowledge_base_grant(
+        actor=None, knowledge_base=_kb(world), department=world.office, permission="use"
+    )
     return f"{KB}{_kb(world).pk}/grants/{grant.pk}/"
 
 
@@ -214,43 +217,119 @@ WRITERS = {"org_admin": 200, "dept_admin": 200, "builder": 200}
 
 
 def writers(status: int) -> dict[str, int]:
-    return everyone(403, outsider=404, **{role: status for role in WRITERS})
+    return everyone(403, outsider=404, **dict.fromkeys(WRITERS, status))
 
 
 READERS = everyone(200, outsider=404)
 
 KNOWLEDGE_CASES = [
     Case("knowledge-base-list", "get", lambda w: KB, everyone(200)),
-    Case("knowledge-base-list", "post", lambda w: KB, writers(201),
-         body=lambda w: {"name": "Hỏi đáp", "department": w.department.pk}, audit_action="knowledge_base.create"),
+    Case(
+        "knowledge-base-list",
+        "post",
+        lambda w: KB,
+        writers(201),
+        body=lambda w: {"name": "Hỏi đáp", "department": w.department.pk},
+        audit_action="knowledge_base.create",
+    ),
     Case("knowledge-base-detail", "get", lambda w: f"{KB}{_kb(w).pk}/", READERS),
-    Case("knowledge-base-detail", "patch", lambda w: f"{KB}{_kb(w).pk}/", writers(200),
-         body=lambda w: {"description": "Mới"}, audit_action="knowledge_base.update"),
-    Case("knowledge-base-detail", "delete", lambda w: f"{KB}{_kb(w).pk}/", writers(204),
-         audit_action="knowledge_base.delete"),
+    Case(
+        "knowledge-base-detail",
+        "patch",
+        lambda w: f"{KB}{_kb(w).pk}/",
+        writers(200),
+        body=lambda w: {"description": "Mới"},
+        audit_action="knowledge_base.update",
+    ),
+    Case(
+        "knowledge-base-detail",
+        "delete",
+        lambda w: f"{KB}{_kb(w).pk}/",
+        writers(204),
+        audit_action="knowledge_base.delete",
+    ),
     Case("knowledge-base-grant-list", "get", lambda w: f"{KB}{_kb(w).pk}/grants/", READERS),
-    Case("knowledge-base-grant-list", "post", lambda w: f"{KB}{_kb(w).pk}/grants/", writers(201),
-         body=lambda w: {"department": w.office.pk, "permission": "use"}, audit_action="knowledge_base.grant"),
-    Case("knowledge-base-grant-detail", "delete", _grant, writers(204), audit_action="knowledge_base.revoke_grant"),
-    Case("knowledge-base-search", "post", lambda w: f"{KB}{_kb(w).pk}/search", READERS,
-         body=lambda w: {"query": "quy chế làm việc"}),
+    Case(
+        "knowledge-base-grant-list",
+        "post",
+        lambda w: f"{KB}{_kb(w).pk}/grants/",
+        writers(201),
+        body=lambda w: {"department": w.office.pk, "permission": "use"},
+        audit_action="knowledge_base.grant",
+    ),
+    Case(
+        "knowledge-base-grant-detail",
+        "delete",
+        _grant,
+        writers(204),
+        audit_action="knowledge_base.revoke_grant",
+    ),
+    Case(
+        "knowledge-base-search",
+        "post",
+        lambda w: f"{KB}{_kb(w).pk}/search",
+        READERS,
+        body=lambda w: {"query": "quy chế làm việc"},
+    ),
     Case("document-list", "get", lambda w: f"{KB}{_kb(w).pk}/documents/", READERS),
-    Case("document-list", "post", lambda w: f"{KB}{_kb(w).pk}/documents/", writers(201), body=_upload_body,
-         audit_action="document.upload", format="multipart"),
+    Case(
+        "document-list",
+        "post",
+        lambda w: f"{KB}{_kb(w).pk}/documents/",
+        writers(201),
+        body=_upload_body,
+        audit_action="document.upload",
+        format="multipart",
+    ),
     Case("document-detail", "get", _failed_doc, READERS),
-    Case("document-detail", "patch", _failed_doc, writers(200), body=lambda w: {"enabled": False},
-         audit_action="document.disable"),
+    Case(
+        "document-detail",
+        "patch",
+        _failed_doc,
+        writers(200),
+        body=lambda w: {"enabled": False},
+        audit_action="document.disable",
+    ),
     Case("document-detail", "delete", _failed_doc, writers(204), audit_action="document.delete"),
-    Case("document-retry", "post", lambda w: _failed_doc(w) + "retry/", writers(200), audit_action="document.retry"),
-    Case("document-reindex", "post", lambda w: _failed_doc(w) + "reindex/", writers(200),
-         audit_action="document.reindex"),
-    Case("document-cancel", "post", lambda w: _queued_doc(w) + "cancel/", writers(200),
-         audit_action="document.cancel"),
+    Case(
+        "document-retry",
+        "post",
+        lambda w: _failed_doc(w) + "retry/",
+        writers(200),
+        audit_action="document.retry",
+    ),
+    Case(
+        "document-reindex",
+        "post",
+        lambda w: _failed_doc(w) + "reindex/",
+        writers(200),
+        audit_action="document.reindex",
+    ),
+    Case(
+        "document-cancel",
+        "post",
+        lambda w: _queued_doc(w) + "cancel/",
+        writers(200),
+        audit_action="document.cancel",
+    ),
     Case("document-file", "get", lambda w: _queued_doc(w) + "file/", READERS),
     Case("document-chunks", "get", lambda w: _queued_doc(w) + "chunks/", READERS),
     Case("document-runs", "get", lambda w: _queued_doc(w) + "runs/", READERS),
 ]
 
-CASES: list[Case] = [*TENANCY_CASES, *AUDIT_CASES, *KNOWLEDGE_CASES]
+def _area_cases() -> list[Case]:
+    """Cases that other areas keep in tests/matrix/<area>.py."""
+    import importlib
+    import pkgutil
+
+    import tests.matrix
+
+    found: list[Case] = []
+    for module in sorted(pkgutil.iter_modules(tests.matrix.__path__), key=lambda m: m.name):
+        found.extend(importlib.import_module(f"tests.matrix.{module.name}").CASES)
+    return found
+
+
+CASES: list[Case] = [*TENANCY_CASES, *AUDIT_CASES, *KNOWLEDGE_CASES, *_area_cases()]
 
 __all__ = ["CASES", "Case", "Role", "everyone", "make_member"]
