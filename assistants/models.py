@@ -112,7 +112,7 @@ class AssistantVersion(models.Model):
 class Conversation(models.Model):
     assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="conversations")
     # Pinned: a conversation keeps answering with the version it started with.
-    version = models.ForeignKey(AssistantVersion, on_delete=models.PROTECT, related_name="conversations")
+    version = models.ForeignKey(AssistantVersion, on_delete=models.CASCADE, related_name="conversations")
     user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="conversations")
     api_key = models.ForeignKey(ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     title = models.CharField(max_length=300, blank=True)

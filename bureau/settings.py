@@ -152,7 +152,9 @@ if embedded.is_embedded():
             "NAME": embedded.PG_DATABASE,
             "USER": embedded.PG_USER,
             "HOST": str(embedded.pg_socket_dir()),
-            "CONN_MAX_AGE": 0,
+            # Persistent connections: the chat's thread pool would otherwise connect on every turn.
+            "CONN_MAX_AGE": env_int("CONN_MAX_AGE", 0 if TESTING else 60),
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 else:
@@ -279,11 +281,21 @@ if env_str("SAML_IDP_ENTITY_ID"):
 # knowledge bases use the built-in multilingual model.
 OPENAI_BASE_URL = env_str("OPENAI_BASE_URL")
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")
+# The chat model of the default provider made from the two settings above; empty = the first model
+# the endpoint lists (GET /models) when that provider is first needed.
+OPENAI_CHAT_MODEL = env_str("OPENAI_CHAT_MODEL")
+# Seconds before a call to a model provider (chat, test connection aside) gives up.
+LLM_TIMEOUT_SECONDS = env_int("LLM_TIMEOUT_SECONDS", 60)
 EMBEDDING_BASE_URL = env_str("EMBEDDING_BASE_URL") or OPENAI_BASE_URL
 EMBEDDING_API_KEY = env_str("EMBEDDING_API_KEY") or OPENAI_API_KEY
 
 # Fernet key(s) for secrets at rest, comma-separated, newest first; default: derived from SECRET_KEY.
 BUREAU_ENCRYPTION_KEY = env_str("BUREAU_ENCRYPTION_KEY")
+
+# The chat's database work runs in a thread pool (not the one thread Django reserves for sync code),
+# so that many streaming answers do not queue behind each other. Under pytest it runs in the test's
+# own thread instead, where the test's transaction is visible.
+CHAT_DB_THREAD_SENSITIVE = TESTING
 
 # --- knowledge: uploads and indexing ----------------------------------------------------------------
 # A run whose heartbeat is older than this is taken for dead and re-queued by the watchdog.

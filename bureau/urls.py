@@ -2,23 +2,30 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from assistants.chat import openai_compat
 from bureau import health, spa
 
 api_v1 = [
     path("", include("bureau.tenancy.urls")),
     path("", include("bureau.audit.urls")),
+    path("", include("bureau.llm.urls")),
     path("", include("knowledge.urls")),
+    path("", include("assistants.urls")),
+    path("", include("assistants.chat.urls")),
 ]
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", include(api_v1)),
+    # The OpenAI-compatible API, where OpenAI clients expect it.
+    path("v1/models", openai_compat.models, name="openai-models"),
+    path("v1/chat/completions", openai_compat.chat_completions, name="openai-chat-completions"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("django-admin/", admin.site.urls),
     # Everything else is the single-page app, which routes on the client.
-    re_path(r"^(?!api/|static/|accounts/|_allauth/|django-admin/).*$", spa.index, name="spa"),
+    re_path(r"^(?!api/|v1/|static/|accounts/|_allauth/|django-admin/).*$", spa.index, name="spa"),
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 
 from bureau.llm.cache import DatabaseEmbeddingCache
@@ -10,17 +12,27 @@ from knowledge.models import EmbeddingProvider, KnowledgeBase
 
 
 def embedder_for(knowledge_base: KnowledgeBase) -> CachingEmbedder:
-    inner: Embedder
-    if knowledge_base.embedding_provider == EmbeddingProvider.LOCAL:
-        inner = embedder_for_profile("local")
-    else:
-        inner = embedder_for_profile(
-            "openai",
-            base_url=settings.EMBEDDING_BASE_URL,
-            api_key=settings.EMBEDDING_API_KEY or None,
-            model=knowledge_base.embedding_model,
-            dimension=knowledge_base.embedding_dimension,
-            query_prefix=knowledge_base.query_prefix,
-            passage_prefix=knowledge_base.passage_prefix,
-        )
+    inner = _inner_embedder(
+        knowledge_base.embedding_provider,
+        knowledge_base.embedding_model,
+        knowledge_base.embedding_dimension,
+        knowledge_base.query_prefix,
+        knowledge_base.passage_prefix,
+        settings.EMBEDDING_BASE_URL,
+        settings.EMBEDDING_API_KEY,
+    )
     return CachingEmbedder(inner, DatabaseEmbeddingCache(), cache_queries=True)
+
+
+@functools.lru_cache(maxsize=64)
+def _inner_embedder(
+    provider: str, model: str, dimension: int, query_prefix: str, passage_prefix: str, base_url: str, api_key: str
+) -> Embedder:
+    """One embedder per profile and process: building an HTTP client (its TLS context) costs tens of
+    milliseconds, too much for every question; the clients are thread-safe and pool connections."""
+    if provider == EmbeddingProvider.LOCAL:
+        return embedder_for_profile("local")
+    return embedder_for_profile(
+        "openai", base_url=base_url, api_key=api_key or None, model=model, dimension=dimension,
+        query_prefix=query_prefix, passage_prefix=passage_prefix,
+    )

@@ -68,3 +68,42 @@ class AuditChainCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id}: {'intact' if self.intact else 'BROKEN'}"
+
+
+class UsageRecord(models.Model):
+    """The usage ledger: one row per answered message, its tokens and timings. Like the audit log,
+    its references carry no database constraint, so that the ledger outlives what it counts.
+    Assistants, conversations and messages are plain ids: bureau never imports the assistants app."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
+    )
+    assistant_id = models.BigIntegerField(null=True, blank=True)
+    conversation_id = models.BigIntegerField(null=True, blank=True)
+    message_id = models.BigIntegerField(null=True, blank=True)
+    user = models.ForeignKey(
+        User, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
+    )
+    api_key = models.ForeignKey(
+        ApiKey, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
+    )
+    model = models.CharField(max_length=200, blank=True)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    latency_ms = models.PositiveIntegerField(default=0)
+    ttft_ms = models.PositiveIntegerField(null=True, blank=True)  # none when the answer did not stream
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["organization", "created_at"]),
+            models.Index(fields=["department", "created_at"]),
+            models.Index(fields=["assistant_id", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model}: {self.prompt_tokens}+{self.completion_tokens} tokens"

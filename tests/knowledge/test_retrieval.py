@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile
 
+from bureau.tenancy.models import Department
 from knowledge import indexing, search_index, services, textnorm
 from knowledge.models import Chunk, Document, DocumentStatus, KeywordBaseStat, KeywordTermStat, KnowledgeBase
 from knowledge.retrieval import retrieve
@@ -47,7 +48,7 @@ def fake_embedder(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("knowledge.embedding.embedder_for", lambda knowledge_base: HashingEmbedder())
 
 
-def make_kb(world: World, name: str = "Văn bản", department: object = None) -> KnowledgeBase:
+def make_kb(world: World, name: str = "Văn bản", department: Department | None = None) -> KnowledgeBase:
     return services.knowledge_base_create(
         actor=world.user("builder"), department=department or world.department, name=name
     )
@@ -70,16 +71,22 @@ def decrees(world: World) -> tuple[KnowledgeBase, Document, Document]:
     return knowledge_base, index_file(world, knowledge_base, ND30), index_file(world, knowledge_base, ND135)
 
 
-def test_query_without_diacritics_finds_the_passage(decrees: tuple[KnowledgeBase, Document, Document]) -> None:
+def test_query_without_diacritics_finds_the_passage(
+    decrees: tuple[KnowledgeBase, Document, Document],
+) -> None:
     knowledge_base, nd30, _ = decrees
     for mode in ("keyword", "hybrid"):
-        hits = retrieve(knowledge_bases=[knowledge_base], query="gia tri phap ly cua van ban dien tu", mode=mode)
+        hits = retrieve(
+            knowledge_bases=[knowledge_base], query="gia tri phap ly cua van ban dien tu", mode=mode
+        )
         assert hits, mode
         assert hits[0].document_id == nd30.pk
         assert hits[0].section_title.startswith("Điều 5."), (mode, hits[0].section_title)
 
 
-def test_document_number_and_article_find_the_article(decrees: tuple[KnowledgeBase, Document, Document]) -> None:
+def test_document_number_and_article_find_the_article(
+    decrees: tuple[KnowledgeBase, Document, Document],
+) -> None:
     knowledge_base, nd30, nd135 = decrees
     hits = retrieve(knowledge_bases=[knowledge_base], query="Điều 8 Nghị định 30/2020/NĐ-CP quy định gì?")
     assert hits[0].document_id == nd30.pk
@@ -100,7 +107,7 @@ def test_article_alone_ranks_articles_of_that_number_first(
 
 
 def test_every_score_is_present(decrees: tuple[KnowledgeBase, Document, Document]) -> None:
-    knowledge_base, nd30, _ = decrees
+    knowledge_base, _, _ = decrees
     hits = retrieve(knowledge_bases=[knowledge_base], query="thẩm quyền ký ban hành văn bản", top_k=5)
     assert len(hits) == 5
     assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
@@ -152,7 +159,9 @@ def test_disabled_documents_and_old_generations_are_never_returned(world: World)
     assert not old_ids & {h.chunk_id for h in hits}
     # A chunk that does not serve searches is skipped even when it matches best.
     Chunk.objects.filter(pk=hits[0].chunk_id).update(active=False)
-    assert hits[0].chunk_id not in {h.chunk_id for h in retrieve(knowledge_bases=[knowledge_base], query=query)}
+    assert hits[0].chunk_id not in {
+        h.chunk_id for h in retrieve(knowledge_bases=[knowledge_base], query=query)
+    }
 
 
 def test_statistics_follow_the_active_chunks(world: World) -> None:
@@ -178,8 +187,12 @@ def test_statistics_follow_the_active_chunks(world: World) -> None:
 def test_knowledge_bases_must_share_an_embedding_profile(world: World) -> None:
     local = make_kb(world)
     other = KnowledgeBase.objects.create(
-        organization=world.organization, department=world.department, name="OpenAI",
-        embedding_provider="openai", embedding_model="text-embedding-3-small", embedding_dimension=1536,
+        organization=world.organization,
+        department=world.department,
+        name="OpenAI",
+        embedding_provider="openai",
+        embedding_model="text-embedding-3-small",
+        embedding_dimension=1536,
     )
     with pytest.raises(ValueError, match="embedding profile"):
         retrieve(knowledge_bases=[local, other], query="văn thư")

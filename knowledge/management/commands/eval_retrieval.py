@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,7 +66,7 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 def score_runs(runs: dict[str, list[str]], qrels: dict[str, set[str]]) -> dict[str, float]:
-    hits = {k: 0.0 for k in CUTOFFS}
+    hits = dict.fromkeys(CUTOFFS, 0.0)
     reciprocal = 0.0
     for query_id, ranked in runs.items():
         relevant = qrels[query_id]

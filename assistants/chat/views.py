@@ -1,0 +1,143 @@
+"""The streaming endpoints: asking a question and regenerating an answer. They are async Django views
+(not DRF, which is sync) so that a streaming answer holds no worker thread; they authenticate the
+same two ways as the rest of the API (API key, or session with its CSRF check) and answer errors in
+the same JSON shape."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework.exceptions import AuthenticationFailed
+
+from assistants.chat import events as ev
+from assistants.chat.runtime import Turn, collect, prepare_turn, stream_turn
+from bureau import request_context
+from bureau.exceptions import BureauError
+from bureau.tenancy.access import ApiKeyActor
+from bureau.tenancy.authentication import authenticate_api_key
+from bureau.tenancy.services import API_KEY_PREFIX
+
+
+def error_json(status: int, code: str, message: str, details: Any = None) -> JsonResponse:
+    body = {"error": {"code": code, "message": message, "details": details or {}},
+            "request_id": request_context.current().request_id}
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+class _Unauthenticated(Exception):
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def _csrf_failure(request: HttpRequest) -> HttpResponse | None:
+    """As DRF's SessionAuthentication: a session-authenticated write must carry the CSRF token."""
+    check = CsrfViewMiddleware(lambda req: HttpResponse())
+    check.process_request(request)
+    return check.process_view(request, lambda req: HttpResponse(), (), {})
+
+
+async def authenticate(request: HttpRequest) -> Any:
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, token = header.partition(" ")
+    if scheme == "Bearer" and token.strip().startswith(API_KEY_PREFIX):
+        try:
+            key = await sync_to_async(authenticate_api_key)(token.strip())
+        except AuthenticationFailed as error:
+            raise _Unauthenticated(str(error.detail)) from None
+        return ApiKeyActor(key)
+    user = await request.auser()
+    if not user.is_authenticated:
+        raise _Unauthenticated(_("Authentication credentials were not provided."))
+    if _csrf_failure(request) is not None:
+        raise PermissionError(_("CSRF check failed."))
+    return user
+
+
+def _wants_stream(request: HttpRequest) -> bool:
+    return "text/event-stream" in request.headers.get("Accept", "")
+
+
+def streaming_response(chunks: Any) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(chunks, content_type="text/event-stream; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # proxies must not buffer the stream
+    return response
+
+
+def answer_json(turn: Turn, events: list[ev.Event]) -> JsonResponse:
+    errors = [e.data for e in events if e.type == ev.ERROR]
+    completed = next((e.data for e in events if e.type == ev.MESSAGE_COMPLETED), {})
+    body = {
+        "message_id": turn.answer.pk,
+        "conversation_id": turn.conversation.pk,
+        "version": turn.version.number,
+        "status": completed.get("status", "failed"),
+        "content": turn.text,
+        "extractive": turn.answer.extractive,
+        "citations": [e.data for e in events if e.type == ev.CITATION],
+        "tool_calls": [e.data for e in events if e.type in (ev.TOOL_CALL, ev.TOOL_RESULT)],
+        "usage": completed.get("usage", {"prompt_tokens": turn.prompt_tokens,
+                                         "completion_tokens": turn.completion_tokens}),
+        "ttft_ms": turn.ttft_ms,
+        "latency_ms": completed.get("latency_ms"),
+        "error": errors[0] if errors else None,
+    }
+    return JsonResponse(body, status=502 if errors else 200, json_dumps_params={"ensure_ascii": False})
+
+
+async def _answer(request: HttpRequest, prepare: Callable[[Any, dict[str, Any]], Turn]) -> HttpResponse:
+    try:
+        actor = await authenticate(request)
+    except _Unauthenticated as error:
+        return error_json(401, "not_authenticated", error.message)
+    except PermissionError as error:
+        return error_json(403, "permission_denied", str(error))
+    try:
+        body = json.loads(request.body or b"{}")
+        if not isinstance(body, dict):
+            raise ValueError
+    except ValueError:
+        return error_json(400, "invalid", _("The body must be a JSON object."))
+    try:
+        turn = await sync_to_async(prepare, thread_sensitive=settings.CHAT_DB_THREAD_SENSITIVE)(actor, body)
+    except BureauError as error:
+        return error_json(error.status_code, error.code, str(error.message), error.details)
+    if _wants_stream(request):
+        return streaming_response(ev.as_sse(stream_turn(turn)))
+    return answer_json(turn, await collect(turn))
+
+
+@csrf_exempt
+async def message_create(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """POST a question; the answer streams as server-sent events with `Accept: text/event-stream`,
+    else comes back as one JSON object."""
+    if request.method != "POST":
+        return error_json(405, "method_not_allowed", _("Use POST."))
+
+    def prepare(actor: Any, body: dict[str, Any]) -> Turn:
+        return prepare_turn(actor=actor, conversation_id=conversation_id, question=str(body.get("content", "")))
+
+    return await _answer(request, prepare)
+
+
+@csrf_exempt
+async def message_regenerate(request: HttpRequest, conversation_id: int, message_id: int) -> HttpResponse:
+    if request.method != "POST":
+        return error_json(405, "method_not_allowed", _("Use POST."))
+
+    def prepare(actor: Any, body: dict[str, Any]) -> Turn:
+        return prepare_turn(actor=actor, conversation_id=conversation_id, question="",
+                            regenerate_message_id=message_id)
+
+    return await _answer(request, prepare)
+
+
+AsyncView = Callable[..., Awaitable[HttpResponse]]

@@ -1,0 +1,134 @@
+"""Conversations: who may read them (their owner only), and the writes around messages that are not
+the answer itself (create, rename, delete, feedback, stop)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from assistants.models import (
+    Assistant,
+    AssistantVersion,
+    Conversation,
+    Feedback,
+    Message,
+    MessageRole,
+    MessageStatus,
+    VersionState,
+)
+from bureau.audit.services import audit_record
+from bureau.exceptions import Conflict, NotFound, ValidationFailed
+from bureau.tenancy.access import ApiKeyActor
+from bureau.tenancy.models import User
+
+STOP_KEY = "chat:stop:{}"
+
+
+def _owner_filter(actor: Any) -> dict[str, Any]:
+    if isinstance(actor, ApiKeyActor):
+        return {"api_key": actor.api_key, "user__isnull": True}
+    if isinstance(actor, User):
+        return {"user": actor}
+    raise NotFound()
+
+
+def conversation_list_for(*, actor: Any, assistant_id: int | None = None) -> QuerySet[Conversation]:
+    """A person's own conversations; nobody reads someone else's through this API."""
+    conversations = Conversation.objects.filter(**_owner_filter(actor)).select_related("assistant", "version")
+    if assistant_id is not None:
+        conversations = conversations.filter(assistant_id=assistant_id)
+    return conversations
+
+
+def conversation_get_for(*, actor: Any, conversation_id: int | str) -> Conversation:
+    try:
+        pk = int(conversation_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("Conversation not found.")) from None
+    conversation = conversation_list_for(actor=actor).filter(pk=pk).first()
+    if conversation is None:
+        raise NotFound(_("Conversation not found."))
+    return conversation
+
+
+def message_get_for(*, actor: Any, conversation_id: int | str, message_id: int | str) -> Message:
+    conversation = conversation_get_for(actor=actor, conversation_id=conversation_id)
+    message = Message.objects.filter(conversation=conversation, pk=_as_id(message_id)).first()
+    if message is None:
+        raise NotFound(_("Message not found."))
+    return message
+
+
+def _as_id(value: int | str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+def version_for_new_conversation(*, actor: Any, assistant: Assistant, preview: bool) -> AssistantVersion:
+    """The published version, or, for someone who may edit the assistant, the draft (preview)."""
+    if preview:
+        from assistants.selectors import assistant_get_for
+
+        assistant_get_for(actor=actor, assistant_id=assistant.pk, write=True)
+        draft = assistant.versions.filter(state=VersionState.DRAFT).first()
+        if draft is None:
+            raise Conflict(_("This assistant has no draft."))
+        return draft
+    if assistant.published_version is None:
+        raise Conflict(_("This assistant has not been published yet."))
+    return assistant.published_version
+
+
+@transaction.atomic
+def conversation_create(*, actor: Any, assistant: Assistant, preview: bool = False, title: str = "") -> Conversation:
+    version = version_for_new_conversation(actor=actor, assistant=assistant, preview=preview)
+    conversation = Conversation.objects.create(
+        assistant=assistant, version=version, title=title[:300],
+        user=actor if isinstance(actor, User) else None,
+        api_key=actor.api_key if isinstance(actor, ApiKeyActor) else None,
+    )
+    return conversation
+
+
+@transaction.atomic
+def conversation_rename(*, actor: Any, conversation: Conversation, title: str) -> Conversation:
+    conversation.title = title.strip()[:300]
+    conversation.save(update_fields=["title", "updated_at"])
+    return conversation
+
+
+@transaction.atomic
+def conversation_delete(*, actor: Any, conversation: Conversation) -> None:
+    if conversation.legal_hold or conversation.assistant.legal_hold:
+        raise Conflict(_("This conversation is under legal hold and cannot be deleted."))
+    assistant = conversation.assistant
+    audit_record(actor=actor, organization=assistant.organization_id, department=assistant.department_id,
+                 action="conversation.delete", target=conversation,
+                 before={"assistant": assistant.pk, "messages": conversation.messages.count()})
+    conversation.delete()
+
+
+@transaction.atomic
+def feedback_give(*, actor: Any, message: Message, rating: str, comment: str = "") -> Feedback:
+    if not isinstance(actor, User):
+        raise ValidationFailed(_("Feedback comes from people, not API keys."))
+    if message.role != MessageRole.ASSISTANT:
+        raise ValidationFailed(_("Only answers can be rated."))
+    feedback, _created = Feedback.objects.update_or_create(
+        message=message, user=actor, defaults={"rating": rating, "comment": comment[:4000]}
+    )
+    return feedback
+
+
+def message_stop(*, actor: Any, message: Message) -> None:
+    """Ask the stream producing this answer to stop; it checks between deltas, in whichever web
+    process it runs, so the flag lives in the shared cache."""
+    if message.status not in (MessageStatus.PENDING, MessageStatus.STREAMING):
+        raise Conflict(_("This answer is not being written."))
+    cache.set(STOP_KEY.format(message.pk), True, timeout=600)
