@@ -96,12 +96,11 @@ class AssistantDetailApi(APIView):
         description="Changing the visibility needs the owner department's rights, not an editor share.",
     )
     def patch(self, request: Request, assistant_id: int) -> Response:
+        assistant = selectors.assistant_get_for(
+            actor=request.user, assistant_id=assistant_id, write=True, manage="visibility" in request.data
+        )
         data = AssistantUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        manage = "visibility" in data.validated_data
-        assistant = selectors.assistant_get_for(
-            actor=request.user, assistant_id=assistant_id, write=True, manage=manage
-        )
         assistant = services.assistant_update(actor=request.user, assistant=assistant, **data.validated_data)
         return Response(_detail(request.user, assistant))
 

@@ -86,14 +86,17 @@ def version_for_new_conversation(*, actor: Any, assistant: Assistant, preview: b
 
 
 @transaction.atomic
-def conversation_create(*, actor: Any, assistant: Assistant, preview: bool = False, title: str = "") -> Conversation:
+def conversation_create(
+    *, actor: Any, assistant: Assistant, preview: bool = False, title: str = ""
+) -> Conversation:
     version = version_for_new_conversation(actor=actor, assistant=assistant, preview=preview)
-    conversation = Conversation.objects.create(
-        assistant=assistant, version=version, title=title[:300],
+    return Conversation.objects.create(
+        assistant=assistant,
+        version=version,
+        title=title[:300],
         user=actor if isinstance(actor, User) else None,
         api_key=actor.api_key if isinstance(actor, ApiKeyActor) else None,
     )
-    return conversation
 
 
 @transaction.atomic
@@ -108,9 +111,14 @@ def conversation_delete(*, actor: Any, conversation: Conversation) -> None:
     if conversation.legal_hold or conversation.assistant.legal_hold:
         raise Conflict(_("This conversation is under legal hold and cannot be deleted."))
     assistant = conversation.assistant
-    audit_record(actor=actor, organization=assistant.organization_id, department=assistant.department_id,
-                 action="conversation.delete", target=conversation,
-                 before={"assistant": assistant.pk, "messages": conversation.messages.count()})
+    audit_record(
+        actor=actor,
+        organization=assistant.organization_id,
+        department=assistant.department_id,
+        action="conversation.delete",
+        target=conversation,
+        before={"assistant": assistant.pk, "messages": conversation.messages.count()},
+    )
     conversation.delete()
 
 

@@ -42,7 +42,9 @@ class AssistantShare(models.Model):
 
     assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="shares")
     user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    department = models.ForeignKey(Department, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     role = models.CharField(max_length=8, choices=ShareRole.choices, default=ShareRole.VIEWER)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -113,7 +115,9 @@ class Conversation(models.Model):
     assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="conversations")
     # Pinned: a conversation keeps answering with the version it started with.
     version = models.ForeignKey(AssistantVersion, on_delete=models.CASCADE, related_name="conversations")
-    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="conversations")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="conversations"
+    )
     api_key = models.ForeignKey(ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     title = models.CharField(max_length=300, blank=True)
     legal_hold = models.BooleanField(default=False)
@@ -153,7 +157,9 @@ class Message(models.Model):
     ttft_ms = models.PositiveIntegerField(null=True, blank=True)
     latency_ms = models.PositiveIntegerField(null=True, blank=True)
     redactions = models.JSONField(default=dict, blank=True)  # counts by kind, never the values
-    regenerated_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    regenerated_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

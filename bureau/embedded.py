@@ -189,7 +189,7 @@ def ensure_postgres() -> bool:
         log.parent.mkdir(parents=True, exist_ok=True)
         log.touch()
         _chown_to_pg(log)
-        options = f"-c listen_addresses='' -k {sockets} -c max_connections=200 -c shared_buffers=256MB"
+        options = f"-c listen_addresses='' -k {sockets} -c max_connections=300 -c shared_buffers=256MB"
         subprocess.run(
             [_pg_bin("pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "60", "start"],
             check=True,

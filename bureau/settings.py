@@ -152,18 +152,25 @@ if embedded.is_embedded():
             "NAME": embedded.PG_DATABASE,
             "USER": embedded.PG_USER,
             "HOST": str(embedded.pg_socket_dir()),
-            # Persistent connections: the chat's thread pool would otherwise connect on every turn.
-            "CONN_MAX_AGE": env_int("CONN_MAX_AGE", 0 if TESTING else 60),
-            "CONN_HEALTH_CHECKS": True,
+            "CONN_MAX_AGE": 0,
         }
     }
 else:
-    _database = dict(dj_database_url.parse(env_str("DATABASE_URL"), conn_max_age=60, conn_health_checks=True))
+    _database = dict(dj_database_url.parse(env_str("DATABASE_URL"), conn_max_age=0))
     if not str(_database.get("ENGINE", "")).endswith("postgresql"):
         raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL with pgvector")
     DATABASES = {"default": _database}
 # Several test runs may share one server (developers working in parallel): each names its own.
 DATABASES["default"]["TEST"] = {"NAME": "test_bureau" + env_str("BUREAU_TEST_DB_SUFFIX")}
+# A connection pool in the web process (psycopg_pool; bureau/asgi.py turns it on): under ASGI each
+# request may run its sync code in a thread of its own, so persistent per-thread connections would
+# pile up; a pool bounds and reuses them, and a chat turn skips the connection handshake. Celery
+# workers fork, and keep Django's plain connections.
+if env_bool("BUREAU_DB_POOL", False) and not TESTING:
+    DATABASES["default"]["OPTIONS"] = {
+        **dict(DATABASES["default"].get("OPTIONS") or {}),  # type: ignore[call-overload]
+        "pool": {"min_size": 1, "max_size": env_int("DB_POOL_MAX_SIZE", 20), "timeout": 30},
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tenancy.User"
 

@@ -26,13 +26,24 @@ def embedder_for(knowledge_base: KnowledgeBase) -> CachingEmbedder:
 
 @functools.lru_cache(maxsize=64)
 def _inner_embedder(
-    provider: str, model: str, dimension: int, query_prefix: str, passage_prefix: str, base_url: str, api_key: str
+    provider: str,
+    model: str,
+    dimension: int,
+    query_prefix: str,
+    passage_prefix: str,
+    base_url: str,
+    api_key: str,
 ) -> Embedder:
     """One embedder per profile and process: building an HTTP client (its TLS context) costs tens of
     milliseconds, too much for every question; the clients are thread-safe and pool connections."""
     if provider == EmbeddingProvider.LOCAL:
         return embedder_for_profile("local")
     return embedder_for_profile(
-        "openai", base_url=base_url, api_key=api_key or None, model=model, dimension=dimension,
-        query_prefix=query_prefix, passage_prefix=passage_prefix,
+        "openai",
+        base_url=base_url,
+        api_key=api_key or None,
+        model=model,
+        dimension=dimension,
+        query_prefix=query_prefix,
+        passage_prefix=passage_prefix,
     )

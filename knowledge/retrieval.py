@@ -41,8 +41,8 @@ BM25_B = 0.75
 FOLDED_WEIGHT_WITH_DIACRITICS = 0.5
 # Candidates of the keyword leg: the chunks holding the rarest query terms whose summed document
 # frequency stays under this budget (always at least the rarest term), at most KEYWORD_SCAN_CAP.
-KEYWORD_DF_BUDGET = 4000
-KEYWORD_SCAN_CAP = 5000
+KEYWORD_DF_BUDGET = 400
+KEYWORD_SCAN_CAP = 500
 # Reciprocal rank fusion: score = Σ weight / (RRF_K + rank). The legal leg's weight is scaled by
 # (matched / asked)², so the article of the very document cited outranks same-numbered articles
 # of other documents: plain RRF would keep only their order, not how much better the first is.
@@ -111,8 +111,9 @@ qe AS (
 ),
 tsq AS (
     SELECT string_agg(quote_literal(term), ' | ')::tsquery AS q FROM (
-        SELECT term, df, sum(df) OVER (ORDER BY df, term) AS running FROM qf
-    ) s WHERE running - df < %(df_budget)s
+        SELECT term, df, sum(df) OVER (ORDER BY df, term) AS running,
+               row_number() OVER (ORDER BY df, term) AS n FROM qf
+    ) s WHERE running <= %(df_budget)s OR n = 1
 ),"""  # noqa: S608 - table names come from the models; every value is a parameter
 
 _SQL_KEYWORD = f"""
@@ -121,7 +122,7 @@ kcand AS (
     WHERE c.search_folded @@ (SELECT q FROM tsq) AND c.active AND c.knowledge_base_id = ANY(%(kbs)s)
     LIMIT %(scan_cap)s
 ),
-kscore AS (
+kscore AS MATERIALIZED (
     SELECT k.id, (
         coalesce((SELECT sum(qf.idf * cardinality(u.positions) * ({BM25_K1} + 1)
                              / (cardinality(u.positions) + k.norm))
@@ -137,7 +138,7 @@ kscore AS (
 ),
 kw AS (
     SELECT id, score, row_number() OVER (ORDER BY score DESC, id) AS rank
-    FROM kscore WHERE score > 0 ORDER BY score DESC, id LIMIT %(candidates)s
+    FROM kscore ORDER BY score DESC, id LIMIT %(candidates)s
 ),"""  # noqa: S608
 
 _SQL_NO_KEYWORD = """

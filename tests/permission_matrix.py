@@ -317,6 +317,7 @@ KNOWLEDGE_CASES = [
     Case("document-runs", "get", lambda w: _queued_doc(w) + "runs/", READERS),
 ]
 
+
 def _area_cases() -> list[Case]:
     """Cases that other areas keep in tests/matrix/<area>.py."""
     import importlib

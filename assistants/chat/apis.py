@@ -28,8 +28,11 @@ class ConversationListApi(PaginatedAPIView):
         )
         return _paginated(self, request, items, ConversationSerializer)
 
-    @extend_schema(request=ConversationCreateSerializer, responses={201: ConversationSerializer},
-                   summary="Start a conversation, pinned to the published version (or the draft, for a preview)")
+    @extend_schema(
+        request=ConversationCreateSerializer,
+        responses={201: ConversationSerializer},
+        summary="Start a conversation, pinned to the published version (or the draft, for a preview)",
+    )
     def post(self, request: Request) -> Response:
         from assistants.selectors import assistant_get_for
 
@@ -37,7 +40,9 @@ class ConversationListApi(PaginatedAPIView):
         data.is_valid(raise_exception=True)
         assistant = assistant_get_for(actor=request.user, assistant_id=data.validated_data["assistant"])
         conversation = conversations.conversation_create(
-            actor=request.user, assistant=assistant, preview=data.validated_data["preview"],
+            actor=request.user,
+            assistant=assistant,
+            preview=data.validated_data["preview"],
             title=data.validated_data["title"],
         )
         return Response(ConversationSerializer(conversation).data, status=status.HTTP_201_CREATED)
@@ -48,8 +53,10 @@ class ConversationDetailApi(APIView):
     def get(self, request: Request, conversation_id: int) -> Response:
         conversation = conversations.conversation_get_for(actor=request.user, conversation_id=conversation_id)
         messages = Message.objects.prefetch_related("citations", "tool_calls").order_by("created_at", "id")
-        conversation = type(conversation).objects.prefetch_related(Prefetch("messages", queryset=messages)).get(
-            pk=conversation.pk
+        conversation = (
+            type(conversation)
+            .objects.prefetch_related(Prefetch("messages", queryset=messages))
+            .get(pk=conversation.pk)
         )
         return Response(ConversationDetailSerializer(conversation).data)
 
@@ -73,8 +80,9 @@ class ConversationDetailApi(APIView):
 class MessageStopApi(APIView):
     @extend_schema(request=None, responses={202: None}, summary="Stop an answer being written")
     def post(self, request: Request, conversation_id: int, message_id: int) -> Response:
-        message = conversations.message_get_for(actor=request.user, conversation_id=conversation_id,
-                                                message_id=message_id)
+        message = conversations.message_get_for(
+            actor=request.user, conversation_id=conversation_id, message_id=message_id
+        )
         conversations.message_stop(actor=request.user, message=message)
         return Response(status=status.HTTP_202_ACCEPTED)
 
@@ -82,8 +90,9 @@ class MessageStopApi(APIView):
 class MessageFeedbackApi(APIView):
     @extend_schema(request=FeedbackSerializer, responses={201: FeedbackSerializer})
     def post(self, request: Request, conversation_id: int, message_id: int) -> Response:
-        message = conversations.message_get_for(actor=request.user, conversation_id=conversation_id,
-                                                message_id=message_id)
+        message = conversations.message_get_for(
+            actor=request.user, conversation_id=conversation_id, message_id=message_id
+        )
         data = FeedbackSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         feedback = conversations.feedback_give(actor=request.user, message=message, **data.validated_data)

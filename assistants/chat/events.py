@@ -1,12 +1,12 @@
 """The events of an answer, as server-sent events or collected into one JSON body.
 
-    message.started    {message_id, conversation_id, version}
-    text.delta         {text}
-    tool.call          {id, name, arguments}
-    tool.result        {id, name, status, summary, duration_ms}
-    citation           {marker, document_id, document_title, heading_path, page_start, page_end, snippet, scores}
-    message.completed  {message_id, status, usage: {prompt_tokens, completion_tokens}, ttft_ms, latency_ms}
-    error              {code, message, message_id}
+message.started    {message_id, conversation_id, version}
+text.delta         {text}
+tool.call          {id, name, arguments}
+tool.result        {id, name, status, summary, duration_ms}
+citation           {marker, document_id, document_title, heading_path, page_start, page_end, snippet, scores}
+message.completed  {message_id, status, usage: {prompt_tokens, completion_tokens}, ttft_ms, latency_ms}
+error              {code, message, message_id}
 """
 
 from __future__ import annotations

@@ -9,20 +9,25 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from asgiref.sync import sync_to_async
-from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, JsonResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
 from assistants.chat import events as ev
+from assistants.chat.db import in_db_thread
 from assistants.chat.runtime import Turn, collect, prepare_turn, stream_turn
 from assistants.chat.views import _Unauthenticated, authenticate, streaming_response
 from bureau.exceptions import BureauError
 
 
-def openai_error(status: int, message: str, kind: str = "invalid_request_error", code: str | None = None) -> JsonResponse:
-    return JsonResponse({"error": {"message": message, "type": kind, "code": code}}, status=status,
-                        json_dumps_params={"ensure_ascii": False})
+def openai_error(
+    status: int, message: str, kind: str = "invalid_request_error", code: str | None = None
+) -> JsonResponse:
+    return JsonResponse(
+        {"error": {"message": message, "type": kind, "code": code}},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 async def _actor_or_error(request: HttpRequest) -> tuple[Any, JsonResponse | None]:
@@ -38,18 +43,24 @@ def _models(actor: Any) -> list[dict[str, Any]]:
     from assistants.selectors import assistant_list_usable_by
 
     return [
-        {"id": a.slug, "object": "model", "created": int(a.created_at.timestamp()), "owned_by": a.department.name,
-         "name": a.name, "description": a.description}
+        {
+            "id": a.slug,
+            "object": "model",
+            "created": int(a.created_at.timestamp()),
+            "owned_by": a.department.name,
+            "name": a.name,
+            "description": a.description,
+        }
         for a in assistant_list_usable_by(actor=actor).select_related("department")
     ]
 
 
 @csrf_exempt
-async def models(request: HttpRequest) -> HttpResponse:
+async def models(request: HttpRequest) -> HttpResponseBase:
     actor, error = await _actor_or_error(request)
     if error is not None:
         return error
-    data = await sync_to_async(_models, thread_sensitive=settings.CHAT_DB_THREAD_SENSITIVE)(actor)
+    data = await in_db_thread(_models)(actor)
     return JsonResponse({"object": "list", "data": data}, json_dumps_params={"ensure_ascii": False})
 
 
@@ -57,7 +68,9 @@ def _text_of(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):  # [{"type": "text", "text": ...}, ...]
-        return "\n".join(str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") == "text")
+        return "\n".join(
+            str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") == "text"
+        )
     return ""
 
 
@@ -83,46 +96,77 @@ def _completion(turn: Turn, events: list[ev.Event], model: str) -> JsonResponse:
     errors = [e.data for e in events if e.type == ev.ERROR]
     if errors:
         return openai_error(502, errors[0]["message"], "api_error", errors[0]["code"])
-    return JsonResponse({
-        "id": f"chatcmpl-{turn.answer.pk}", "object": "chat.completion", "created": int(time.time()), "model": model,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": turn.text}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": turn.prompt_tokens, "completion_tokens": turn.completion_tokens,
-                  "total_tokens": turn.prompt_tokens + turn.completion_tokens},
-        "citations": [e.data for e in events if e.type == ev.CITATION],
-        "bureau": {"conversation_id": turn.conversation.pk, "message_id": turn.answer.pk,
-                   "version": turn.version.number},
-    }, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        {
+            "id": f"chatcmpl-{turn.answer.pk}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": turn.text}, "finish_reason": "stop"}
+            ],
+            "usage": {
+                "prompt_tokens": turn.prompt_tokens,
+                "completion_tokens": turn.completion_tokens,
+                "total_tokens": turn.prompt_tokens + turn.completion_tokens,
+            },
+            "citations": [e.data for e in events if e.type == ev.CITATION],
+            "bureau": {
+                "conversation_id": turn.conversation.pk,
+                "message_id": turn.answer.pk,
+                "version": turn.version.number,
+            },
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 async def _chunks(turn: Turn, model: str, include_usage: bool) -> AsyncIterator[bytes]:
-    base = {"id": f"chatcmpl-{turn.answer.pk}", "object": "chat.completion.chunk", "created": int(time.time()),
-            "model": model}
+    base = {
+        "id": f"chatcmpl-{turn.answer.pk}",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+    }
 
     def frame(payload: dict[str, Any]) -> bytes:
         return b"data: " + json.dumps({**base, **payload}, ensure_ascii=False).encode() + b"\n\n"
 
-    yield frame({"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]})
+    yield frame(
+        {"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}
+    )
     citations: list[dict[str, Any]] = []
     async for event in stream_turn(turn):
         if event.type == ev.TEXT_DELTA:
-            yield frame({"choices": [{"index": 0, "delta": {"content": event.data["text"]}, "finish_reason": None}]})
+            yield frame(
+                {"choices": [{"index": 0, "delta": {"content": event.data["text"]}, "finish_reason": None}]}
+            )
         elif event.type == ev.CITATION:
             citations.append(event.data)
         elif event.type == ev.ERROR:
-            error = {"error": {"message": event.data["message"], "type": "api_error", "code": event.data["code"]}}
+            error = {
+                "error": {"message": event.data["message"], "type": "api_error", "code": event.data["code"]}
+            }
             yield b"data: " + json.dumps(error, ensure_ascii=False).encode() + b"\n\n"
             yield b"data: [DONE]\n\n"
             return
     yield frame({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "citations": citations})
     if include_usage:
-        yield frame({"choices": [], "usage": {"prompt_tokens": turn.prompt_tokens,
-                                              "completion_tokens": turn.completion_tokens,
-                                              "total_tokens": turn.prompt_tokens + turn.completion_tokens}})
+        yield frame(
+            {
+                "choices": [],
+                "usage": {
+                    "prompt_tokens": turn.prompt_tokens,
+                    "completion_tokens": turn.completion_tokens,
+                    "total_tokens": turn.prompt_tokens + turn.completion_tokens,
+                },
+            }
+        )
     yield b"data: [DONE]\n\n"
 
 
 @csrf_exempt
-async def chat_completions(request: HttpRequest) -> HttpResponse:
+async def chat_completions(request: HttpRequest) -> HttpResponseBase:
     if request.method != "POST":
         return openai_error(405, "Use POST.")
     actor, error = await _actor_or_error(request)
@@ -135,7 +179,7 @@ async def chat_completions(request: HttpRequest) -> HttpResponse:
     except ValueError:
         return openai_error(400, "The body must be a JSON object.")
     try:
-        turn = await sync_to_async(_prepare, thread_sensitive=settings.CHAT_DB_THREAD_SENSITIVE)(actor, body)
+        turn = await in_db_thread(_prepare)(actor, body)
     except BureauError as failure:
         code = "model_not_found" if failure.status_code == 404 else failure.code
         return openai_error(failure.status_code, str(failure.message), code=code)

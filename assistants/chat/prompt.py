@@ -48,17 +48,20 @@ def passages_as_data(passages: Sequence[RetrievedChunk], first_number: int = 1) 
     return json.dumps({"documents": blocks}, ensure_ascii=False)
 
 
-def system_prompt(*, instructions: str, passages: Sequence[RetrievedChunk], knowledge_only: bool,
-                  refusal_message: str) -> str:
+def system_prompt(
+    *, instructions: str, passages: Sequence[RetrievedChunk], knowledge_only: bool, refusal_message: str
+) -> str:
     now = timezone.localtime()
     parts = [
-        instructions.strip() or "Bạn là trợ lý AI của cơ quan nhà nước. Trả lời chính xác, ngắn gọn, bằng tiếng Việt.",
+        instructions.strip()
+        or "Bạn là trợ lý AI của cơ quan nhà nước. Trả lời chính xác, ngắn gọn, bằng tiếng Việt.",
         f"Hôm nay là ngày {now:%d/%m/%Y}.",
         CITATION_RULES,
     ]
     if knowledge_only:
         parts.append(
-            "Chỉ trả lời dựa trên các tài liệu được cung cấp. Nếu tài liệu không có thông tin, trả lời đúng câu: "
+            "Chỉ trả lời dựa trên các tài liệu được cung cấp. "
+            "Nếu tài liệu không có thông tin, trả lời đúng câu: "
             + (refusal_message or "Tôi không tìm thấy thông tin này trong tài liệu.")
         )
     if passages:

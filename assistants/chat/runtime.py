@@ -17,13 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import openai
-from asgiref.sync import sync_to_async
-from django.conf import settings
 from django.core.cache import cache
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from assistants.chat import events as ev
+from assistants.chat.db import in_db_thread
 from assistants.chat.prompt import build_messages, markers_used, passages_as_data, system_prompt
 from assistants.conversations import STOP_KEY, conversation_get_for
 from assistants.models import (
@@ -66,29 +65,27 @@ class Turn:
     tool_calls: list[ToolCall] = field(default_factory=list)
 
 
-def _fresh_connection() -> None:
-    """In the chat's thread pool, drop a connection that outlived its age or broke (as Django does
-    around each request in its own threads). Not in the test's thread: its connection is the test's."""
-    if not settings.CHAT_DB_THREAD_SENSITIVE:
-        close_old_connections()
-
-
 # --- prepare --------------------------------------------------------------------------------------
 
 
-def prepare_turn(*, actor: Any, conversation_id: int | str, question: str,
-                 regenerate_message_id: int | str | None = None,
-                 history: list[tuple[str, str]] | None = None) -> Turn:
+def prepare_turn(
+    *,
+    actor: Any,
+    conversation_id: int | str,
+    question: str,
+    regenerate_message_id: int | str | None = None,
+    history: list[tuple[str, str]] | None = None,
+) -> Turn:
     """`history` replaces the stored one (the OpenAI-compatible API sends the whole conversation)."""
     started = time.monotonic()
-    _fresh_connection()
     question = (question or "").strip()
     conversation = conversation_get_for(actor=actor, conversation_id=conversation_id)
     _check_assistant_still_visible(actor, conversation)
     regenerated_from = None
     if regenerate_message_id is not None:
-        regenerated_from = Message.objects.filter(conversation=conversation, pk=_as_id(regenerate_message_id),
-                                                  role=MessageRole.ASSISTANT).first()
+        regenerated_from = Message.objects.filter(
+            conversation=conversation, pk=_as_id(regenerate_message_id), role=MessageRole.ASSISTANT
+        ).first()
         if regenerated_from is None:
             raise NotFound(_("Message not found."))
         asked = conversation.messages.filter(role=MessageRole.USER, id__lt=regenerated_from.pk).last()
@@ -113,16 +110,34 @@ def prepare_turn(*, actor: Any, conversation_id: int | str, question: str,
             if not conversation.title:
                 conversation.title = question[:80]
         answer = Message.objects.create(
-            conversation=conversation, role=MessageRole.ASSISTANT, status=MessageStatus.STREAMING,
-            extractive=target is None and refusal is None, regenerated_from=regenerated_from,
+            conversation=conversation,
+            role=MessageRole.ASSISTANT,
+            status=MessageStatus.STREAMING,
+            extractive=target is None and refusal is None,
+            regenerated_from=regenerated_from,
             model=getattr(target, "model", "") or "",
         )
         conversation.save(update_fields=["title", "updated_at"])
-    system = system_prompt(instructions=version.instructions, passages=passages,
-                           knowledge_only=version.knowledge_only, refusal_message=version.refusal_message)
+    system = system_prompt(
+        instructions=version.instructions,
+        passages=passages,
+        knowledge_only=version.knowledge_only,
+        refusal_message=version.refusal_message,
+    )
     prompt = build_messages(system=system, history=history, question=question)
-    return Turn(actor=actor, conversation=conversation, version=version, question=question, answer=answer,
-                target=target, prompt=prompt, passages=passages, tools=tools, refusal=refusal, started=started)
+    return Turn(
+        actor=actor,
+        conversation=conversation,
+        version=version,
+        question=question,
+        answer=answer,
+        target=target,
+        prompt=prompt,
+        passages=passages,
+        tools=tools,
+        refusal=refusal,
+        started=started,
+    )
 
 
 def _as_id(value: int | str) -> int:
@@ -148,27 +163,40 @@ def _history(conversation: Conversation, *, before: Message | None) -> list[tupl
 def _retrieve(knowledge_bases: list[Any], question: str, version: AssistantVersion) -> list[RetrievedChunk]:
     if not knowledge_bases:
         return []
-    return retrieve(knowledge_bases=knowledge_bases, query=question, top_k=version.top_k,
-                    min_similarity=version.min_similarity)
+    return retrieve(
+        knowledge_bases=knowledge_bases,
+        query=question,
+        top_k=version.top_k,
+        min_similarity=version.min_similarity,
+    )
 
 
 def _chat_target(version: AssistantVersion) -> Any:
     from bureau.llm.client import chat_target_for
 
-    return chat_target_for(organization_id=version.assistant.organization_id,
-                           provider_id=version.model_provider_id, model_name=version.model_name)
+    return chat_target_for(
+        organization_id=version.assistant.organization_id,
+        provider_id=version.model_provider_id,
+        model_name=version.model_name,
+    )
 
 
-def _bind_tools(version: AssistantVersion, actor: Any, conversation: Conversation,
-                knowledge_bases: list[Any]) -> list[Any]:
+def _bind_tools(
+    version: AssistantVersion, actor: Any, conversation: Conversation, knowledge_bases: list[Any]
+) -> list[Any]:
     if not version.tools:
         return []
     from django.utils import timezone
 
     from assistants.tools import ToolContext, bind_tools
 
-    context = ToolContext(organization_id=version.assistant.organization_id, knowledge_bases=knowledge_bases,
-                          actor=actor, conversation_id=conversation.pk, now=timezone.now())
+    context = ToolContext(
+        organization_id=version.assistant.organization_id,
+        knowledge_bases=knowledge_bases,
+        actor=actor,
+        conversation_id=conversation.pk,
+        now=timezone.now(),
+    )
     return list(bind_tools(version.tools, context))
 
 
@@ -184,12 +212,19 @@ async def stream_turn(turn: Turn) -> AsyncIterator[ev.Event]:
     finally:
         if not finished:
             # The client went away (or the server is stopping) mid-answer: keep what was written.
-            await asyncio.shield(sync_to_async(_store_interrupted, thread_sensitive=settings.CHAT_DB_THREAD_SENSITIVE)(turn))
+            await asyncio.shield(in_db_thread(_store_interrupted)(turn))
 
 
 async def _stream(turn: Turn) -> AsyncIterator[ev.Event]:
-    yield ev.Event(ev.MESSAGE_STARTED, {"message_id": turn.answer.pk, "conversation_id": turn.conversation.pk,
-                                        "version": turn.version.number, "extractive": turn.answer.extractive})
+    yield ev.Event(
+        ev.MESSAGE_STARTED,
+        {
+            "message_id": turn.answer.pk,
+            "conversation_id": turn.conversation.pk,
+            "version": turn.version.number,
+            "extractive": turn.answer.extractive,
+        },
+    )
     try:
         if turn.refusal is not None:
             async for event in _emit_text(turn, turn.refusal):
@@ -204,19 +239,25 @@ async def _stream(turn: Turn) -> AsyncIterator[ev.Event]:
         status = MessageStatus.STOPPED
     except openai.OpenAIError as error:
         code, message = provider_error(error)
-        await sync_to_async(_store_failure, thread_sensitive=settings.CHAT_DB_THREAD_SENSITIVE)(turn, message)
+        await in_db_thread(_store_failure)(turn, message)
         yield ev.Event(ev.ERROR, {"code": code, "message": message, "message_id": turn.answer.pk})
         return
     else:
         status = MessageStatus.COMPLETED
-    citations = await sync_to_async(finish_turn, thread_sensitive=settings.CHAT_DB_THREAD_SENSITIVE)(turn, status)
+    citations = await in_db_thread(finish_turn)(turn, status)
     for citation in citations:
         yield ev.Event(ev.CITATION, citation_data(citation))
-    yield ev.Event(ev.MESSAGE_COMPLETED, {
-        "message_id": turn.answer.pk, "status": status, "ttft_ms": turn.ttft_ms,
-        "latency_ms": turn.answer.latency_ms, "content": turn.text,
-        "usage": {"prompt_tokens": turn.prompt_tokens, "completion_tokens": turn.completion_tokens},
-    })
+    yield ev.Event(
+        ev.MESSAGE_COMPLETED,
+        {
+            "message_id": turn.answer.pk,
+            "status": status,
+            "ttft_ms": turn.ttft_ms,
+            "latency_ms": turn.answer.latency_ms,
+            "content": turn.text,
+            "usage": {"prompt_tokens": turn.prompt_tokens, "completion_tokens": turn.completion_tokens},
+        },
+    )
 
 
 class _Stopped(Exception):
@@ -261,8 +302,11 @@ async def _model_rounds(turn: Turn) -> AsyncIterator[ev.Event]:
     watch = _StopWatch(turn.answer.pk)
     for round_number in range(MAX_TOOL_ROUNDS + 1):
         arguments: dict[str, Any] = {
-            "model": turn.target.model, "messages": messages, "stream": True,
-            "temperature": turn.version.temperature, "max_tokens": turn.version.max_tokens,
+            "model": turn.target.model,
+            "messages": messages,
+            "stream": True,
+            "temperature": turn.version.temperature,
+            "max_tokens": turn.version.max_tokens,
             "stream_options": {"include_usage": True},
         }
         if schemas and round_number < MAX_TOOL_ROUNDS:
@@ -289,22 +333,41 @@ async def _model_rounds(turn: Turn) -> AsyncIterator[ev.Event]:
                     slot["arguments"] += call.function.arguments or ""
         if not calls:
             return
-        messages.append({"role": "assistant", "content": None, "tool_calls": [
-            {"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}}
-            for c in calls.values()
-        ]})
+        messages.append(
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": c["id"],
+                        "type": "function",
+                        "function": {"name": c["name"], "arguments": c["arguments"]},
+                    }
+                    for c in calls.values()
+                ],
+            }
+        )
         for call in calls.values():
-            yield ev.Event(ev.TOOL_CALL, {"id": call["id"], "name": call["name"], "arguments": call["arguments"]})
-            content, stored = await sync_to_async(_run_tool, thread_sensitive=settings.CHAT_DB_THREAD_SENSITIVE)(turn, by_name, call)
-            yield ev.Event(ev.TOOL_RESULT, {"id": call["id"], "name": call["name"], "status": stored.status,
-                                            "summary": stored.result_summary, "duration_ms": stored.duration_ms})
+            yield ev.Event(
+                ev.TOOL_CALL, {"id": call["id"], "name": call["name"], "arguments": call["arguments"]}
+            )
+            content, stored = await in_db_thread(_run_tool)(turn, by_name, call)
+            yield ev.Event(
+                ev.TOOL_RESULT,
+                {
+                    "id": call["id"],
+                    "name": call["name"],
+                    "status": stored.status,
+                    "summary": stored.result_summary,
+                    "duration_ms": stored.duration_ms,
+                },
+            )
             messages.append({"role": "tool", "tool_call_id": call["id"], "content": content})
 
 
 def _run_tool(turn: Turn, by_name: dict[str, Any], call: dict[str, str]) -> tuple[str, ToolCall]:
     """Runs one call and stores it. Passages a tool found join the turn's numbered sources, so that
     the model cites them with the same [n] markers as the retrieved ones."""
-    _fresh_connection()
     tool = by_name.get(call["name"])
     try:
         arguments = json.loads(call["arguments"] or "{}")
@@ -316,9 +379,16 @@ def _run_tool(turn: Turn, by_name: dict[str, Any], call: dict[str, str]) -> tupl
     else:
         failure = f"unknown tool {call['name']!r}"
     if tool is None:
-        stored = ToolCall.objects.create(message=turn.answer, call_id=call["id"][:100], kind="unknown",
-                                         name=call["name"][:100], arguments=arguments, status="failed",
-                                         error=failure, result_summary=failure)
+        stored = ToolCall.objects.create(
+            message=turn.answer,
+            call_id=call["id"][:100],
+            kind="unknown",
+            name=call["name"][:100],
+            arguments=arguments,
+            status="failed",
+            error=failure,
+            result_summary=failure,
+        )
         return json.dumps({"error": failure}), stored
     result = tool.run(arguments)
     content = result.content
@@ -327,9 +397,16 @@ def _run_tool(turn: Turn, by_name: dict[str, Any], call: dict[str, str]) -> tupl
         turn.passages.extend(result.citations)
         content = passages_as_data(result.citations, first_number=first)
     stored = ToolCall.objects.create(
-        message=turn.answer, call_id=call["id"][:100], kind=tool.kind, name=call["name"][:100], arguments=arguments,
-        result_summary=(result.summary or "")[:4000], result=result.data, status=result.status,
-        error=(result.error or "")[:4000], duration_ms=int(getattr(result, "duration_ms", 0) or 0),
+        message=turn.answer,
+        call_id=call["id"][:100],
+        kind=tool.kind,
+        name=call["name"][:100],
+        arguments=arguments,
+        result_summary=(result.summary or "")[:4000],
+        result=result.data,
+        status=result.status,
+        error=(result.error or "")[:4000],
+        duration_ms=int(getattr(result, "duration_ms", 0) or 0),
     )
     turn.tool_calls.append(stored)
     return content, stored
@@ -339,23 +416,35 @@ def _run_tool(turn: Turn, by_name: dict[str, Any], call: dict[str, str]) -> tupl
 
 
 def finish_turn(turn: Turn, status: str) -> list[Citation]:
-    _fresh_connection()
     answer = turn.answer
     latency_ms = int((time.monotonic() - turn.started) * 1000)
     cited = markers_used(turn.text, len(turn.passages))
     with transaction.atomic():
         citations = [
-            Citation(message=answer, marker=number, chunk_id=p.chunk_id, document_id=p.document_id,
-                     knowledge_base_id=p.knowledge_base_id, document_title=p.document_title[:500],
-                     heading_path=p.heading_path, page_start=p.page_start, page_end=p.page_end,
-                     snippet=p.text[:4000], scores=_scores(p))
+            Citation(
+                message=answer,
+                marker=number,
+                chunk_id=p.chunk_id,
+                document_id=p.document_id,
+                knowledge_base_id=p.knowledge_base_id,
+                document_title=p.document_title[:500],
+                heading_path=p.heading_path,
+                page_start=p.page_start,
+                page_end=p.page_end,
+                snippet=p.text[:4000],
+                scores=_scores(p),
+            )
             for number in cited
             for p in [turn.passages[number - 1]]
         ]
         Citation.objects.bulk_create(citations)
         Message.objects.filter(pk=answer.pk).update(
-            content=turn.text, status=status, prompt_tokens=turn.prompt_tokens,
-            completion_tokens=turn.completion_tokens, ttft_ms=turn.ttft_ms, latency_ms=latency_ms,
+            content=turn.text,
+            status=status,
+            prompt_tokens=turn.prompt_tokens,
+            completion_tokens=turn.completion_tokens,
+            ttft_ms=turn.ttft_ms,
+            latency_ms=latency_ms,
         )
         _record_usage(turn, latency_ms)
     answer.latency_ms, answer.status, answer.content = latency_ms, status, turn.text
@@ -363,19 +452,25 @@ def finish_turn(turn: Turn, status: str) -> list[Citation]:
 
 
 def _store_failure(turn: Turn, reason: str) -> None:
-    _fresh_connection()
     latency_ms = int((time.monotonic() - turn.started) * 1000)
     Message.objects.filter(pk=turn.answer.pk).update(
-        content=turn.text, status=MessageStatus.FAILED, error=reason, latency_ms=latency_ms,
-        prompt_tokens=turn.prompt_tokens, completion_tokens=turn.completion_tokens, ttft_ms=turn.ttft_ms,
+        content=turn.text,
+        status=MessageStatus.FAILED,
+        error=reason,
+        latency_ms=latency_ms,
+        prompt_tokens=turn.prompt_tokens,
+        completion_tokens=turn.completion_tokens,
+        ttft_ms=turn.ttft_ms,
     )
 
 
 def _store_interrupted(turn: Turn) -> None:
-    _fresh_connection()
     Message.objects.filter(pk=turn.answer.pk, status=MessageStatus.STREAMING).update(
-        content=turn.text, status=MessageStatus.STOPPED, error="the client disconnected before the end",
-        latency_ms=int((time.monotonic() - turn.started) * 1000), ttft_ms=turn.ttft_ms,
+        content=turn.text,
+        status=MessageStatus.STOPPED,
+        error="the client disconnected before the end",
+        latency_ms=int((time.monotonic() - turn.started) * 1000),
+        ttft_ms=turn.ttft_ms,
     )
 
 
@@ -386,32 +481,54 @@ def _record_usage(turn: Turn, latency_ms: int) -> None:
         return
     assistant = turn.version.assistant
     usage_record(
-        organization_id=assistant.organization_id, department_id=assistant.department_id,
-        assistant_id=assistant.pk, conversation_id=turn.conversation.pk, message_id=turn.answer.pk,
+        organization_id=assistant.organization_id,
+        department_id=assistant.department_id,
+        assistant_id=assistant.pk,
+        conversation_id=turn.conversation.pk,
+        message_id=turn.answer.pk,
         user_id=turn.actor.pk if isinstance(turn.actor, User) else None,
         api_key_id=turn.actor.api_key.pk if isinstance(turn.actor, ApiKeyActor) else None,
-        model=turn.answer.model, prompt_tokens=turn.prompt_tokens, completion_tokens=turn.completion_tokens,
-        latency_ms=latency_ms, ttft_ms=turn.ttft_ms,
+        model=turn.answer.model,
+        prompt_tokens=turn.prompt_tokens,
+        completion_tokens=turn.completion_tokens,
+        latency_ms=latency_ms,
+        ttft_ms=turn.ttft_ms,
     )
 
 
 def _scores(passage: RetrievedChunk) -> dict[str, Any]:
-    return {"score": passage.score, "vector_similarity": passage.vector_similarity,
-            "vector_rank": passage.vector_rank, "keyword_score": passage.keyword_score,
-            "keyword_rank": passage.keyword_rank, "legal_match": passage.legal_match}
+    return {
+        "score": passage.score,
+        "vector_similarity": passage.vector_similarity,
+        "vector_rank": passage.vector_rank,
+        "keyword_score": passage.keyword_score,
+        "keyword_rank": passage.keyword_rank,
+        "legal_match": passage.legal_match,
+    }
 
 
 def citation_data(citation: Citation) -> dict[str, Any]:
-    return {"marker": citation.marker, "chunk_id": citation.chunk_id, "document_id": citation.document_id,
-            "knowledge_base_id": citation.knowledge_base_id, "document_title": citation.document_title,
-            "heading_path": citation.heading_path, "page_start": citation.page_start,
-            "page_end": citation.page_end, "snippet": citation.snippet, "scores": citation.scores}
+    return {
+        "marker": citation.marker,
+        "chunk_id": citation.chunk_id,
+        "document_id": citation.document_id,
+        "knowledge_base_id": citation.knowledge_base_id,
+        "document_title": citation.document_title,
+        "heading_path": citation.heading_path,
+        "page_start": citation.page_start,
+        "page_end": citation.page_end,
+        "snippet": citation.snippet,
+        "scores": citation.scores,
+    }
 
 
 def extractive_answer(passages: list[RetrievedChunk]) -> str:
     if not passages:
         return _("No language model is configured, and no passage in the knowledge matches the question.")
-    lines = [_("No language model is configured. These are the most relevant passages from the documents:"), ""]
+    lines = [
+        _("No language model is configured. These are the most relevant passages from the documents:"),
+        "",
+    ]
     for number, passage in enumerate(passages[:EXTRACTIVE_PASSAGES], start=1):
         where = " › ".join(passage.heading_path) or passage.document_title
         lines.append(f"**{passage.document_title}** — {where} [{number}]")
@@ -425,12 +542,17 @@ def provider_error(error: openai.OpenAIError) -> tuple[str, str]:
     if isinstance(error, openai.APITimeoutError):
         return "provider_timeout", _("The language model did not answer in time. Please try again.")
     if isinstance(error, openai.AuthenticationError | openai.PermissionDeniedError):
-        return "provider_auth", _("The language model provider rejected the API key. Tell your administrator.")
+        return "provider_auth", _(
+            "The language model provider rejected the API key. Tell your administrator."
+        )
     if isinstance(error, openai.RateLimitError):
-        return "provider_rate_limited", _("The language model provider is busy (rate limit). Try again shortly.")
+        return "provider_rate_limited", _(
+            "The language model provider is busy (rate limit). Try again shortly."
+        )
     if isinstance(error, openai.APIStatusError):
         return "provider_error", _("The language model provider failed (HTTP %(status)s).") % {
-            "status": error.status_code}
+            "status": error.status_code
+        }
     if isinstance(error, openai.APIConnectionError):
         return "provider_unreachable", _("The language model provider cannot be reached.")
     return "provider_error", _("The language model provider failed.")
@@ -438,5 +560,3 @@ def provider_error(error: openai.OpenAIError) -> tuple[str, str]:
 
 async def collect(turn: Turn) -> list[ev.Event]:
     return [event async for event in stream_turn(turn)]
-
-

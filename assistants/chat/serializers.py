@@ -8,16 +8,37 @@ from assistants.models import Citation, Conversation, Message, Rating, ToolCall
 class CitationSerializer(serializers.ModelSerializer[Citation]):
     class Meta:
         model = Citation
-        fields = ["marker", "chunk", "document", "knowledge_base_id", "document_title", "heading_path",
-                  "page_start", "page_end", "scores", "snippet"]
+        fields = [
+            "marker",
+            "chunk",
+            "document",
+            "knowledge_base_id",
+            "document_title",
+            "heading_path",
+            "page_start",
+            "page_end",
+            "scores",
+            "snippet",
+        ]
         read_only_fields = fields
 
 
 class ToolCallSerializer(serializers.ModelSerializer[ToolCall]):
     class Meta:
         model = ToolCall
-        fields = ["id", "call_id", "kind", "name", "arguments", "result_summary", "result", "status", "error",
-                  "duration_ms", "created_at"]
+        fields = [
+            "id",
+            "call_id",
+            "kind",
+            "name",
+            "arguments",
+            "result_summary",
+            "result",
+            "status",
+            "error",
+            "duration_ms",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -27,9 +48,23 @@ class MessageSerializer(serializers.ModelSerializer[Message]):
 
     class Meta:
         model = Message
-        fields = ["id", "role", "content", "status", "error", "extractive", "model", "prompt_tokens",
-                  "completion_tokens", "ttft_ms", "latency_ms", "regenerated_from", "created_at", "citations",
-                  "tool_calls"]
+        fields = [
+            "id",
+            "role",
+            "content",
+            "status",
+            "error",
+            "extractive",
+            "model",
+            "prompt_tokens",
+            "completion_tokens",
+            "ttft_ms",
+            "latency_ms",
+            "regenerated_from",
+            "created_at",
+            "citations",
+            "tool_calls",
+        ]
         read_only_fields = fields
 
 
@@ -40,8 +75,17 @@ class ConversationSerializer(serializers.ModelSerializer[Conversation]):
 
     class Meta:
         model = Conversation
-        fields = ["id", "assistant", "assistant_name", "version", "version_number", "preview", "title",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "assistant",
+            "assistant_name",
+            "version",
+            "version_number",
+            "preview",
+            "title",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
     def get_preview(self, conversation: Conversation) -> bool:

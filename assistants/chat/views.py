@@ -9,15 +9,15 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from asgiref.sync import sync_to_async
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import AuthenticationFailed
 
 from assistants.chat import events as ev
+from assistants.chat.db import in_db_thread
 from assistants.chat.runtime import Turn, collect, prepare_turn, stream_turn
 from bureau import request_context
 from bureau.exceptions import BureauError
@@ -27,8 +27,10 @@ from bureau.tenancy.services import API_KEY_PREFIX
 
 
 def error_json(status: int, code: str, message: str, details: Any = None) -> JsonResponse:
-    body = {"error": {"code": code, "message": message, "details": details or {}},
-            "request_id": request_context.current().request_id}
+    body = {
+        "error": {"code": code, "message": message, "details": details or {}},
+        "request_id": request_context.current().request_id,
+    }
     return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
@@ -49,7 +51,7 @@ async def authenticate(request: HttpRequest) -> Any:
     scheme, _sep, token = header.partition(" ")
     if scheme == "Bearer" and token.strip().startswith(API_KEY_PREFIX):
         try:
-            key = await sync_to_async(authenticate_api_key)(token.strip())
+            key = await in_db_thread(authenticate_api_key)(token.strip())
         except AuthenticationFailed as error:
             raise _Unauthenticated(str(error.detail)) from None
         return ApiKeyActor(key)
@@ -84,8 +86,9 @@ def answer_json(turn: Turn, events: list[ev.Event]) -> JsonResponse:
         "extractive": turn.answer.extractive,
         "citations": [e.data for e in events if e.type == ev.CITATION],
         "tool_calls": [e.data for e in events if e.type in (ev.TOOL_CALL, ev.TOOL_RESULT)],
-        "usage": completed.get("usage", {"prompt_tokens": turn.prompt_tokens,
-                                         "completion_tokens": turn.completion_tokens}),
+        "usage": completed.get(
+            "usage", {"prompt_tokens": turn.prompt_tokens, "completion_tokens": turn.completion_tokens}
+        ),
         "ttft_ms": turn.ttft_ms,
         "latency_ms": completed.get("latency_ms"),
         "error": errors[0] if errors else None,
@@ -93,7 +96,7 @@ def answer_json(turn: Turn, events: list[ev.Event]) -> JsonResponse:
     return JsonResponse(body, status=502 if errors else 200, json_dumps_params={"ensure_ascii": False})
 
 
-async def _answer(request: HttpRequest, prepare: Callable[[Any, dict[str, Any]], Turn]) -> HttpResponse:
+async def _answer(request: HttpRequest, prepare: Callable[[Any, dict[str, Any]], Turn]) -> HttpResponseBase:
     try:
         actor = await authenticate(request)
     except _Unauthenticated as error:
@@ -107,7 +110,7 @@ async def _answer(request: HttpRequest, prepare: Callable[[Any, dict[str, Any]],
     except ValueError:
         return error_json(400, "invalid", _("The body must be a JSON object."))
     try:
-        turn = await sync_to_async(prepare, thread_sensitive=settings.CHAT_DB_THREAD_SENSITIVE)(actor, body)
+        turn = await in_db_thread(prepare)(actor, body)
     except BureauError as error:
         return error_json(error.status_code, error.code, str(error.message), error.details)
     if _wants_stream(request):
@@ -116,26 +119,29 @@ async def _answer(request: HttpRequest, prepare: Callable[[Any, dict[str, Any]],
 
 
 @csrf_exempt
-async def message_create(request: HttpRequest, conversation_id: int) -> HttpResponse:
+async def message_create(request: HttpRequest, conversation_id: int) -> HttpResponseBase:
     """POST a question; the answer streams as server-sent events with `Accept: text/event-stream`,
     else comes back as one JSON object."""
     if request.method != "POST":
         return error_json(405, "method_not_allowed", _("Use POST."))
 
     def prepare(actor: Any, body: dict[str, Any]) -> Turn:
-        return prepare_turn(actor=actor, conversation_id=conversation_id, question=str(body.get("content", "")))
+        return prepare_turn(
+            actor=actor, conversation_id=conversation_id, question=str(body.get("content", ""))
+        )
 
     return await _answer(request, prepare)
 
 
 @csrf_exempt
-async def message_regenerate(request: HttpRequest, conversation_id: int, message_id: int) -> HttpResponse:
+async def message_regenerate(request: HttpRequest, conversation_id: int, message_id: int) -> HttpResponseBase:
     if request.method != "POST":
         return error_json(405, "method_not_allowed", _("Use POST."))
 
     def prepare(actor: Any, body: dict[str, Any]) -> Turn:
-        return prepare_turn(actor=actor, conversation_id=conversation_id, question="",
-                            regenerate_message_id=message_id)
+        return prepare_turn(
+            actor=actor, conversation_id=conversation_id, question="", regenerate_message_id=message_id
+        )
 
     return await _answer(request, prepare)
 

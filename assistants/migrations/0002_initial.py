@@ -6,111 +6,191 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('assistants', '0001_initial'),
-        ('knowledge', '0003_term_stats'),
-        ('llm', '0002_modelprovider'),
-        ('tenancy', '0002_postgres_extensions'),
+        ("assistants", "0001_initial"),
+        ("knowledge", "0003_term_stats"),
+        ("llm", "0002_modelprovider"),
+        ("tenancy", "0002_postgres_extensions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='assistantversion',
-            name='model_provider',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='llm.modelprovider'),
+            model_name="assistantversion",
+            name="model_provider",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="llm.modelprovider",
+            ),
         ),
         migrations.AddField(
-            model_name='assistantversion',
-            name='published_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="assistantversion",
+            name="published_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='assistant',
-            name='published_version',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='assistants.assistantversion'),
+            model_name="assistant",
+            name="published_version",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="assistants.assistantversion",
+            ),
         ),
         migrations.AddField(
-            model_name='citation',
-            name='chunk',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='knowledge.chunk'),
+            model_name="citation",
+            name="chunk",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="knowledge.chunk",
+            ),
         ),
         migrations.AddField(
-            model_name='citation',
-            name='document',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='knowledge.document'),
+            model_name="citation",
+            name="document",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="knowledge.document",
+            ),
         ),
         migrations.AddField(
-            model_name='conversation',
-            name='api_key',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tenancy.apikey'),
+            model_name="conversation",
+            name="api_key",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="tenancy.apikey",
+            ),
         ),
         migrations.AddField(
-            model_name='conversation',
-            name='assistant',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conversations', to='assistants.assistant'),
+            model_name="conversation",
+            name="assistant",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="conversations",
+                to="assistants.assistant",
+            ),
         ),
         migrations.AddField(
-            model_name='conversation',
-            name='user',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='conversations', to=settings.AUTH_USER_MODEL),
+            model_name="conversation",
+            name="user",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="conversations",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='conversation',
-            name='version',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='conversations', to='assistants.assistantversion'),
+            model_name="conversation",
+            name="version",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="conversations",
+                to="assistants.assistantversion",
+            ),
         ),
         migrations.AddField(
-            model_name='feedback',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="feedback",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='message',
-            name='conversation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='assistants.conversation'),
+            model_name="message",
+            name="conversation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="messages",
+                to="assistants.conversation",
+            ),
         ),
         migrations.AddField(
-            model_name='message',
-            name='regenerated_from',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='assistants.message'),
+            model_name="message",
+            name="regenerated_from",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="assistants.message",
+            ),
         ),
         migrations.AddField(
-            model_name='feedback',
-            name='message',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feedback', to='assistants.message'),
+            model_name="feedback",
+            name="message",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="feedback", to="assistants.message"
+            ),
         ),
         migrations.AddField(
-            model_name='citation',
-            name='message',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='citations', to='assistants.message'),
+            model_name="citation",
+            name="message",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="citations", to="assistants.message"
+            ),
         ),
         migrations.AddField(
-            model_name='toolcall',
-            name='message',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tool_calls', to='assistants.message'),
+            model_name="toolcall",
+            name="message",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="tool_calls",
+                to="assistants.message",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assistantshare',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('department__isnull', True), ('user__isnull', False)), models.Q(('department__isnull', False), ('user__isnull', True)), _connector='OR'), name='assistant_share_one_target'),
+            model_name="assistantshare",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("department__isnull", True), ("user__isnull", False)),
+                    models.Q(("department__isnull", False), ("user__isnull", True)),
+                    _connector="OR",
+                ),
+                name="assistant_share_one_target",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assistantversion',
-            constraint=models.UniqueConstraint(fields=('assistant', 'number'), name='assistant_version_number_unique'),
+            model_name="assistantversion",
+            constraint=models.UniqueConstraint(
+                fields=("assistant", "number"), name="assistant_version_number_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assistantversion',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'draft')), fields=('assistant',), name='assistant_one_draft'),
+            model_name="assistantversion",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state", "draft")), fields=("assistant",), name="assistant_one_draft"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assistant',
-            constraint=models.UniqueConstraint(fields=('organization', 'slug'), name='assistant_slug_unique'),
+            model_name="assistant",
+            constraint=models.UniqueConstraint(fields=("organization", "slug"), name="assistant_slug_unique"),
         ),
         migrations.AddConstraint(
-            model_name='feedback',
-            constraint=models.UniqueConstraint(fields=('message', 'user'), name='feedback_once_per_user'),
+            model_name="feedback",
+            constraint=models.UniqueConstraint(fields=("message", "user"), name="feedback_once_per_user"),
         ),
     ]

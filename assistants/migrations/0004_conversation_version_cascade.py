@@ -5,15 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assistants', '0003_version_immutable'),
+        ("assistants", "0003_version_immutable"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='conversation',
-            name='version',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conversations', to='assistants.assistantversion'),
+            model_name="conversation",
+            name="version",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="conversations",
+                to="assistants.assistantversion",
+            ),
         ),
     ]

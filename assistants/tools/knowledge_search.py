@@ -63,11 +63,16 @@ def search(
         groups[_profile(kb)].append(kb)
     found: list[RetrievedChunk] = []
     for bases in groups.values():
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute(f"SET LOCAL statement_timeout = {max(int(timeout_s * 1000), 1)}")
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Local to the transaction; put back afterwards, since an outer transaction (a test, a
+            # caller's atomic block) would otherwise keep it after this savepoint is released.
+            cursor.execute("SELECT current_setting('statement_timeout')")
+            (previous,) = cursor.fetchone() or ("0",)
+            cursor.execute(
+                "SELECT set_config('statement_timeout', %s, true)", [f"{max(int(timeout_s * 1000), 1)}ms"]
+            )
             found.extend(retrieve(knowledge_bases=bases, query=query, top_k=top_k, mode=mode))
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [previous])
     found.sort(key=lambda c: c.score, reverse=True)
     found = found[:top_k]
     for rank, chunk in enumerate(found, start=1):

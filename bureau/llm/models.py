@@ -42,7 +42,9 @@ class ModelProvider(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organization", "name"], name="model_provider_name_unique"),
             models.UniqueConstraint(
-                fields=["organization"], condition=models.Q(is_default=True), name="model_provider_one_default"
+                fields=["organization"],
+                condition=models.Q(is_default=True),
+                name="model_provider_one_default",
             ),
         ]
 

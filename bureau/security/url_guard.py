@@ -206,10 +206,9 @@ def resolve_checked(
         raise UrlRefused(f"máy chủ {host} không nằm trong danh sách được phép", code="host_not_allowed")
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     try:
-        literal: IPAddress | None = ipaddress.ip_address(host)
+        addresses = [str(ipaddress.ip_address(host))]
     except ValueError:
-        literal = None
-    addresses = [str(literal)] if literal is not None else _getaddrinfo_within(host, port, timeout_s)
+        addresses = _getaddrinfo_within(host, port, timeout_s)
     if not addresses:
         raise UrlRefused(f"tên miền {host} không có địa chỉ", code="dns")
     for address in addresses:
@@ -223,7 +222,6 @@ def resolve_checked(
 
 
 def check_url(url: str, *, allowed_hosts: list[str]) -> None:
-    """Raise UrlRefused unless ``url`` may be fetched under ``allowed_hosts``."""
     resolve_checked(url, allowed_hosts=allowed_hosts)
 
 
@@ -276,11 +274,9 @@ class _PinnedTransport(httpx.HTTPTransport):
 
 
 def _redirect_method(status: int, method: str) -> str:
-    if status == 303 and method != "HEAD":
-        return "GET"
-    if status in (301, 302) and method == "POST":
-        return "GET"
-    return method
+    """As browsers do (RFC 9110 §15.4): 303 becomes GET, and so does a POST answered 301 or 302."""
+    changes = (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST")
+    return "GET" if changes else method
 
 
 def _decode(body: bytes, content_type: str) -> str:

@@ -27,7 +27,7 @@ from tests.assistants.chat_helpers import (
     streamed,
 )
 from tests.factories import World, build_world
-from tests.fakes.fake_llm import Fault, FakeLLM
+from tests.fakes.fake_llm import FakeLLM, Fault
 from tests.knowledge.pipeline_helpers import DATA, upload_and_index, use_hash_embedder
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -71,12 +71,12 @@ def _start(client: Client, assistant_id: int, **extra: Any) -> int:
 
 
 def _ask(client: Client, conversation_id: int, content: str, *, stream: bool = False) -> Any:
-    headers = {"HTTP_ACCEPT": "text/event-stream"} if stream else {}
+    headers = {"Accept": "text/event-stream"} if stream else {}
     return client.post(
         f"/api/v1/conversations/{conversation_id}/messages/",
         {"content": content},
         content_type="application/json",
-        **headers,
+        headers=headers,
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from assistants.tools import UNTRUSTED_NOTE, BoundTool, ToolContext, bind_tools, get_kind, import_openapi
 from assistants.tools.calculator import CalculationError, evaluate
@@ -128,16 +128,13 @@ def test_weekday_of_a_date(day: str, weekday: str) -> None:
 
 
 def test_now_is_in_ho_chi_minh_time_with_the_vietnamese_date() -> None:
+    tool = {"kind": "current_datetime", "name": "ngay_gio", "settings": {}}
     late_utc = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)  # already the 25th in Viet Nam
-    result = bind_one(
-        {"kind": "current_datetime", "name": "ngay_gio", "settings": {}}, context(now=late_utc)
-    ).run({})
+    result = bind_one(tool, context(now=late_utc)).run({})
     assert result.status == "succeeded"
     assert result.data["date_vi"] == "Thứ Tư, ngày 25 tháng 11 năm 2026"
     assert result.data["iso"] == "2026-11-25T03:00:00+07:00"
-    assert bind_one({"kind": "current_datetime", "name": "t", "settings": {}}).run(
-        {"date": "31/02/2026"}
-    ).status == ("failed")
+    assert bind_one(tool).run({"date": "31/02/2026"}).status == "failed"
 
 
 # --- knowledge search ---------------------------------------------------------------------------------
@@ -161,7 +158,12 @@ def test_knowledge_search_returns_passages_as_data_with_citations(
         {"kind": "knowledge_search", "name": "tra_cuu", "settings": {"top_k": 3}},
         context(knowledge_bases=[kb]),
     )
-    result = tool.run({"query": "thời hạn cấp giấy phép xây dựng"})
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        before = cursor.fetchone()
+        result = tool.run({"query": "thời hạn cấp giấy phép xây dựng"})
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone() == before  # the tool's own time limit does not outlive the call
     assert result.status == "succeeded" and result.citations
     assert result.citations[0].document_title and result.citations[0].knowledge_base_id == kb.pk
     payload = json.loads(result.content)
@@ -363,17 +365,18 @@ def test_an_instruction_in_a_document_is_data_and_cannot_move_the_call_off_the_a
 
 def test_http_action_settings_are_validated() -> None:
     kind = get_kind("http_action")
-    good = {"openapi": document("https://api.example.org/v1"), "allowed_hosts": ["api.example.org"]}
+    spec = document("https://api.example.org/v1")
+    good: dict[str, Any] = {"openapi": spec, "allowed_hosts": ["api.example.org"]}
     assert kind.validate_settings(good)["timeout_s"] == 10
     yaml_document = "openapi: 3.0.0\nservers: [{url: 'https://api.example.org'}]\npaths:\n  /a: {get: {}}\n"
     assert kind.validate_settings({**good, "openapi": yaml_document})["openapi"]["paths"]
-    many = {f"/p{i}": {"get": {}} for i in range(31)}
+    many: dict[str, Any] = {f"/p{i}": {"get": {}} for i in range(31)}
     for bad in (
         {**good, "allowed_hosts": ["other.example.org"]},
         {**good, "allowed_hosts": ["https://api.example.org/"]},
-        {**good, "openapi": {**good["openapi"], "openapi": "2.0"}},
-        {**good, "openapi": {**good["openapi"], "paths": many}},
-        {**good, "openapi": {**good["openapi"], "servers": [{"url": "/relative"}]}},
+        {**good, "openapi": {**spec, "openapi": "2.0"}},
+        {**good, "openapi": {**spec, "paths": many}},
+        {**good, "openapi": {**spec, "servers": [{"url": "/relative"}]}},
         {**good, "auth": {"type": "basic"}},
         {**good, "timeout_s": 600},
         {**good, "openapi": "a: &x [1]\nb: *x\n"},

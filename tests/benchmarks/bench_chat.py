@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import signal
@@ -116,7 +117,7 @@ async def _platform_stream(client: Any, base: str, key: str, assistant_id: int) 
                 stamps.append(now)
     if first is None:
         raise RuntimeError("no text")
-    return first, [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
+    return first, [b - a for a, b in itertools.pairwise(stamps)]
 
 
 async def _direct_stream(client: Any, question: str) -> tuple[float, list[float]]:
@@ -132,7 +133,7 @@ async def _direct_stream(client: Any, question: str) -> tuple[float, list[float]
             first = first if first is not None else now - started
             stamps.append(now)
     assert first is not None
-    return first, [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
+    return first, [b - a for a, b in itertools.pairwise(stamps)]
 
 
 async def _closed_loop(concurrency: int, rounds: int, stream: Any) -> tuple[list[Any], int]:
@@ -147,12 +148,14 @@ async def _closed_loop(concurrency: int, rounds: int, stream: Any) -> tuple[list
 
     async def conversation(index: int) -> None:
         nonlocal errors
-        await asyncio.sleep(random.Random(index).uniform(0, spread))  # noqa: S311 - not security
+        await asyncio.sleep(random.Random(index).uniform(0, spread))
         for _ in range(rounds):
             try:
                 outcomes.append(await stream())
-            except Exception:
+            except Exception as error:
                 errors += 1
+                if errors <= 3:
+                    print(f"error: {type(error).__name__}: {error}"[:300], file=sys.stderr)
 
     await asyncio.gather(*[conversation(i) for i in range(concurrency)])
     return outcomes, errors
@@ -175,7 +178,7 @@ async def _measure(
             base_url=fake_url,
             api_key="sk-fake-test",
             max_retries=0,
-            http_client=httpx.AsyncClient(timeout=120, limits=limits),
+            timeout=120,
         )
         platform, failed = await _closed_loop(
             concurrency, rounds, lambda: _platform_stream(http, base, key, assistant_id)
@@ -210,7 +213,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="questions per conversation")
     args = parser.parse_args()
 
-    from tests.fakes.fake_llm import Fault, FakeLLM, Reply
+    from tests.fakes.fake_llm import FakeLLM, Fault, Reply
 
     with FakeLLM(api_key="sk-fake-test") as fake:
         answer = " ".join(f"từ{n}" for n in range(ANSWER_WORDS))

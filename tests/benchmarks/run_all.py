@@ -12,7 +12,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-BENCHMARKS = ["bench_ingestion.py", "bench_retrieval.py"]
+BENCHMARKS = sorted(path.name for path in HERE.glob("bench_*.py"))
 
 
 def main() -> int:

@@ -5,33 +5,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('llm', '0001_initial'),
-        ('tenancy', '0002_postgres_extensions'),
+        ("llm", "0001_initial"),
+        ("tenancy", "0002_postgres_extensions"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ModelProvider',
+            name="ModelProvider",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('base_url', models.URLField(max_length=500)),
-                ('api_key_encrypted', models.TextField(blank=True)),
-                ('chat_models', models.JSONField(blank=True, default=list)),
-                ('embedding_models', models.JSONField(blank=True, default=list)),
-                ('default_chat_model', models.CharField(blank=True, max_length=200)),
-                ('on_premises', models.BooleanField(default=False, help_text="Runs inside the organization's network")),
-                ('allowed_classifications', models.JSONField(blank=True, default=list)),
-                ('is_default', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("base_url", models.URLField(max_length=500)),
+                ("api_key_encrypted", models.TextField(blank=True)),
+                ("chat_models", models.JSONField(blank=True, default=list)),
+                ("embedding_models", models.JSONField(blank=True, default=list)),
+                ("default_chat_model", models.CharField(blank=True, max_length=200)),
+                (
+                    "on_premises",
+                    models.BooleanField(default=False, help_text="Runs inside the organization's network"),
+                ),
+                ("allowed_classifications", models.JSONField(blank=True, default=list)),
+                ("is_default", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(fields=('organization', 'name'), name='model_provider_name_unique'), models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('organization',), name='model_provider_one_default')],
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organization", "name"), name="model_provider_name_unique"
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_default", True)),
+                        fields=("organization",),
+                        name="model_provider_one_default",
+                    ),
+                ],
             },
         ),
     ]
