@@ -311,26 +311,31 @@ async def _model_rounds(turn: Turn) -> AsyncIterator[ev.Event]:
         }
         if schemas and round_number < MAX_TOOL_ROUNDS:
             arguments["tools"] = schemas
-        stream = await client.chat.completions.create(**arguments)
         calls: dict[int, dict[str, str]] = {}
-        async for chunk in stream:
-            if chunk.usage is not None:
-                turn.prompt_tokens += chunk.usage.prompt_tokens or 0
-                turn.completion_tokens += chunk.usage.completion_tokens or 0
-            if not chunk.choices:
-                continue
-            delta = chunk.choices[0].delta
-            if delta.content:
-                _first_token(turn)
-                turn.text += delta.content
-                yield ev.Event(ev.TEXT_DELTA, {"text": delta.content})
-                await watch.check()
-            for call in delta.tool_calls or []:
-                slot = calls.setdefault(call.index, {"id": "", "name": "", "arguments": ""})
-                slot["id"] = call.id or slot["id"]
-                if call.function is not None:
-                    slot["name"] += call.function.name or ""
-                    slot["arguments"] += call.function.arguments or ""
+        # The chunks are read as JSON, not as the client's typed models: building a pydantic object
+        # per token costs more than everything else the platform does with it.
+        async with client.chat.completions.with_streaming_response.create(**arguments) as response:
+            async for chunk in _chunks(response):
+                usage = chunk.get("usage")
+                if usage:
+                    turn.prompt_tokens += usage.get("prompt_tokens") or 0
+                    turn.completion_tokens += usage.get("completion_tokens") or 0
+                choices = chunk.get("choices") or []
+                if not choices:
+                    continue
+                delta = choices[0].get("delta") or {}
+                content = delta.get("content")
+                if content:
+                    _first_token(turn)
+                    turn.text += content
+                    yield ev.Event(ev.TEXT_DELTA, {"text": content})
+                    await watch.check()
+                for call in delta.get("tool_calls") or []:
+                    slot = calls.setdefault(call.get("index", 0), {"id": "", "name": "", "arguments": ""})
+                    slot["id"] = call.get("id") or slot["id"]
+                    function = call.get("function") or {}
+                    slot["name"] += function.get("name") or ""
+                    slot["arguments"] += function.get("arguments") or ""
         if not calls:
             return
         messages.append(
@@ -363,6 +368,22 @@ async def _model_rounds(turn: Turn) -> AsyncIterator[ev.Event]:
                 },
             )
             messages.append({"role": "tool", "tool_call_id": call["id"], "content": content})
+
+
+async def _chunks(response: Any) -> AsyncIterator[dict[str, Any]]:
+    """The JSON objects of an OpenAI-style event stream; an error object becomes the client's error."""
+    async for line in response.iter_lines():
+        if not line.startswith("data:"):
+            continue
+        data = line[5:].strip()
+        if data == "[DONE]":
+            return
+        chunk = json.loads(data)
+        if isinstance(chunk, dict) and chunk.get("error"):
+            error = chunk["error"]
+            message = error.get("message", "stream error") if isinstance(error, dict) else str(error)
+            raise openai.APIError(message, response.http_request, body=chunk)
+        yield chunk
 
 
 def _run_tool(turn: Turn, by_name: dict[str, Any], call: dict[str, str]) -> tuple[str, ToolCall]:

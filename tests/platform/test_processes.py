@@ -142,3 +142,22 @@ def test_the_embedded_runner_starts_from_nothing_and_stops_cleanly(tmp_path: Pat
         del os.environ["BUREAU_VAR_DIR"]
     assert (var / "pgdata" / "PG_VERSION").exists()
     assert not ready()
+
+
+@pytest.mark.slow
+def test_a_killed_database_leaves_a_stale_pid_file_that_the_next_start_clears(tmp_path: Path) -> None:
+    os.environ["BUREAU_VAR_DIR"] = str(tmp_path / "var")
+    try:
+        assert embedded.ensure_postgres() is True
+        pid_file = embedded.pg_data_dir() / "postmaster.pid"
+        pid = int(pid_file.read_text().split()[0])
+        os.kill(pid, signal.SIGKILL)
+        _wait_for(lambda: not embedded._pid_alive(pid), 10, "the postmaster to die")
+        assert pid_file.exists()  # what a killed server leaves behind
+        assert not embedded.postgres_running()
+        assert embedded.ensure_postgres() is True  # started again, over the stale file
+        assert embedded.postgres_running()
+        assert embedded.ensure_postgres() is False  # and shared from now on
+    finally:
+        embedded.stop_postgres()
+        del os.environ["BUREAU_VAR_DIR"]

@@ -96,3 +96,23 @@ def test_open_sign_up_is_off(world: World) -> None:
         content_type="application/json",
     )
     assert response.status_code == 403
+
+
+def test_single_sign_on_providers_come_from_settings(settings: object, db: None) -> None:
+    settings.SOCIALACCOUNT_PROVIDERS = {  # type: ignore[attr-defined]
+        "openid_connect": {
+            "APPS": [
+                {
+                    "provider_id": "keycloak",
+                    "name": "Cổng SSO tỉnh",
+                    "client_id": "bureau",
+                    "secret": "x",
+                    "settings": {"server_url": "https://sso.example.org/realms/x"},
+                }
+            ]
+        },
+    }
+    config = Client().get("/_allauth/browser/v1/config").json()["data"]
+    providers = config["socialaccount"]["providers"]
+    assert [(p["id"], p["name"]) for p in providers] == [("keycloak", "Cổng SSO tỉnh")]
+    assert "totp" in config["mfa"]["supported_types"]
