@@ -29,8 +29,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-TOKEN_DELAY = 0.02  # the fake model's pace: 50 tokens/s, a fast real model
+TOKEN_DELAY = float(os.environ.get("BENCH_TOKEN_DELAY", "0.02"))  # the fake model's pace: 50 tokens/s by default
 ANSWER_WORDS = 120  # so a stream lasts ~2.4 s, as real answers do (they last longer)
+WEB_WORKERS = 2  # as in production: one ASGI process per core
 
 
 def _free_port() -> int:
@@ -240,6 +241,8 @@ def main() -> int:
                 "warning",
                 "--timeout-keep-alive",
                 "30",
+                "--workers",
+                str(WEB_WORKERS),
             ],
             cwd=ROOT,
             env=env,
