@@ -342,6 +342,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # bureau never imports the apps above it; this dotted path is configuration, read by the generator.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "assistants.chat.schema.add_streaming_endpoints",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "bureau.tenancy.models.Role",
     },

@@ -30,7 +30,7 @@ from bureau.audit.services import audit_record
 from bureau.llm.embedders import EmbeddingError
 from knowledge import search_index, search_text
 from knowledge.chunking import PATH_SEPARATOR, ChunkDraft, chunk_document
-from knowledge.legal import extract_document_metadata
+from knowledge.doc_metadata import extract_document_metadata
 from knowledge.models import IN_PROGRESS, Chunk, Document, DocumentStatus, IndexingRun, RunStatus
 from knowledge.parsing import FileKind, ParsedDocument, ParseError, ParseLimits, parse_document
 

@@ -107,3 +107,13 @@ def test_provider_failure_is_an_api_error(world: World, llm: FakeLLM, live_serve
             model="tro-ly", messages=[{"role": "user", "content": "Xin chào"}]
         )
     assert raised.value.status_code == 502
+
+
+def test_the_streaming_endpoints_are_in_the_openapi_schema() -> None:
+    from django.test import Client
+
+    schema = Client().get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    ask = schema["paths"]["/api/v1/conversations/{conversation_id}/messages/"]["post"]
+    assert "text/event-stream" in ask["responses"]["200"]["content"]
+    assert "message.completed" in ask["description"] and "citation" in ask["description"]
+    assert "/v1/chat/completions" in schema["paths"] and "/v1/models" in schema["paths"]

@@ -29,7 +29,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-TOKEN_DELAY = float(os.environ.get("BENCH_TOKEN_DELAY", "0.02"))  # the fake model's pace: 50 tokens/s by default
+# The fake model's pace: 50 tokens per second unless BENCH_TOKEN_DELAY says otherwise.
+TOKEN_DELAY = float(os.environ.get("BENCH_TOKEN_DELAY", "0.02"))
 ANSWER_WORDS = 120  # so a stream lasts ~2.4 s, as real answers do (they last longer)
 WEB_WORKERS = 2  # as in production: one ASGI process per core
 

@@ -7,13 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.legal import (
+from knowledge.doc_metadata import (
     DOC_TYPES,
     DocumentMetadata,
-    canonical_doc_number,
-    doc_number_variants,
     doc_type_from_number,
     extract_document_metadata,
+)
+from knowledge.legal import (
+    canonical_doc_number,
+    doc_number_variants,
     extract_legal_refs,
     refs_for_heading_path,
     structural_refs,
