@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from assistants.attachments import attachments_delete_for
 from assistants.models import (
     Assistant,
     AssistantVersion,
@@ -119,6 +120,7 @@ def conversation_delete(*, actor: Any, conversation: Conversation) -> None:
         target=conversation,
         before={"assistant": assistant.pk, "messages": conversation.messages.count()},
     )
+    attachments_delete_for(conversation, actor=actor)
     conversation.delete()
 
 

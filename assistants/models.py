@@ -232,3 +232,33 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating} on {self.message_id}"
+
+
+class GeneratedFileKind(models.TextChoices):
+    DRAFT_DOCX = "draft_docx", _("Drafted document (DOCX)")
+
+
+class GeneratedFile(models.Model):
+    """A file a tool produced during a conversation (a drafted document), offered for download."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, null=True, blank=True, related_name="generated_files"
+    )
+    message = models.ForeignKey(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="generated_files"
+    )
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    kind = models.CharField(max_length=32, choices=GeneratedFileKind.choices)
+    filename = models.CharField(max_length=255)
+    file = models.FileField(upload_to="generated/%Y/%m/", max_length=500)
+    size_bytes = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -340,6 +340,7 @@ def run(host: str, port: int, seed: bool = True) -> int:
     _manage("collectstatic", "--noinput", "-v", "0")
     if seed:
         _manage("seed_demo")
+        _manage("seed_templates")
     (var_dir() / "log").mkdir(parents=True, exist_ok=True)
     celery = [sys.executable, "-m", "celery", "-A", "bureau"]
     children = [

@@ -10,8 +10,12 @@ api_v1 = [
     path("", include("bureau.audit.urls")),
     path("", include("bureau.llm.urls")),
     path("", include("knowledge.urls")),
+    path("", include("knowledge.catalog_urls")),
     path("", include("assistants.urls")),
+    path("", include("assistants.template_urls")),
     path("", include("assistants.chat.urls")),
+    path("", include("assistants.attachment_urls")),
+    path("", include("assistants.documents.urls")),
 ]
 
 urlpatterns = [

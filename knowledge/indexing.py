@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from bureau.audit.services import audit_record
 from bureau.llm.embedders import EmbeddingError
-from knowledge import search_index, search_text
+from knowledge import search_index, search_text, tables
 from knowledge.chunking import PATH_SEPARATOR, ChunkDraft, chunk_document
 from knowledge.doc_metadata import extract_document_metadata
 from knowledge.models import IN_PROGRESS, Chunk, Document, DocumentStatus, IndexingRun, RunStatus
@@ -167,6 +167,7 @@ def ingest(run_id: int) -> bool:
         with _heartbeat(run):
             parsed = parse_document(Path(document.file.path), FileKind(document.kind), limits=parse_limits())
         _record_timing(run, "parsing", started)
+        tables.store_tables(document, Path(document.file.path), document.kind)
         _check(run, S.PARSING)
         _store_metadata(document, parsed)
         if not _move(run, (S.PARSING,), S.CHUNKING):

@@ -52,6 +52,9 @@ class KnowledgeBase(models.Model):
     passage_prefix = models.CharField(max_length=64, blank=True)
     chunk_tokens = models.PositiveIntegerField(default=400)
     chunk_overlap = models.PositiveIntegerField(default=60)
+    # "" for a knowledge base people manage; "conversation:<id>" for the files attached to one
+    # conversation, which no list, assistant or other conversation ever sees.
+    scope = models.CharField(max_length=32, blank=True, default="", db_index=True)
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -255,3 +258,25 @@ class KeywordBaseStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chunk_count} chunks in {self.knowledge_base_id}"
+
+
+class DataTable(models.Model):
+    """A table of a spreadsheet (an XLSX sheet or a CSV file), kept for read-only SQL by the
+    analyze_table tool. Rows are JSON lists in column order; a table larger than the cell budget
+    keeps its first rows and says so."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="tables")
+    knowledge_base = models.ForeignKey(KnowledgeBase, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=63)  # a safe SQL identifier: the sheet name or file stem
+    sheet = models.CharField(max_length=200, blank=True)
+    columns = models.JSONField(default=list)  # [{"name": ..., "type": "integer|number|date|text"}]
+    rows = models.JSONField(default=list)
+    row_count = models.PositiveIntegerField(default=0)  # rows stored
+    truncated = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["document_id", "id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -36,7 +36,7 @@ def knowledge_base_list_visible_to(*, actor: Any) -> QuerySet[KnowledgeBase]:
         | Q(visibility=Visibility.ORGANIZATION, organization_id__in=access.organization_ids)
         | Q(pk__in=granted)
     )
-    return KnowledgeBase.objects.filter(visible).select_related("department")
+    return KnowledgeBase.objects.filter(visible, scope="").select_related("department")
 
 
 def _can_edit_settings(access: Access, knowledge_base: KnowledgeBase) -> bool:

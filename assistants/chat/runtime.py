@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from assistants import attachments
 from assistants.chat import events as ev
 from assistants.chat.db import in_db_thread
 from assistants.chat.prompt import build_messages, markers_used, passages_as_data, system_prompt
@@ -94,11 +95,17 @@ def prepare_turn(
         raise ValidationFailed(details={"content": [_("Write a question.")]})
     if len(question) > MAX_QUESTION_CHARS:
         raise ValidationFailed(details={"content": [_("The question is too long.")]})
-    version = AssistantVersion.objects.select_related("assistant").get(pk=conversation.version_id)
+    version = conversation.version  # selected with the conversation, as is its assistant
+    version.assistant = conversation.assistant
     if history is None:
         history = _history(conversation, before=regenerated_from)
     knowledge_bases = list(version.knowledge_bases.all())
-    passages = _retrieve(knowledge_bases, question, version)
+    attached = attachments.attachment_knowledge_bases(conversation)
+    groups = attachments.retrieval_groups(knowledge_bases, attached)
+    passages = attachments.merge_passages(
+        [_retrieve(g, question, version) for g in groups], top_k=version.top_k
+    )
+    knowledge_bases += attached
     refusal = None
     if version.knowledge_only and knowledge_bases and not passages:
         refusal = version.refusal_message or _("I could not find this in the documents.")
@@ -315,27 +322,15 @@ async def _model_rounds(turn: Turn) -> AsyncIterator[ev.Event]:
         # The chunks are read as JSON, not as the client's typed models: building a pydantic object
         # per token costs more than everything else the platform does with it.
         async with client.chat.completions.with_streaming_response.create(**arguments) as response:
-            async for chunk in _chunks(response):
-                usage = chunk.get("usage")
-                if usage:
-                    turn.prompt_tokens += usage.get("prompt_tokens") or 0
-                    turn.completion_tokens += usage.get("completion_tokens") or 0
-                choices = chunk.get("choices") or []
-                if not choices:
-                    continue
-                delta = choices[0].get("delta") or {}
-                content = delta.get("content")
-                if content:
+            async for batch in _chunk_batches(response):
+                text = ""
+                for chunk in batch:
+                    text += _absorb(turn, chunk, calls)
+                if text:
                     _first_token(turn)
-                    turn.text += content
-                    yield ev.Event(ev.TEXT_DELTA, {"text": content})
+                    turn.text += text
+                    yield ev.Event(ev.TEXT_DELTA, {"text": text})
                     await watch.check()
-                for call in delta.get("tool_calls") or []:
-                    slot = calls.setdefault(call.get("index", 0), {"id": "", "name": "", "arguments": ""})
-                    slot["id"] = call.get("id") or slot["id"]
-                    function = call.get("function") or {}
-                    slot["name"] += function.get("name") or ""
-                    slot["arguments"] += function.get("arguments") or ""
         if not calls:
             return
         messages.append(
@@ -370,20 +365,52 @@ async def _model_rounds(turn: Turn) -> AsyncIterator[ev.Event]:
             messages.append({"role": "tool", "tool_call_id": call["id"], "content": content})
 
 
-async def _chunks(response: Any) -> AsyncIterator[dict[str, Any]]:
-    """The JSON objects of an OpenAI-style event stream; an error object becomes the client's error."""
-    async for line in response.iter_lines():
-        if not line.startswith("data:"):
-            continue
-        data = line[5:].strip()
-        if data == "[DONE]":
-            return
-        chunk = json.loads(data)
-        if isinstance(chunk, dict) and chunk.get("error"):
-            error = chunk["error"]
-            message = error.get("message", "stream error") if isinstance(error, dict) else str(error)
-            raise openai.APIError(message, response.http_request, body=chunk)
-        yield chunk
+def _absorb(turn: Turn, chunk: dict[str, Any], calls: dict[int, dict[str, str]]) -> str:
+    """Takes one chunk's usage and tool-call pieces into the turn; returns its text."""
+    usage = chunk.get("usage")
+    if usage:
+        turn.prompt_tokens += usage.get("prompt_tokens") or 0
+        turn.completion_tokens += usage.get("completion_tokens") or 0
+    choices = chunk.get("choices") or []
+    if not choices:
+        return ""
+    delta = choices[0].get("delta") or {}
+    for call in delta.get("tool_calls") or []:
+        slot = calls.setdefault(call.get("index", 0), {"id": "", "name": "", "arguments": ""})
+        slot["id"] = call.get("id") or slot["id"]
+        function = call.get("function") or {}
+        slot["name"] += function.get("name") or ""
+        slot["arguments"] += function.get("arguments") or ""
+    return str(delta.get("content") or "")
+
+
+async def _chunk_batches(response: Any) -> AsyncIterator[list[dict[str, Any]]]:
+    """The JSON objects of an OpenAI-style event stream, in batches: all the events that arrived
+    together in one read. A lightly loaded server relays each token as it comes; a busy one, whose
+    reads return several tokens at once, relays them as one event rather than falling behind.
+    An error object in the stream becomes the client's error."""
+    pending = b""
+    async for data in response.iter_bytes():
+        pending += data
+        *lines, pending = pending.split(b"\n")
+        batch: list[dict[str, Any]] = []
+        for raw in lines:
+            line = raw.strip()
+            if not line.startswith(b"data:"):
+                continue
+            payload = line[5:].strip()
+            if payload == b"[DONE]":
+                if batch:
+                    yield batch
+                return
+            chunk = json.loads(payload)
+            if isinstance(chunk, dict) and chunk.get("error"):
+                error = chunk["error"]
+                message = error.get("message", "stream error") if isinstance(error, dict) else str(error)
+                raise openai.APIError(message, response.http_request, body=chunk)
+            batch.append(chunk)
+        if batch:
+            yield batch
 
 
 def _run_tool(turn: Turn, by_name: dict[str, Any], call: dict[str, str]) -> tuple[str, ToolCall]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from assistants.tools import calculator, current_datetime, http_action, knowledge_search
+import assistants.tools.check_document_format
+import assistants.tools.draft_document  # noqa: F401 (both register their kinds)
+from assistants.tools import analyze_table, calculator, current_datetime, http_action, knowledge_search
 from assistants.tools.base import (
     KINDS,
     UNTRUSTED_NOTE,
@@ -25,6 +27,7 @@ __all__ = [
     "ToolKind",
     "ToolResult",
     "UnknownToolKind",
+    "analyze_table",
     "bind_tools",
     "calculator",
     "current_datetime",

@@ -93,21 +93,26 @@ def _setup(fake_url: str) -> tuple[str, list[int]]:
     return key, [assistant.pk]
 
 
-async def _platform_stream(client: Any, base: str, key: str, assistant_id: int) -> tuple[float, list[float]]:
-    headers = {"Authorization": f"Bearer {key}"}
+async def _conversation(client: Any, base: str, key: str, assistant_id: int) -> int:
     created = await client.post(
-        f"{base}/api/v1/conversations/", json={"assistant": assistant_id}, headers=headers
+        f"{base}/api/v1/conversations/",
+        json={"assistant": assistant_id},
+        headers={"Authorization": f"Bearer {key}"},
     )
     created.raise_for_status()
-    url = f"{base}/api/v1/conversations/{created.json()['id']}/messages/"
+    return int(created.json()["id"])
+
+
+async def _platform_stream(
+    client: Any, base: str, key: str, conversation_id: int
+) -> tuple[float, list[float]]:
+    url = f"{base}/api/v1/conversations/{conversation_id}/messages/"
+    headers = {"Authorization": f"Bearer {key}", "Accept": "text/event-stream"}
     started = time.perf_counter()
     first: float | None = None
     stamps: list[float] = []
     async with client.stream(
-        "POST",
-        url,
-        json={"content": "Thời giờ làm việc bình thường là bao nhiêu giờ?"},
-        headers={**headers, "Accept": "text/event-stream"},
+        "POST", url, json={"content": "Thời giờ làm việc bình thường là bao nhiêu giờ?"}, headers=headers
     ) as response:
         response.raise_for_status()
         async for line in response.aiter_lines():
@@ -182,12 +187,14 @@ async def _measure(
             max_retries=0,
             timeout=120,
         )
+        # Each simulated person has one conversation and asks `rounds` questions in it.
+        conversations = [await _conversation(http, base, key, assistant_id) for _ in range(concurrency)]
         platform, failed = await _closed_loop(
-            concurrency, rounds, lambda: _platform_stream(http, base, key, assistant_id)
+            concurrency, rounds, lambda i: _platform_stream(http, base, key, conversations[i])
         )
         errors += failed
         baseline, failed = await _closed_loop(
-            concurrency, rounds, lambda: _direct_stream(direct, "Thời giờ?")
+            concurrency, rounds, lambda i: _direct_stream(direct, "Thời giờ?")
         )
         errors += failed
         for side, outcomes in (("platform", platform), ("direct", baseline)):

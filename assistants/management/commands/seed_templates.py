@@ -1,0 +1,136 @@
+"""The template gallery in the demo organization of `make run`: a sample knowledge base of internal
+regulations in Sở Tư pháp, every template cloned there (the ND 30 drafting one also in the UBND
+office) and published. Idempotent: what exists (by name) is left as it is.
+
+Runs after seed_demo; the demo org admin is the actor, so the audit log shows who set it up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from assistants.models import Assistant
+from assistants.templates import KNOWLEDGE_INTERNAL_REGULATIONS, template_clone, template_list
+from assistants.versioning import version_publish
+from bureau.tenancy.models import Department, Organization, Role, User
+from knowledge.models import Classification, KnowledgeBase, Visibility
+from knowledge.services import document_upload, knowledge_base_create
+
+ORGANIZATION_SLUG = "ubnd-gia-lai"
+HOME_DEPARTMENT = "so-tu-phap"
+EXTRA_CLONES = {"soan-thao-van-ban-nd30": ["vp-ubnd"]}
+SAMPLE_KNOWLEDGE_BASE = {
+    "name": "Quy chế nội bộ và văn bản hướng dẫn",
+    "description": "Văn bản về công tác văn thư (Nghị định 30/2020/NĐ-CP và phụ lục thể thức) và quy định "
+    "chi tiết Bộ luật Lao động (Nghị định 145/2020/NĐ-CP), dùng chung cho toàn tỉnh.",
+    "domain_tags": ["văn thư", "pháp luật", "lao động"],
+}
+# Relative to the shared data folder beside the repository.
+SAMPLE_DOCUMENTS = [
+    "documents/nd30_2020/30_2020_ND_CP.docx",
+    "documents/nd30_2020/Phuluc1.docx",
+    "documents/labor_decrees/nghi_dinh_145_2020_nd_cp.txt",
+]
+CHANGELOG = "Bản đầu tiên, tạo từ mẫu"
+
+
+def default_data_dir() -> Path:
+    return Path(settings.BASE_DIR).parent / "shared" / "data"
+
+
+class Command(BaseCommand):
+    help = "Clone the assistant templates into the demo organization and publish them (idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--no-index", action="store_true", help="queue documents without sending them")
+        parser.add_argument("--data-dir", type=Path, default=None, help="the shared data folder")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        organization = Organization.objects.filter(slug=ORGANIZATION_SLUG).first()
+        if organization is None:
+            self.stdout.write("seed_templates: no demo organization; run seed_demo first.")
+            return
+        departments = {d.code: d for d in Department.objects.filter(organization=organization)}
+        if HOME_DEPARTMENT not in departments:
+            self.stdout.write(f"seed_templates: no department {HOME_DEPARTMENT}; run seed_demo first.")
+            return
+        admin = (
+            User.objects.filter(
+                memberships__role=Role.ORG_ADMIN, memberships__department__organization=organization
+            )
+            .order_by("pk")
+            .first()
+        )
+        data_dir = options["data_dir"] or default_data_dir()
+        with transaction.atomic():
+            knowledge_base = self._knowledge_base(admin, departments[HOME_DEPARTMENT])
+            self._documents(admin, knowledge_base, data_dir, dispatch=not options["no_index"])
+            self._clones(admin, departments, knowledge_base)
+
+    def _knowledge_base(self, actor: User | None, department: Department) -> KnowledgeBase:
+        found = KnowledgeBase.objects.filter(
+            department=department, name=SAMPLE_KNOWLEDGE_BASE["name"]
+        ).first()
+        if found is not None:
+            return found
+        self.stdout.write(f"  knowledge base “{SAMPLE_KNOWLEDGE_BASE['name']}” in {department.name}")
+        return knowledge_base_create(
+            actor=actor,
+            department=department,
+            name=str(SAMPLE_KNOWLEDGE_BASE["name"]),
+            description=str(SAMPLE_KNOWLEDGE_BASE["description"]),
+            domain_tags=list(SAMPLE_KNOWLEDGE_BASE["domain_tags"]),
+            visibility=Visibility.ORGANIZATION,
+            classification=Classification.PUBLIC,
+        )
+
+    def _documents(
+        self, actor: User | None, knowledge_base: KnowledgeBase, data_dir: Path, dispatch: bool
+    ) -> None:
+        if not data_dir.is_dir():
+            self.stdout.write(f"  no shared data folder at {data_dir}: the sample documents are skipped.")
+            return
+        for relative in SAMPLE_DOCUMENTS:
+            path = data_dir / relative
+            if not path.is_file():
+                self.stdout.write(f"  missing {relative}: skipped.")
+                continue
+            with path.open("rb") as handle:
+                [result] = document_upload(
+                    actor=actor,
+                    knowledge_base=knowledge_base,
+                    files=[File(handle, name=path.name)],
+                    dispatch=dispatch,
+                )
+            if result.outcome != "duplicate":  # a duplicate was uploaded by an earlier run
+                self.stdout.write(f"  document {path.name}: {result.outcome} {result.reason}".rstrip())
+
+    def _clones(
+        self, actor: User | None, departments: dict[str, Department], knowledge_base: KnowledgeBase
+    ) -> None:
+        for template in template_list():
+            for code in [HOME_DEPARTMENT, *EXTRA_CLONES.get(template.slug, [])]:
+                department = departments.get(code)
+                if department is None:
+                    continue
+                if Assistant.objects.filter(department=department, name=template.name).exists():
+                    continue
+                regulations = template.knowledge == KNOWLEDGE_INTERNAL_REGULATIONS
+                linked = [knowledge_base.pk] if regulations and actor is not None else []
+                warnings: list[str] = []
+                assistant = template_clone(
+                    actor=actor,
+                    template_slug=template.slug,
+                    department=department,
+                    knowledge_base_ids=linked,
+                    warnings=warnings,
+                )
+                version_publish(actor=actor, assistant=assistant, changelog=CHANGELOG)
+                self.stdout.write(f"  assistant “{assistant.name}” ({assistant.slug}) in {department.name}")
+                for warning in warnings:
+                    self.stdout.write(f"    {warning}")

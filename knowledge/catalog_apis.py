@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from bureau.tenancy.apis import PaginatedAPIView, _paginated
+from knowledge import catalog
+from knowledge.models import KnowledgeBase
+
+
+class CatalogEntrySerializer(serializers.ModelSerializer[KnowledgeBase]):
+    department_name = serializers.CharField(source="department.name", read_only=True)
+    ready_document_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = KnowledgeBase
+        fields = [
+            "id",
+            "name",
+            "description",
+            "department",
+            "department_name",
+            "classification",
+            "domain_tags",
+            "embedding_provider",
+            "embedding_model",
+            "embedding_dimension",
+            "ready_document_count",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class DomainCountSerializer(serializers.Serializer):
+    domain = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class CatalogListApi(PaginatedAPIView):
+    @extend_schema(
+        responses=CatalogEntrySerializer(many=True),
+        parameters=[
+            OpenApiParameter("domain", str, description="Only knowledge bases with this domain tag"),
+            OpenApiParameter("department", int, description="Only this owner department's"),
+        ],
+        summary="The organization's shared knowledge bases, which any builder may attach",
+    )
+    def get(self, request: Request) -> Response:
+        bases = catalog.catalog_list_for(
+            actor=request.user,
+            domain=request.query_params.get("domain") or None,
+            department_id=request.query_params.get("department") or None,
+        )
+        return _paginated(self, request, bases, CatalogEntrySerializer)
+
+
+class CatalogDomainsApi(APIView):
+    @extend_schema(
+        responses=DomainCountSerializer(many=True), summary="The catalog's domain tags, with counts"
+    )
+    def get(self, request: Request) -> Response:
+        domains = catalog.catalog_domains_for(actor=request.user)
+        return Response(DomainCountSerializer(domains, many=True).data)

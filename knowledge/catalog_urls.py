@@ -1,0 +1,12 @@
+from django.urls import path
+
+from knowledge import catalog_apis
+
+urlpatterns = [
+    path("knowledge-catalog/", catalog_apis.CatalogListApi.as_view(), name="knowledge-catalog"),
+    path(
+        "knowledge-catalog/domains/",
+        catalog_apis.CatalogDomainsApi.as_view(),
+        name="knowledge-catalog-domains",
+    ),
+]

@@ -1,0 +1,170 @@
+"""Files attached to a conversation: only its owner attaches and sees them; the answer in that
+conversation uses them and no other conversation does; they go with the conversation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from assistants.models import Assistant, ToolCall
+from knowledge import indexing
+from knowledge.models import Chunk, DataTable, Document, KnowledgeBase
+from tests.assistants.chat_helpers import FAKE_KEY, make_assistant, make_provider
+from tests.factories import World, build_world
+from tests.fakes.fake_llm import FakeLLM
+from tests.knowledge.pipeline_helpers import use_hash_embedder
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NOTE = "Biên bản họp: hạn nộp báo cáo tổng kết công tác bồi thường là ngày 15 tháng 11."
+
+
+@pytest.fixture
+def world(monkeypatch: pytest.MonkeyPatch) -> World:
+    use_hash_embedder(monkeypatch)
+    # Indexing runs inline in these tests rather than through the task queue.
+    monkeypatch.setattr("knowledge.tasks.ingest_document.delay", lambda run_id: None)
+    return build_world()
+
+
+@pytest.fixture
+def llm() -> Iterator[FakeLLM]:
+    with FakeLLM(api_key=FAKE_KEY) as fake:
+        yield fake
+
+
+def _client(world: World, role: str = "member") -> Client:
+    client = Client()
+    client.force_login(world.user(role))
+    return client
+
+
+def _start(client: Client, assistant: Assistant) -> int:
+    response = client.post(
+        "/api/v1/conversations/", {"assistant": assistant.pk}, content_type="application/json"
+    )
+    assert response.status_code == 201, response.content
+    return int(response.json()["id"])
+
+
+def _attach(client: Client, conversation: int, name: str, content: bytes) -> Any:
+    return client.post(
+        f"/api/v1/conversations/{conversation}/attachments/", {"files": [SimpleUploadedFile(name, content)]}
+    )
+
+
+def _attach_and_index(client: Client, conversation: int, name: str, content: bytes) -> Document:
+    response = _attach(client, conversation, name, content)
+    assert response.status_code == 201, response.content
+    document = Document.objects.get(pk=response.json()[0]["document"]["id"])
+    return indexing.index_document_inline(document)
+
+
+def _ask(client: Client, conversation: int, content: str) -> Any:
+    response = client.post(
+        f"/api/v1/conversations/{conversation}/messages/",
+        {"content": content},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_the_owner_attaches_and_lists_files_and_nobody_else_can(world: World) -> None:
+    assistant = make_assistant(world.department)
+    owner = _client(world)
+    conversation = _start(owner, assistant)
+
+    document = _attach_and_index(owner, conversation, "bien_ban.txt", NOTE.encode())
+
+    assert document.status == "ready"
+    listed = owner.get(f"/api/v1/conversations/{conversation}/attachments/").json()
+    assert [d["filename"] for d in listed] == ["bien_ban.txt"]
+    from bureau.audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="conversation.attach").count() == 1
+    for role in ("builder", "org_admin", "outsider"):
+        other = _client(world, role)
+        assert other.get(f"/api/v1/conversations/{conversation}/attachments/").status_code == 404
+        assert _attach(other, conversation, "x.txt", b"khac").status_code == 404
+        url = f"/api/v1/conversations/{conversation}/attachments/{document.pk}/"
+        assert other.delete(url).status_code == 404
+    # The conversation's knowledge base shows in no list, not even to an org admin.
+    for role in ("member", "org_admin", "builder"):
+        names = [kb["name"] for kb in _client(world, role).get("/api/v1/knowledge-bases/").json()["results"]]
+        assert not any("conversation" in n.lower() or "cuộc trò chuyện" in n.lower() for n in names)
+    scoped = KnowledgeBase.objects.get(documents=document)
+    assert _client(world, "org_admin").get(f"/api/v1/knowledge-bases/{scoped.pk}/").status_code == 404
+
+
+def test_the_answer_uses_the_attachment_only_in_its_own_conversation(world: World, llm: FakeLLM) -> None:
+    assistant = make_assistant(world.department, provider=make_provider(world.department, llm.base_url))
+    client = _client(world)
+    with_file = _start(client, assistant)
+    without = _start(client, assistant)
+    _attach_and_index(client, with_file, "bien_ban.txt", NOTE.encode())
+
+    _ask(client, with_file, "Hạn nộp báo cáo tổng kết công tác bồi thường là ngày nào?")
+    system = llm.chat_requests[-1].body["messages"][0]["content"]
+    assert "15 tháng 11" in system
+
+    _ask(client, without, "Hạn nộp báo cáo tổng kết công tác bồi thường là ngày nào?")
+    system = llm.chat_requests[-1].body["messages"][0]["content"]
+    assert "15 tháng 11" not in system
+
+
+def test_analyze_table_reads_an_attached_spreadsheet(world: World, llm: FakeLLM) -> None:
+    tools = [{"kind": "analyze_table", "name": "bang_tinh", "settings": {}}]
+    assistant = make_assistant(
+        world.department, provider=make_provider(world.department, llm.base_url), tools=tools
+    )
+    client = _client(world)
+    conversation = _start(client, assistant)
+    other = _start(client, assistant)
+    csv = "Đơn vị,Số hồ sơ\nXã A,12\nXã B,30\nXã A,8\n".encode()
+    _attach_and_index(client, conversation, "ho_so.csv", csv)
+    sql = 'SELECT "Đơn vị", SUM("Số hồ sơ") AS tong FROM ho_so GROUP BY 1 ORDER BY 1'
+
+    llm.script_tool_call("bang_tinh__query_tables", {"sql": sql})
+    _ask(client, conversation, "Tổng số hồ sơ theo đơn vị?")
+    llm.script_tool_call("bang_tinh__query_tables", {"sql": sql})
+    _ask(client, other, "Tổng số hồ sơ theo đơn vị?")
+
+    first, second = ToolCall.objects.order_by("id")
+    assert first.status == "succeeded", first.result
+    assert first.result is not None
+    assert first.result["rows"] == [["Xã A", 20], ["Xã B", 30]]
+    assert second.status != "succeeded"  # the other conversation has no such table
+
+
+def test_deleting_the_conversation_deletes_its_attachments(world: World) -> None:
+    assistant = make_assistant(world.department)
+    client = _client(world)
+    conversation = _start(client, assistant)
+    document = _attach_and_index(client, conversation, "ho_so.csv", "Đơn vị,Số hồ sơ\nXã A,1\n".encode())
+    scoped = document.knowledge_base_id
+    assert Chunk.objects.filter(document=document).exists()
+    assert DataTable.objects.filter(document=document).exists()
+
+    assert client.delete(f"/api/v1/conversations/{conversation}/").status_code == 204
+
+    assert not KnowledgeBase.objects.filter(pk=scoped).exists()
+    assert not Document.objects.filter(pk=document.pk).exists()
+    assert not Chunk.objects.filter(knowledge_base_id=scoped).exists()
+    assert not DataTable.objects.filter(knowledge_base_id=scoped).exists()
+
+
+def test_removing_one_attachment(world: World) -> None:
+    assistant = make_assistant(world.department)
+    client = _client(world)
+    conversation = _start(client, assistant)
+    document = _attach_and_index(client, conversation, "a.txt", NOTE.encode())
+
+    url = f"/api/v1/conversations/{conversation}/attachments/{document.pk}/"
+    assert client.delete(url).status_code == 204
+    assert client.get(f"/api/v1/conversations/{conversation}/attachments/").json() == []
+    assert client.delete(url).status_code == 404

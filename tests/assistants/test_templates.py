@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from assistants import templates
+from assistants.models import Assistant, VersionState
+from assistants.tools import KINDS
+from assistants.versioning import draft_update, public_tools, version_publish
+from bureau.audit.models import AuditEvent
+from bureau.tenancy.models import Department, Organization, Role
+from knowledge.models import Document, KnowledgeBase
+from knowledge.services import knowledge_base_create
+from tests.factories import World, make_department, make_member
+
+pytestmark = pytest.mark.django_db
+T = "/api/v1/assistant-templates/"
+SLUGS = [template.slug for template in templates.TEMPLATES]
+
+
+def _client(user: Any) -> APIClient:
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+def test_the_gallery_has_the_templates_officials_need() -> None:
+    assert len(SLUGS) >= 8 and len(set(SLUGS)) == len(SLUGS)
+    for template in templates.TEMPLATES:
+        assert 3 <= len(template.conversation_starters) <= 4, template.slug
+        assert len(template.instructions) > 1200, template.slug
+        assert "Không" in template.instructions or "không" in template.instructions
+        assert "bí mật nhà nước" in template.instructions  # the security reminder
+        assert "số hiệu" in template.instructions  # never inventing legal references
+    drafting = templates.template_get("soan-thao-van-ban-nd30")
+    assert "Nghị định 30/2020/NĐ-CP" in drafting.instructions
+    assert {t["kind"] for t in drafting.tools} >= {"draft_document"}
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_every_template_clones_into_a_department_with_a_valid_draft(world: World, slug: str) -> None:
+    builder = world.user("builder")
+    warnings: list[str] = []
+    assistant = templates.template_clone(
+        actor=builder, template_slug=slug, department=world.department, warnings=warnings
+    )
+    template = templates.template_get(slug)
+    draft = assistant.versions.get(state=VersionState.DRAFT)
+    assert assistant.department == world.department and assistant.slug.startswith(slug)
+    assert assistant.name == template.name and assistant.published_version is None
+    assert draft.instructions == template.instructions
+    assert draft.conversation_starters == list(template.conversation_starters)
+    kept = {t["name"] for t in draft.tools}
+    for tool in template.tools:
+        assert (tool["name"] in kept) == (tool["kind"] in KINDS), tool
+        if tool["kind"] not in KINDS:
+            assert any(tool["kind"] in w for w in warnings)
+    # The draft passes the same validation as a builder's edit, and publishes.
+    draft.assistant = assistant
+    draft_update(actor=builder, draft=draft, changes={"tools": public_tools(draft.tools)})
+    assert version_publish(actor=builder, assistant=assistant).number == 1
+    event = AuditEvent.objects.filter(action="assistant.clone_template").latest("id")
+    assert event.after is not None and event.after["template"] == slug
+    assert event.actor_id == builder.pk
+
+
+def test_cloning_twice_gives_unique_slugs(world: World) -> None:
+    first = templates.template_clone(
+        actor=world.user("builder"), template_slug="tom-tat-van-ban", department=world.department
+    )
+    second = templates.template_clone(
+        actor=world.user("org_admin"), template_slug="tom-tat-van-ban", department=world.other_department
+    )
+    assert first.slug == "tom-tat-van-ban" and second.slug == "tom-tat-van-ban-2"
+
+
+def test_a_tool_of_an_unknown_kind_is_skipped_with_a_warning(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = templates.template_get("su-dung-ai-an-toan")
+    odd = dataclasses.replace(
+        base,
+        slug="mau-thu",
+        tools=(
+            {"kind": "no_such_kind", "name": "la", "settings": {}},
+            {"kind": "calculator", "name": "may_tinh", "settings": {}},
+        ),
+    )
+    monkeypatch.setitem(templates._BY_SLUG, "mau-thu", odd)
+    warnings: list[str] = []
+    assistant = templates.template_clone(
+        actor=world.user("builder"), template_slug="mau-thu", department=world.department, warnings=warnings
+    )
+    draft = assistant.versions.get(state=VersionState.DRAFT)
+    assert [t["kind"] for t in draft.tools] == ["calculator"]
+    assert len(warnings) == 1 and "no_such_kind" in warnings[0]
+
+
+def test_the_list_api_shows_every_template(world: World) -> None:
+    response = _client(world.user("member")).get(T)
+    assert response.status_code == 200
+    rows = response.json()
+    assert [row["slug"] for row in rows] == SLUGS
+    assert rows[0]["name"] == "Soạn thảo văn bản hành chính (NĐ 30)"
+    assert all("available" in tool for row in rows for tool in row["tools"])
+
+
+def test_a_builder_clones_through_the_api(world: World) -> None:
+    response = _client(world.user("builder")).post(
+        f"{T}hoi-dap-quy-che-noi-bo/clone/", {"department": world.department.pk}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["assistant"]["slug"] == "hoi-dap-quy-che-noi-bo"
+    assert any("Quy chế nội bộ" in w for w in body["warnings"])  # the knowledge hint
+    assert Assistant.objects.filter(department=world.department, slug="hoi-dap-quy-che-noi-bo").exists()
+
+
+def test_a_builder_links_a_catalog_knowledge_base_when_cloning(world: World) -> None:
+    shared = knowledge_base_create(
+        actor=None, department=world.office, name="Quy chế chung", visibility="organization"
+    )
+    response = _client(world.user("builder")).post(
+        f"{T}hoi-dap-quy-che-noi-bo/clone/",
+        {"department": world.department.pk, "knowledge_base_ids": [shared.pk]},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assistant = Assistant.objects.get(pk=response.json()["assistant"]["id"])
+    draft = assistant.versions.get(state=VersionState.DRAFT)
+    assert list(draft.knowledge_bases.all()) == [shared]
+
+
+def test_a_member_may_not_clone_and_another_organization_sees_nothing(world: World) -> None:
+    events = AuditEvent.objects.count()
+    member = _client(world.user("member"))
+    assert member.post(f"{T}tom-tat-van-ban/clone/", {"department": world.department.pk}).status_code == 403
+    stranger = make_member(make_department(world.other_organization, "Sở Xa"), Role.BUILDER)
+    outside = _client(stranger).post(f"{T}tom-tat-van-ban/clone/", {"department": world.department.pk})
+    assert outside.status_code == 404
+    unknown = _client(world.user("builder")).post(f"{T}khong-co/clone/", {"department": world.department.pk})
+    assert unknown.status_code == 404
+    assert AuditEvent.objects.count() == events
+    assert not Assistant.objects.exists()
+
+
+def _counts() -> tuple[int, int, int, int]:
+    return (
+        Assistant.objects.count(),
+        Assistant.objects.filter(published_version__isnull=False).count(),
+        KnowledgeBase.objects.count(),
+        Document.objects.count(),
+    )
+
+
+def test_seed_templates_is_idempotent(db: None) -> None:
+    call_command("seed_demo")
+    call_command("seed_templates", "--no-index")
+    first = _counts()
+    call_command("seed_templates", "--no-index")
+    assert _counts() == first
+    organization = Organization.objects.get(slug="ubnd-gia-lai")
+    tu_phap = Department.objects.get(organization=organization, code="so-tu-phap")
+    office = Department.objects.get(organization=organization, code="vp-ubnd")
+    assert Assistant.objects.filter(department=tu_phap).count() == len(SLUGS)
+    assert list(Assistant.objects.filter(department=office).values_list("slug", flat=True)) == [
+        "soan-thao-van-ban-nd30-2"
+    ]
+    assert first[1] == first[0] == len(SLUGS) + 1  # every clone is published
+    sample = KnowledgeBase.objects.get(name="Quy chế nội bộ và văn bản hướng dẫn")
+    assert sample.visibility == "organization" and sample.department == tu_phap
+    regulations = Assistant.objects.get(department=tu_phap, slug="hoi-dap-quy-che-noi-bo")
+    assert regulations.published_version is not None
+    assert list(regulations.published_version.knowledge_bases.all()) == [sample]
+    from assistants.management.commands.seed_templates import SAMPLE_DOCUMENTS, default_data_dir
+
+    present = [p for p in SAMPLE_DOCUMENTS if (default_data_dir() / p).is_file()]
+    assert sample.documents.count() == len(present)
+
+
+def test_seed_templates_without_shared_data_skips_documents(db: None, tmp_path: Path) -> None:
+    call_command("seed_demo")
+    call_command("seed_templates", "--no-index", "--data-dir", str(tmp_path / "absent"))
+    assert Document.objects.count() == 0
+    assert Assistant.objects.filter(published_version__isnull=False).count() == len(SLUGS) + 1
