@@ -158,7 +158,7 @@ async def _closed_loop(concurrency: int, rounds: int, stream: Any) -> tuple[list
         await asyncio.sleep(random.Random(index).uniform(0, spread))
         for _ in range(rounds):
             try:
-                outcomes.append(await stream())
+                outcomes.append(await stream(index))
             except Exception as error:
                 errors += 1
                 if errors <= 3:
