@@ -51,7 +51,7 @@ WEIGHT_VECTOR = 1.0
 WEIGHT_KEYWORD = 2.0  # measured on the eval sets: BM25 is the stronger leg for Vietnamese
 WEIGHT_LEGAL = 3.0
 # HNSW breadth: at least this many, and never fewer than the candidates asked for.
-EF_SEARCH_MIN = 100
+EF_SEARCH_MIN = 200
 
 
 @dataclass(slots=True)
