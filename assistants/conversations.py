@@ -3,11 +3,13 @@ the answer itself (create, rename, delete, feedback, stop)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assistants.attachments import attachments_delete_for
@@ -142,3 +144,16 @@ def message_stop(*, actor: Any, message: Message) -> None:
     if message.status not in (MessageStatus.PENDING, MessageStatus.STREAMING):
         raise Conflict(_("This answer is not being written."))
     cache.set(STOP_KEY.format(message.pk), True, timeout=600)
+
+
+# An answer streams for minutes at most; one still "streaming" after this was cut off by a web
+# process that stopped (deploy, crash) before it could record the end.
+INTERRUPTED_AFTER = timedelta(minutes=15)
+
+
+def messages_sweep_interrupted() -> int:
+    """Closes answers left streaming by a web process that died, keeping what was written."""
+    cutoff = timezone.now() - INTERRUPTED_AFTER
+    return Message.objects.filter(
+        status__in=[MessageStatus.PENDING, MessageStatus.STREAMING], created_at__lt=cutoff
+    ).update(status=MessageStatus.FAILED, error="the server stopped while this answer was being written")

@@ -145,9 +145,25 @@ def assistant_delete(*, actor: Any, assistant: Assistant) -> None:
         "assistant.delete",
         before={**_state(assistant), "conversations": conversations.count()},
     )
-    # Conversations protect the version they are pinned to: they go first.
+    # Conversations protect the version they are pinned to: they go first, each with the knowledge
+    # base of its attachments (linked by scope, not by a foreign key, so no cascade reaches it).
+    from assistants.attachments import attachments_delete_for
+
+    for conversation in conversations.filter(pk__in=_conversations_with_attachments(assistant)):
+        attachments_delete_for(conversation, actor=actor)
     conversations.delete()
     assistant.delete()
+
+
+def _conversations_with_attachments(assistant: Assistant) -> list[int]:
+    from assistants.attachments import scope_of
+    from knowledge.models import KnowledgeBase
+
+    ids = list(Conversation.objects.filter(assistant=assistant).values_list("pk", flat=True))
+    scoped = set(
+        KnowledgeBase.objects.filter(scope__in=[scope_of(pk) for pk in ids]).values_list("scope", flat=True)
+    )
+    return [pk for pk in ids if scope_of(pk) in scoped]
 
 
 def _draft(assistant: Assistant) -> AssistantVersion:

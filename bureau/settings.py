@@ -207,6 +207,10 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "audit-verify-chain-daily": {"task": "bureau.audit.tasks.verify_audit_chains", "schedule": 24 * 3600.0},
     "knowledge-watchdog": {"task": "knowledge.tasks.watchdog", "schedule": 60.0},
+    "assistants-sweep-interrupted-answers": {
+        "task": "assistants.tasks.sweep_interrupted_answers",
+        "schedule": 300.0,
+    },
 }
 
 # --- authentication: allauth (email + password, TOTP MFA, OIDC and SAML SSO, headless API) --------

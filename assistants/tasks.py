@@ -1,0 +1,12 @@
+"""Periodic work of the assistants app (beat)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from assistants.conversations import messages_sweep_interrupted
+
+
+@shared_task(name="assistants.tasks.sweep_interrupted_answers")
+def sweep_interrupted_answers() -> int:
+    return messages_sweep_interrupted()
