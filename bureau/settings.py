@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "bureau.audit",
     "bureau.llm",
     "bureau.security",
+    "bureau.governance",
     "knowledge",
     "assistants",
 ]
@@ -312,6 +313,9 @@ CHAT_DB_THREAD_SENSITIVE = TESTING
 
 # --- knowledge: uploads and indexing ----------------------------------------------------------------
 # A run whose heartbeat is older than this is taken for dead and re-queued by the watchdog.
+# Days a conversation is kept when neither its department nor its organization sets a period.
+BUREAU_RETENTION_DAYS = env_int("BUREAU_RETENTION_DAYS", 365)
+
 KNOWLEDGE_STALE_AFTER_SECONDS = env_int("KNOWLEDGE_STALE_AFTER_SECONDS", 300)
 KNOWLEDGE_HEARTBEAT_SECONDS = env_int("KNOWLEDGE_HEARTBEAT_SECONDS", 20)
 # How often the watchdog may re-queue one document before failing it with the reason.

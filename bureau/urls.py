@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("bureau.tenancy.urls")),
     path("", include("bureau.audit.urls")),
     path("", include("bureau.llm.urls")),
+    path("", include("bureau.governance.urls")),
     path("", include("knowledge.urls")),
     path("", include("knowledge.catalog_urls")),
     path("", include("assistants.urls")),

@@ -1,0 +1,20 @@
+from rest_framework import serializers
+
+from bureau.governance.models import OrganizationPolicy
+
+
+class OrganizationPolicySerializer(serializers.ModelSerializer[OrganizationPolicy]):
+    default_retention_days = serializers.IntegerField(
+        min_value=1, max_value=36500, allow_null=True, required=False
+    )
+
+    class Meta:
+        model = OrganizationPolicy
+        fields = [
+            "organization",
+            "require_publish_review",
+            "redact_pii",
+            "default_retention_days",
+            "updated_at",
+        ]
+        read_only_fields = ["organization", "updated_at"]
