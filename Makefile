@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench frontend clean-var
+.PHONY: run test lint typecheck pytest bench frontend frontend-deps frontend-check api-types api-types-check clean-var
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +15,34 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-frontend:
-	@if [ -f frontend/package.json ]; then cd frontend && npm ci --no-audit --no-fund && npm run build; fi
+FRONTEND_STAMP := frontend/node_modules/.installed
+
+$(FRONTEND_STAMP): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	touch $(FRONTEND_STAMP)
+
+frontend-deps: $(FRONTEND_STAMP)
+
+# The web app, built into frontend/dist, which Django serves (STATICFILES_DIRS and bureau/spa.py).
+frontend: $(FRONTEND_STAMP)
+	cd frontend && npm run build
+
+# The typed API client comes from the backend's OpenAPI schema: regenerate both after an API change.
+api-types: $(STAMP) $(FRONTEND_STAMP)
+	$(PY) manage.py spectacular --format openapi-json --file frontend/openapi.json
+	cd frontend && npm run api-types
+
+# CI: the checked-in schema and types must be what the backend generates now.
+api-types-check: $(STAMP) $(FRONTEND_STAMP)
+	@mkdir -p var/api-check
+	$(PY) manage.py spectacular --format openapi-json --file var/api-check/openapi.json
+	cd frontend && npx openapi-typescript ../var/api-check/openapi.json -o ../var/api-check/schema.d.ts >/dev/null
+	@diff -q var/api-check/openapi.json frontend/openapi.json >/dev/null && diff -q var/api-check/schema.d.ts frontend/src/api/schema.d.ts >/dev/null \
+		|| { echo "frontend/openapi.json or src/api/schema.d.ts is out of date: run make api-types"; exit 1; }
+
+# TypeScript types and the component tests (vitest).
+frontend-check: $(FRONTEND_STAMP) api-types-check
+	cd frontend && npm run typecheck && npm test
 
 run: $(STAMP) frontend
 	$(PY) -m bureau.embedded run
@@ -28,10 +54,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy .
 
-pytest: $(STAMP)
+# The end-to-end tests (tests/e2e) drive the built web app.
+pytest: $(STAMP) frontend
 	$(PY) -m pytest
 
-test: lint typecheck pytest
+test: lint typecheck frontend-check pytest
 
 bench: $(STAMP)
 	$(PY) -m bureau.embedded bench

@@ -1,0 +1,116 @@
+// Providers (data, language, antd theme and locale), and the routes: each section of the app owns
+// its subtree under pages/<section>/ and routes inside it.
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { App as AntApp, Button, ConfigProvider, Result } from "antd";
+import enUS from "antd/locale/en_US";
+import viVN from "antd/locale/vi_VN";
+import dayjs from "dayjs";
+import "dayjs/locale/vi";
+import { lazy, Suspense, type ReactNode } from "react";
+import { useTranslation } from "react-i18next";
+import { BrowserRouter, Link, Navigate, Route, Routes, useLocation } from "react-router";
+
+import { AuthProvider, useAuth } from "./auth/AuthProvider";
+import { LoginPage } from "./auth/LoginPage";
+import { Loading } from "./components/PageState";
+import { AppLayout } from "./layout/AppLayout";
+
+const ChatSection = lazy(() => import("./pages/chat"));
+const BuilderSection = lazy(() => import("./pages/builder"));
+const KnowledgeSection = lazy(() => import("./pages/knowledge"));
+const AdminSection = lazy(() => import("./pages/admin"));
+const AuditSection = lazy(() => import("./pages/audit"));
+const SettingsSection = lazy(() => import("./pages/settings"));
+
+export function makeQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: { retry: 1, refetchOnWindowFocus: false, staleTime: 10_000 },
+    },
+  });
+}
+
+function RequireSignIn({ children }: { children: ReactNode }) {
+  const auth = useAuth();
+  const location = useLocation();
+  if (auth.loading) return <Loading />;
+  if (!auth.me) return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
+  return <>{children}</>;
+}
+
+function NotFound() {
+  const { t } = useTranslation();
+  return (
+    <Result
+      status="404"
+      title={t("notFound.title")}
+      subTitle={t("errors.notFound")}
+      extra={
+        <Link to="/chat">
+          <Button type="primary">{t("notFound.home")}</Button>
+        </Link>
+      }
+    />
+  );
+}
+
+// antd's grey texts are too pale for WCAG AA contrast (axe flags them): darker greys here.
+const THEME = {
+  token: {
+    colorPrimary: "#b3261e",
+    borderRadius: 6,
+    colorTextSecondary: "rgba(0, 0, 0, 0.68)",
+    colorTextTertiary: "rgba(0, 0, 0, 0.62)",
+    colorTextDescription: "rgba(0, 0, 0, 0.62)",
+    colorTextPlaceholder: "rgba(0, 0, 0, 0.55)",
+  },
+};
+
+function Localized({ children }: { children: ReactNode }) {
+  const { i18n } = useTranslation();
+  const vi = i18n.language !== "en";
+  dayjs.locale(vi ? "vi" : "en");
+  return (
+    <ConfigProvider locale={vi ? viVN : enUS} theme={THEME}>
+      <AntApp>{children}</AntApp>
+    </ConfigProvider>
+  );
+}
+
+export function AppRoutes() {
+  return (
+    <Routes>
+      <Route path="/login" element={<LoginPage />} />
+      <Route
+        element={
+          <RequireSignIn>
+            <AppLayout />
+          </RequireSignIn>
+        }
+      >
+        <Route index element={<Navigate to="/chat" replace />} />
+        <Route path="chat/*" element={<Suspense fallback={<Loading />}><ChatSection /></Suspense>} />
+        <Route path="builder/*" element={<Suspense fallback={<Loading />}><BuilderSection /></Suspense>} />
+        <Route path="knowledge/*" element={<Suspense fallback={<Loading />}><KnowledgeSection /></Suspense>} />
+        <Route path="admin/*" element={<Suspense fallback={<Loading />}><AdminSection /></Suspense>} />
+        <Route path="audit/*" element={<Suspense fallback={<Loading />}><AuditSection /></Suspense>} />
+        <Route path="settings/*" element={<Suspense fallback={<Loading />}><SettingsSection /></Suspense>} />
+        <Route path="*" element={<NotFound />} />
+      </Route>
+    </Routes>
+  );
+}
+
+export default function App({ queryClient = makeQueryClient() }: { queryClient?: QueryClient }) {
+  return (
+    <QueryClientProvider client={queryClient}>
+      <Localized>
+        <BrowserRouter>
+          <AuthProvider>
+            <AppRoutes />
+          </AuthProvider>
+        </BrowserRouter>
+      </Localized>
+    </QueryClientProvider>
+  );
+}

@@ -1,0 +1,212 @@
+"""End-to-end tests: a real browser (Debian's Chromium, driven by Playwright) against the real
+platform, started as `make run` starts it (embedded PostgreSQL and Redis, a Celery worker and beat,
+uvicorn, the demo province seeded) in a folder of its own under var/e2e, with the fake LLM from
+tests/fakes as its model provider.
+
+The platform starts once for this package and stops after its last test. The web app must be built
+first (`make frontend`, which `make test` runs).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fakes.fake_llm import FakeLLM
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "var" / "screenshots"
+CHROMIUM = Path(os.environ.get("BUREAU_CHROMIUM", "/usr/bin/chromium"))
+PASSWORD = "Bureau@2026"
+
+# The demo province's people (bureau/tenancy/management/commands/seed_demo.py).
+BUILDER = "xaydung.tuphap@bureau.local"
+MEMBER = "canbo.tuphap@bureau.local"
+OTHER_DEPARTMENT_MEMBER = "canbo.noivu@bureau.local"
+AUDITOR = "kiemtoan@bureau.local"
+ORG_ADMIN = "admin@bureau.local"
+DEPT_ADMIN = "truongphong.tuphap@bureau.local"
+
+
+@dataclass
+class Site:
+    url: str
+    llm: FakeLLM
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/readyz", timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="package")
+def site() -> Iterator[Site]:
+    if not (ROOT / "frontend" / "dist" / "index.html").exists():
+        pytest.fail("The web app is not built: run `make frontend` (make test does) before the e2e tests.")
+    if not CHROMIUM.exists():
+        pytest.fail(f"No Chromium at {CHROMIUM}: install Debian's chromium package (.ci/run does).")
+    var = ROOT / "var" / "e2e"
+    shutil.rmtree(var, ignore_errors=True)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    with FakeLLM(api_key="sk-e2e") as llm:
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k
+            not in {
+                "DATABASE_URL",
+                "REDIS_URL",
+                "PYTEST_CURRENT_TEST",
+                "BUREAU_TESTING",
+                "DJANGO_SETTINGS_MODULE",
+            }
+        } | {
+            "BUREAU_VAR_DIR": str(var),
+            "BUREAU_PORT": str(port),
+            "OPENAI_BASE_URL": llm.base_url,
+            "OPENAI_API_KEY": "sk-e2e",
+            "OPENAI_CHAT_MODEL": "fake-chat",
+        }
+        log = (ROOT / "var" / "e2e-runner.log").open("wb")
+        runner = subprocess.Popen(
+            [sys.executable, "-m", "bureau.embedded", "run"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 300
+            while not _ready(url):
+                if runner.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("The platform did not start; see var/e2e-runner.log")
+                time.sleep(0.5)
+            yield Site(url=url, llm=llm)
+        finally:
+            runner.send_signal(signal.SIGINT)
+            try:
+                runner.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                runner.kill()
+            log.close()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Debian's Chromium, never a downloaded browser; without background networking, which this
+    machine's closed network would refuse at every start."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_context_args, "viewport": {"width": 1366, "height": 860}, "locale": "vi-VN"}
+
+
+# --- helpers the journeys share ---------------------------------------------------------------------
+
+
+def sign_in(page: Any, site: Site, email: str, *, language: str = "vi") -> None:
+    page.goto(f"{site.url}/login")
+    page.evaluate(f"localStorage.setItem('bureau.language', '{language}')")
+    page.reload()
+    page.get_by_label("Thư điện tử" if language == "vi" else "Email").fill(email)
+    page.get_by_label("Mật khẩu" if language == "vi" else "Password").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập" if language == "vi" else "Sign in").click()
+    page.wait_for_url("**/chat**")
+    page.get_by_role("navigation").first.wait_for()
+
+
+def sign_out(page: Any) -> None:
+    page.context.clear_cookies()
+    page.evaluate("localStorage.clear()")
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """A full-page picture of a screen, in var/screenshots/ (the issue asks for one per main screen)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def assert_accessible(page: Any, screen: str) -> None:
+    """axe-core over the page as it is: no serious or critical violation."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    bad = [v for v in results.response["violations"] if v.get("impact") in {"serious", "critical"}]
+    summary = [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in bad
+    ]
+    assert not bad, (
+        f"accessibility violations on {screen}: {json.dumps(summary, ensure_ascii=False, indent=1)}"
+    )
+
+
+def _catalog(language: str) -> set[str]:
+    texts: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            texts.add(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+
+    for file in (ROOT / "frontend" / "src" / "i18n" / "locales" / language).glob("*.json"):
+        walk(json.loads(file.read_text(encoding="utf-8")))
+    return texts
+
+
+def ui_strings_of_other_language(page: Any, language: str) -> list[str]:
+    """Interface texts of the other language visible on the page: e.g. Vietnamese UI strings on an
+    English screen. Texts written the same in both languages (names, "Bureau") do not count, nor do
+    texts with placeholders, which never appear verbatim."""
+    other = "en" if language == "vi" else "vi"
+    own = _catalog(language)
+    candidates = {t for t in _catalog(other) - own if len(t) >= 4 and "{{" not in t}
+    body = page.inner_text("body")
+    return sorted(t for t in candidates if re.search(rf"(?<!\w){re.escape(t)}(?!\w)", body))
