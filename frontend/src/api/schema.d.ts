@@ -307,6 +307,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/configuration-review/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every assistant I may audit: published version, knowledge, tools, sharing, risk flags */
+        get: operations["v1_configuration_review_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/conversations/": {
         parameters: {
             query?: never;
@@ -898,6 +915,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/usage/breakdown/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Messages, tokens and latency by department or by assistant, largest first */
+        get: operations["v1_usage_breakdown_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/conversations/{conversation_id}/messages/": {
         parameters: {
             query?: never;
@@ -1320,6 +1354,16 @@ export interface components {
             before: unknown;
             after: unknown;
         };
+        /**
+         * @description * `external_http` - external_http
+         *     * `organization_wide` - organization_wide
+         *     * `no_knowledge` - no_knowledge
+         *     * `unpublished_changes` - unpublished_changes
+         *     * `never_published` - never_published
+         *     * `shared_outside` - shared_outside
+         * @enum {string}
+         */
+        FlagsEnum: "external_http" | "organization_wide" | "no_knowledge" | "unpublished_changes" | "never_published" | "shared_outside";
         Grant: {
             readonly id: number;
             readonly knowledge_base: number;
@@ -1636,6 +1680,38 @@ export interface components {
          * @enum {string}
          */
         RatingEnum: "up" | "down";
+        ReviewedAssistant: {
+            id: number;
+            name: string;
+            slug: string;
+            department_id: number;
+            department_name: string;
+            visibility: string;
+            published_version: number | null;
+            /** Format: date-time */
+            published_at: string | null;
+            model: string;
+            knowledge_bases: components["schemas"]["ReviewedKnowledge"][];
+            tools: components["schemas"]["ReviewedTool"][];
+            shares: components["schemas"]["ReviewedShare"][];
+            flags: components["schemas"]["FlagsEnum"][];
+        };
+        ReviewedKnowledge: {
+            id: number;
+            name: string;
+            classification: string;
+        };
+        ReviewedShare: {
+            role: string;
+            user: string | null;
+            department: string | null;
+        };
+        ReviewedTool: {
+            kind: string;
+            name: string;
+            /** @description Hosts an HTTP action may call */
+            hosts: string[];
+        };
         /**
          * @description * `viewer` - Người xem
          *     * `editor` - Người chỉnh sửa
@@ -1836,6 +1912,18 @@ export interface components {
              * Format: double
              * @description Time to the first token, streamed answers
              */
+            avg_ttft_ms: number | null;
+        };
+        UsageGroup: {
+            id: number | null;
+            name: string;
+            messages: number;
+            prompt_tokens: number;
+            completion_tokens: number;
+            total_tokens: number;
+            /** Format: double */
+            avg_latency_ms: number | null;
+            /** Format: double */
             avg_ttft_ms: number | null;
         };
         UsageTotal: {
@@ -2500,6 +2588,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": string;
+                };
+            };
+        };
+    };
+    v1_configuration_review_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewedAssistant"][];
                 };
             };
         };
@@ -3781,6 +3888,36 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Usage"];
+                };
+            };
+        };
+    };
+    v1_usage_breakdown_list: {
+        parameters: {
+            query: {
+                /**
+                 * @description * `department` - department
+                 *     * `assistant` - assistant
+                 */
+                by: "department" | "assistant";
+                department?: number;
+                /** @description Inclusive. */
+                since?: string;
+                /** @description Exclusive. */
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageGroup"][];
                 };
             };
         };
