@@ -269,6 +269,7 @@ def test_only_org_admins_turn_redaction_off_and_changes_are_audited(world: World
     builder: Client = client_for(world, "builder")
     refused = builder.patch(url, {"pii_redaction": "never"}, content_type="application/json")
     assert refused.status_code == 403, refused.content
+    assert refused.json()["error"]["message"] == "Chỉ quản trị viên tổ chức mới được tắt che dữ liệu cá nhân."
     assert Assistant.objects.get(pk=assistant.pk).pii_redaction == PiiRedaction.INHERIT
     stricter = builder.patch(url, {"pii_redaction": "always"}, content_type="application/json")
     assert stricter.status_code == 200 and stricter.json()["pii_redaction"] == "always"
