@@ -200,6 +200,10 @@ def assistant_duplicate(*, actor: Any, source: Assistant, department: Department
         visibility=source.visibility,
     )
     apply_config(actor=actor, draft=draft, changes=copy_of(_draft(source)), check_access=False)
+    if source.pii_redaction == PiiRedaction.ALWAYS:
+        # A stricter setting travels with the copy; "never" was an org admin's call for the source only.
+        copy.pii_redaction = PiiRedaction.ALWAYS
+        copy.save(update_fields=["pii_redaction"])
     after = {**_state(copy), "source": source.pk, "config": version_config(draft)}
     _audit(actor, copy, "assistant.duplicate", after=after)
     return copy

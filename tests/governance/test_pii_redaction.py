@@ -11,6 +11,7 @@ from typing import Any
 
 import openai
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 
@@ -18,7 +19,8 @@ from assistants.models import Assistant, Message, MessageStatus, PiiRedaction, T
 from bureau.audit.models import AuditEvent
 from bureau.governance.models import OrganizationPolicy
 from bureau.tenancy.services import api_key_create
-from knowledge.models import KnowledgeBase
+from knowledge import indexing
+from knowledge.models import Document, KnowledgeBase
 from tests.assistants.chat_helpers import FAKE_KEY, make_assistant, sse_events, streamed
 from tests.assistants.test_tools import action
 from tests.factories import World, build_world
@@ -223,6 +225,34 @@ def test_who_receives_raw_text(
         assert answer.redactions == {}
 
 
+def test_attached_files_are_redacted_too(world: World, llm: FakeLLM, monkeypatch: pytest.MonkeyPatch) -> None:
+    use_hash_embedder(monkeypatch)
+    monkeypatch.setattr("knowledge.tasks.ingest_document.delay", lambda run_id: None)
+    assistant = make_assistant(world.department, provider=provider(world, llm.base_url, on_premises=False))
+    client = client_for(world)
+    conversation = start(client, assistant.pk)
+    letter = (
+        "Đơn đề nghị cấp phiếu lý lịch tư pháp của bà Trần Thị B, "
+        "CCCD 079089001234, email tranthib@gmail.com, điện thoại 0987.654.321, "
+        "nhận tiền hoàn phí qua số tài khoản 0451000123456 tại Vietcombank."
+    )
+    response = client.post(
+        f"/api/v1/conversations/{conversation}/attachments/",
+        {"files": [SimpleUploadedFile("don_de_nghi.txt", letter.encode())]},
+    )
+    assert response.status_code == 201, response.content
+    indexing.index_document_inline(Document.objects.get(pk=response.json()[0]["document"]["id"]))
+    body = ask(client, conversation, "Tóm tắt đơn đề nghị cấp phiếu lý lịch tư pháp của bà Trần Thị B").json()
+    system = llm.chat_requests[-1].body["messages"][0]["content"]
+    assert "Trần Thị B" in system  # the attachment was given to the model…
+    for value in ("079089001234", "tranthib@gmail.com", "0987.654.321", "0451000123456"):
+        assert value not in sent_text(llm.chat_requests[-1].body)  # …without its personal data
+    assert all(p in system for p in ("[CCCD_1]", "[EMAIL_1]", "[SĐT_1]", "[STK_1]"))
+    assert body["redactions"] == {"CCCD": 1, "EMAIL": 1, "SĐT": 1, "STK": 1}
+    # The citation keeps the original text for the user.
+    assert "079089001234" in body["citations"][0]["snippet"]
+
+
 def _api_key(world: World) -> str:
     with transaction.atomic():
         return api_key_create(actor=None, department=world.department, name="Cổng", scopes=["chat"]).raw_key
@@ -264,9 +294,11 @@ def test_the_openai_compatible_api_redacts_the_whole_conversation(
 
 
 def test_only_org_admins_turn_redaction_off_and_changes_are_audited(world: World) -> None:
-    assistant = make_assistant(world.department)
-    url = f"/api/v1/assistants/{assistant.pk}/"
     builder: Client = client_for(world, "builder")
+    created = builder.post("/api/v1/assistants/", {"name": "Trợ lý hộ tịch"}, content_type="application/json")
+    assert created.status_code == 201 and created.json()["pii_redaction"] == "inherit"
+    assistant = Assistant.objects.get(pk=created.json()["id"])
+    url = f"/api/v1/assistants/{assistant.pk}/"
     refused = builder.patch(url, {"pii_redaction": "never"}, content_type="application/json")
     assert refused.status_code == 403, refused.content
     assert refused.json()["error"]["message"] == "Chỉ quản trị viên tổ chức mới được tắt che dữ liệu cá nhân."
@@ -276,6 +308,9 @@ def test_only_org_admins_turn_redaction_off_and_changes_are_audited(world: World
     event = AuditEvent.objects.filter(action="assistant.update").latest("id")
     assert event.before == {"pii_redaction": "inherit"} and event.after == {"pii_redaction": "always"}
     assert event.actor_id == world.user("builder").pk
+    copy = builder.post(f"{url}duplicate/", {}, content_type="application/json")
+    assert copy.status_code == 201, copy.content
+    assert copy.json()["pii_redaction"] == "always"  # the stricter setting travels with a copy
     member = client_for(world, "member")
     assert member.patch(url, {"pii_redaction": "always"}, content_type="application/json").status_code == 403
     admin = client_for(world, "org_admin")
@@ -285,3 +320,5 @@ def test_only_org_admins_turn_redaction_off_and_changes_are_audited(world: World
     assert event.after == {"pii_redaction": "never"} and event.actor_id == world.user("org_admin").pk
     bad = admin.patch(url, {"pii_redaction": "sometimes"}, content_type="application/json")
     assert bad.status_code == 400
+    never_copied = builder.post(f"{url}duplicate/", {}, content_type="application/json")
+    assert never_copied.json()["pii_redaction"] == "inherit"  # "never" was decided for this one only
