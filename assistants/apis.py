@@ -93,11 +93,15 @@ class AssistantDetailApi(APIView):
     @extend_schema(
         request=AssistantUpdateSerializer,
         responses=AssistantDetailSerializer,
-        description="Changing the visibility needs the owner department's rights, not an editor share.",
+        description="Changing the visibility or the PII redaction needs the owner department's rights, "
+        "not an editor share; turning redaction off ('never') needs an org admin.",
     )
     def patch(self, request: Request, assistant_id: int) -> Response:
         assistant = selectors.assistant_get_for(
-            actor=request.user, assistant_id=assistant_id, write=True, manage="visibility" in request.data
+            actor=request.user,
+            assistant_id=assistant_id,
+            write=True,
+            manage=bool({"visibility", "pii_redaction"} & set(request.data)),
         )
         data = AssistantUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

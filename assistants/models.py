@@ -7,6 +7,15 @@ from bureau.tenancy.models import ApiKey, Department, Organization, User
 from knowledge.models import Chunk, Document, KnowledgeBase, Visibility
 
 
+class PiiRedaction(models.TextChoices):
+    """Whether personal data is replaced by placeholders before text goes to a provider outside the
+    organization (bureau.security.pii). "never" is for org admins only."""
+
+    INHERIT = "inherit", _("As the organization's policy says")
+    ALWAYS = "always", _("Always")
+    NEVER = "never", _("Never")
+
+
 class Assistant(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="assistants")
@@ -20,6 +29,7 @@ class Assistant(models.Model):
         "AssistantVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     legal_hold = models.BooleanField(default=False)
+    pii_redaction = models.CharField(max_length=8, choices=PiiRedaction.choices, default=PiiRedaction.INHERIT)
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

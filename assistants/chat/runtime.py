@@ -26,6 +26,7 @@ from assistants.chat import events as ev
 from assistants.chat.answers import chunk_batches, extractive_answer, provider_error
 from assistants.chat.db import in_db_thread
 from assistants.chat.prompt import build_messages, markers_used, passages_as_data, system_prompt
+from assistants.chat.redaction import redacted_history, redacted_passages, redaction_for, tool_arguments
 from assistants.conversations import STOP_KEY, conversation_get_for
 from assistants.models import (
     AssistantVersion,
@@ -37,6 +38,7 @@ from assistants.models import (
     ToolCall,
 )
 from bureau.exceptions import NotFound, ValidationFailed
+from bureau.security.pii import Redactor
 from bureau.tenancy.access import ApiKeyActor
 from bureau.tenancy.models import User
 from knowledge.retrieval import RetrievedChunk, retrieve
@@ -64,6 +66,8 @@ class Turn:
     completion_tokens: int = 0
     ttft_ms: int | None = None
     tool_calls: list[ToolCall] = field(default_factory=list)
+    # Personal data out of what goes to the provider, back into what the user reads (redaction.py).
+    redactor: Redactor = field(default_factory=lambda: Redactor(enabled=False))
 
 
 # --- prepare --------------------------------------------------------------------------------------
@@ -125,13 +129,16 @@ def prepare_turn(
             model=getattr(target, "model", "") or "",
         )
         conversation.save(update_fields=["title", "updated_at"])
+    redactor = redaction_for(version, target)
     system = system_prompt(
-        instructions=version.instructions,
-        passages=passages,
+        instructions=redactor.redact(version.instructions),
+        passages=redacted_passages(redactor, passages),
         knowledge_only=version.knowledge_only,
-        refusal_message=version.refusal_message,
+        refusal_message=redactor.redact(version.refusal_message),
     )
-    prompt = build_messages(system=system, history=history, question=question)
+    prompt = build_messages(
+        system=system, history=redacted_history(redactor, history), question=redactor.redact(question)
+    )
     return Turn(
         actor=actor,
         conversation=conversation,
@@ -144,6 +151,7 @@ def prepare_turn(
         tools=tools,
         refusal=refusal,
         started=started,
+        redactor=redactor,
     )
 
 
@@ -263,6 +271,7 @@ async def _stream(turn: Turn) -> AsyncIterator[ev.Event]:
             "latency_ms": turn.answer.latency_ms,
             "content": turn.text,
             "usage": {"prompt_tokens": turn.prompt_tokens, "completion_tokens": turn.completion_tokens},
+            "redactions": turn.redactor.counts,
         },
     )
 
@@ -319,6 +328,8 @@ async def _model_rounds(turn: Turn) -> AsyncIterator[ev.Event]:
         if schemas and round_number < MAX_TOOL_ROUNDS:
             arguments["tools"] = schemas
         calls: dict[int, dict[str, str]] = {}
+        # Made per round: a tool result of the previous round may have added placeholders.
+        restorer = turn.redactor.stream()
         # The chunks are read as JSON, not as the client's typed models: building a pydantic object
         # per token costs more than everything else the platform does with it.
         async with client.chat.completions.with_streaming_response.create(**arguments) as response:
@@ -326,11 +337,17 @@ async def _model_rounds(turn: Turn) -> AsyncIterator[ev.Event]:
                 text = ""
                 for chunk in batch:
                     text += _absorb(turn, chunk, calls)
+                text = restorer.feed(text)
                 if text:
                     _first_token(turn)
                     turn.text += text
                     yield ev.Event(ev.TEXT_DELTA, {"text": text})
                     await watch.check()
+        tail = restorer.flush()
+        if tail:
+            _first_token(turn)
+            turn.text += tail
+            yield ev.Event(ev.TEXT_DELTA, {"text": tail})
         if not calls:
             return
         messages.append(
@@ -348,10 +365,10 @@ async def _model_rounds(turn: Turn) -> AsyncIterator[ev.Event]:
             }
         )
         for call in calls.values():
-            yield ev.Event(
-                ev.TOOL_CALL, {"id": call["id"], "name": call["name"], "arguments": call["arguments"]}
-            )
+            shown = turn.redactor.restore(call["arguments"])  # the user may read their own data
+            yield ev.Event(ev.TOOL_CALL, {"id": call["id"], "name": call["name"], "arguments": shown})
             content, stored = await in_db_thread(_run_tool)(turn, by_name, call)
+            content = turn.redactor.redact_json_text(content)
             yield ev.Event(
                 ev.TOOL_RESULT,
                 {
@@ -409,6 +426,7 @@ def _run_tool(turn: Turn, by_name: dict[str, Any], call: dict[str, str]) -> tupl
             result_summary=failure,
         )
         return json.dumps({"error": failure}), stored
+    arguments = tool_arguments(turn.redactor, tool.kind, arguments)
     result = tool.run(arguments)
     content = result.content
     if result.citations:
@@ -464,6 +482,7 @@ def finish_turn(turn: Turn, status: str) -> list[Citation]:
             completion_tokens=turn.completion_tokens,
             ttft_ms=turn.ttft_ms,
             latency_ms=latency_ms,
+            redactions=turn.redactor.counts,
         )
         _record_usage(turn, latency_ms)
     answer.latency_ms, answer.status, answer.content = latency_ms, status, turn.text
@@ -480,6 +499,7 @@ def _store_failure(turn: Turn, reason: str) -> None:
         prompt_tokens=turn.prompt_tokens,
         completion_tokens=turn.completion_tokens,
         ttft_ms=turn.ttft_ms,
+        redactions=turn.redactor.counts,
     )
 
 
@@ -490,6 +510,7 @@ def _store_interrupted(turn: Turn) -> None:
         error="the client disconnected before the end",
         latency_ms=int((time.monotonic() - turn.started) * 1000),
         ttft_ms=turn.ttft_ms,
+        redactions=turn.redactor.counts,
     )
 
 

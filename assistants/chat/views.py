@@ -91,6 +91,7 @@ def answer_json(turn: Turn, events: list[ev.Event]) -> JsonResponse:
         ),
         "ttft_ms": turn.ttft_ms,
         "latency_ms": completed.get("latency_ms"),
+        "redactions": turn.redactor.counts,
         "error": errors[0] if errors else None,
     }
     return JsonResponse(body, status=502 if errors else 200, json_dumps_params={"ensure_ascii": False})
