@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("bureau.audit.urls")),
     path("", include("bureau.llm.urls")),
     path("", include("bureau.governance.urls")),
+    path("", include("bureau.quotas.urls")),
     path("", include("knowledge.urls")),
     path("", include("knowledge.catalog_urls")),
     path("", include("assistants.urls")),
