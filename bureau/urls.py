@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("assistants.chat.urls")),
     path("", include("assistants.attachment_urls")),
     path("", include("assistants.documents.urls")),
+    path("", include("assistants.oversight_urls")),
 ]
 
 urlpatterns = [

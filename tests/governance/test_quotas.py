@@ -47,7 +47,9 @@ def _client(world: World, role: str = "member", language: str | None = None) -> 
 
 
 def _conversation(client: Client, assistant_id: int) -> int:
-    response = client.post("/api/v1/conversations/", {"assistant": assistant_id}, content_type="application/json")
+    response = client.post(
+        "/api/v1/conversations/", {"assistant": assistant_id}, content_type="application/json"
+    )
     assert response.status_code == 201, response.content
     return int(response.json()["id"])
 
@@ -255,7 +257,8 @@ def test_api_key_requests_per_minute_on_the_rest_api_and_the_next_minute(world: 
     assert client.get("/api/v1/assistants/").status_code == 200
     refused = client.get("/api/v1/conversations/")
     assert refused.status_code == 429 and "Retry-After" in refused
-    assert refused.json()["error"]["message"].startswith("This API key has made its 2 requests for this minute.")
+    message = refused.json()["error"]["message"]
+    assert message.startswith("This API key has made its 2 requests for this minute.")
     # A frozen clock: the next minute counts afresh.
     now = timezone.now()
     next_minute = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
@@ -278,12 +281,13 @@ def test_people_are_not_limited_per_minute(world: World) -> None:
 def test_org_admin_sets_and_removes_a_quota_with_an_audited_diff(world: World) -> None:
     client = _client(world, "org_admin")
     url = f"/api/v1/organizations/{world.organization.pk}/quotas/"
+    department = world.department.pk
     created = client.post(
-        url, {"kind": TOKENS, "department": world.department.pk, "limit": 5000}, content_type="application/json"
+        url, {"kind": TOKENS, "department": department, "limit": 5000}, content_type="application/json"
     )
     assert created.status_code == 201, created.content
     changed = client.post(
-        url, {"kind": TOKENS, "department": world.department.pk, "limit": 8000}, content_type="application/json"
+        url, {"kind": TOKENS, "department": department, "limit": 8000}, content_type="application/json"
     )
     assert changed.status_code == 200 and changed.json()["id"] == created.json()["id"]
     event = AuditEvent.objects.filter(action="quota.set").latest("id")
