@@ -150,6 +150,7 @@ def conversation_export(*, actor: Any, conversation: Conversation) -> dict[str, 
     )
     version = conversation.version
     assistant = conversation.assistant
+    exported_messages = [_message_data(message) for message in messages]
     data = {
         "conversation": {
             "id": conversation.pk,
@@ -170,7 +171,7 @@ def conversation_export(*, actor: Any, conversation: Conversation) -> dict[str, 
             "published_at": version.published_at.isoformat() if version.published_at else None,
             "config": version_config(version),
         },
-        "messages": [_message_data(message) for message in messages],
+        "messages": exported_messages,
     }
     with transaction.atomic():
         audit_record(
@@ -179,7 +180,7 @@ def conversation_export(*, actor: Any, conversation: Conversation) -> dict[str, 
             department=assistant.department_id,
             action="conversation.export",
             target=conversation,
-            after={"messages": len(data["messages"])},
+            after={"messages": len(exported_messages)},
         )
     return data
 

@@ -66,7 +66,7 @@ def effective_limit(
     organization_row: tuple[int | None] | None = None
     for row in rows.values("department_id", "user_id", "api_key_id", "limit"):
         if row["user_id"] is not None or row["api_key_id"] is not None:
-            return row["limit"]  # type: ignore[no-any-return]
+            return row["limit"]
         if row["department_id"] is not None:
             by_department[row["department_id"]] = row["limit"]
         else:

@@ -125,7 +125,7 @@ def test_a_streaming_request_past_the_limit_gets_json_not_a_broken_stream(world:
     client = _client(world)
     conversation = _conversation(client, assistant.pk)
     first = _ask(client, conversation, stream=True)
-    assert first.status_code == 200 and sse_events(streamed(first))[-1][0] == "done"
+    assert first.status_code == 200 and sse_events(streamed(first))[-1][0] == "message.completed"
     refused = _ask(client, conversation, stream=True)
     assert refused.status_code == 429
     assert refused["Content-Type"].startswith("application/json") and not refused.streaming
