@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import sys
+import zoneinfo
 from pathlib import Path
 
 import dj_database_url
@@ -343,6 +344,12 @@ BUREAU_QUOTA_USER_MESSAGES_PER_DAY = env_limit("BUREAU_QUOTA_USER_MESSAGES_PER_D
 BUREAU_QUOTA_API_KEY_REQUESTS_PER_MINUTE = env_limit("BUREAU_QUOTA_API_KEY_REQUESTS_PER_MINUTE")
 # Months and days of the quotas are counted in this time zone.
 BUREAU_QUOTA_TIME_ZONE = env_str("BUREAU_QUOTA_TIME_ZONE", "Asia/Ho_Chi_Minh")
+try:
+    zoneinfo.ZoneInfo(BUREAU_QUOTA_TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(
+        f"BUREAU_QUOTA_TIME_ZONE must be an IANA time zone, not {BUREAU_QUOTA_TIME_ZONE!r}"
+    ) from None
 
 KNOWLEDGE_STALE_AFTER_SECONDS = env_int("KNOWLEDGE_STALE_AFTER_SECONDS", 300)
 KNOWLEDGE_HEARTBEAT_SECONDS = env_int("KNOWLEDGE_HEARTBEAT_SECONDS", 20)

@@ -13,7 +13,6 @@ from rest_framework.views import APIView
 
 from bureau.quotas import selectors, services
 from bureau.quotas.models import QuotaKind, QuotaLimit
-from bureau.tenancy.models import ApiKey, Department, User
 
 
 class QuotaLimitSerializer(serializers.ModelSerializer[QuotaLimit]):
@@ -27,13 +26,9 @@ class QuotaLimitSerializer(serializers.ModelSerializer[QuotaLimit]):
 
 class QuotaSetSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=QuotaKind.choices)
-    department = serializers.PrimaryKeyRelatedField(
-        queryset=Department.objects.all(), required=False, allow_null=True
-    )
-    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True)
-    api_key = serializers.PrimaryKeyRelatedField(
-        queryset=ApiKey.objects.select_related("department"), required=False, allow_null=True
-    )
+    department = serializers.IntegerField(required=False, allow_null=True)
+    user = serializers.IntegerField(required=False, allow_null=True)
+    api_key = serializers.IntegerField(required=False, allow_null=True)
     limit = serializers.IntegerField(min_value=0, allow_null=True, help_text="null: no limit")
 
 
@@ -62,7 +57,14 @@ class QuotaListApi(APIView):
         org_id = selectors.organization_for_quota_change(actor=request.user, organization_id=organization_id)
         data = QuotaSetSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        quota, created = services.quota_set(actor=request.user, organization_id=org_id, **data.validated_data)
+        values = dict(data.validated_data)
+        scope = selectors.quota_scope_in_organization(
+            organization_id=org_id,
+            department_id=values.pop("department", None),
+            user_id=values.pop("user", None),
+            api_key_id=values.pop("api_key", None),
+        )
+        quota, created = services.quota_set(actor=request.user, organization_id=org_id, **values, **scope)
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(QuotaLimitSerializer(quota).data, status=code)
 

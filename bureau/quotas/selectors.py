@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bureau.audit.models import UsageRecord
-from bureau.exceptions import NotFound, PermissionDenied
+from bureau.exceptions import NotFound, PermissionDenied, ValidationFailed
 from bureau.quotas.models import QuotaKind, QuotaLimit
 from bureau.quotas.windows import Window, day_of, minute_of, month_of
 from bureau.tenancy.access import ApiKeyActor, access_of
@@ -201,6 +201,35 @@ def organization_for_quota_change(*, actor: Any, organization_id: int | str) -> 
     if not access_of(actor).is_org_admin(org_id):
         raise PermissionDenied(_("Only organization admins can change quotas."))
     return org_id
+
+
+def quota_scope_in_organization(
+    *, organization_id: int, department_id: int | None, user_id: int | None, api_key_id: int | None
+) -> dict[str, Any]:
+    """The department, user or API key a quota is for, looked up inside the organization only: one
+    elsewhere is reported exactly as one that does not exist."""
+    outside = _("Not found in this organization.")
+    scope: dict[str, Any] = {}
+    if department_id is not None:
+        scope["department"] = Department.objects.filter(
+            organization_id=organization_id, pk=department_id
+        ).first()
+    if user_id is not None:
+        scope["user"] = (
+            User.objects.filter(pk=user_id, memberships__department__organization_id=organization_id)
+            .distinct()
+            .first()
+        )
+    if api_key_id is not None:
+        scope["api_key"] = (
+            ApiKey.objects.select_related("department")
+            .filter(pk=api_key_id, department__organization_id=organization_id)
+            .first()
+        )
+    missing = [name for name, value in scope.items() if value is None]
+    if missing:
+        raise ValidationFailed(details={name: [outside] for name in missing})
+    return scope
 
 
 def department_consumption_for(

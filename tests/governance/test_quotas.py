@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import openai
 import pytest
 from django.db import transaction
 from django.test import Client
@@ -203,6 +204,7 @@ def test_department_tokens_answer_429_once_used_up_and_reset_with_the_month(worl
     assert refused.status_code == 429
     details = refused.json()["error"]["details"]
     assert details["limit"] == "department_tokens_per_month" and details["used"] == 1000
+    assert int(refused["Retry-After"]) == details["retry_after"] > 0
     assert refused.json()["error"]["message"].startswith("The department has used its 1000 tokens")
     vietnamese = _ask(_client(world), conversation).json()["error"]["message"]
     assert "token" in vietnamese and "tháng" in vietnamese
@@ -247,6 +249,39 @@ def test_api_key_requests_per_minute_on_the_openai_compatible_endpoint(world: Wo
     assert "yêu cầu" in error["message"]
     # The refused request started no conversation.
     assert Conversation.objects.count() == 1
+
+
+def test_a_streamed_completion_past_the_token_budget_gets_an_openai_429(world: World) -> None:
+    make_assistant(world.department, slug="tro-ly")
+    _key_row, raw = _key(world)
+    _set(world, TOKENS, 500, department=world.department)
+    _ledger(world, tokens=500)
+    client = Client(headers={"Authorization": f"Bearer {raw}", "Accept-Language": "en"})
+    body = {"model": "tro-ly", "stream": True, "messages": [{"role": "user", "content": "Xin chào"}]}
+    refused = client.post("/v1/chat/completions", body, content_type="application/json")
+    assert refused.status_code == 429 and not refused.streaming
+    error = refused.json()["error"]
+    assert error["type"] == "tokens" and error["limit"] == "department_tokens_per_month"
+    assert error["message"].startswith("The department has used its 500 tokens for this month.")
+    assert int(refused["Retry-After"]) == error["retry_after"]
+    assert not Conversation.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_openai_client_sees_a_rate_limit_error(live_server: Any) -> None:
+    from tests.factories import build_world
+
+    world = build_world()
+    make_assistant(world.department, slug="tro-ly")
+    key, raw = _key(world)
+    _set(world, REQUESTS, 1, api_key=key)
+    client = openai.OpenAI(base_url=f"{live_server.url}/v1", api_key=raw, max_retries=0, timeout=30)
+    assert [model.id for model in client.models.list()] == ["tro-ly"]
+    with pytest.raises(openai.RateLimitError) as refused:
+        client.models.list()
+    assert refused.value.status_code == 429
+    assert refused.value.code == "rate_limit_exceeded"
+    assert 1 <= int(refused.value.response.headers["Retry-After"]) <= 60
 
 
 def test_api_key_requests_per_minute_on_the_rest_api_and_the_next_minute(world: World) -> None:

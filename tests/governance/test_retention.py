@@ -31,10 +31,11 @@ from bureau.audit.models import AuditEvent
 from bureau.governance.models import DepartmentPolicy
 from bureau.governance.selectors import policy_of, retention_of
 from bureau.governance.services import policy_update
+from bureau.tenancy.models import Role
 from knowledge import services as knowledge_services
 from knowledge.models import Document, KnowledgeBase
 from tests.assistants.chat_helpers import FAKE_KEY, make_assistant, make_provider
-from tests.factories import World
+from tests.factories import World, make_member
 from tests.fakes.fake_llm import FakeLLM
 from tests.knowledge.pipeline_helpers import DATA, upload_and_index, use_hash_embedder
 
@@ -277,10 +278,12 @@ def test_export_has_messages_citations_tool_calls_and_the_version(
 
     # The owner may export it too; another member of the department, even its admin, may not.
     assert member.get(f"/api/v1/audit/conversations/{conversation_id}/export/").status_code == 200
-    for role in ("builder", "dept_admin", "outsider"):
+    another_member = make_member(world.department, Role.MEMBER)
+    for user in (another_member, world.user("builder"), world.user("dept_admin"), world.user("outsider")):
         other = Client()
-        other.force_login(world.user(role))
-        assert other.get(f"/api/v1/audit/conversations/{conversation_id}/export/").status_code == 404, role
+        other.force_login(user)
+        assert other.get(f"/api/v1/audit/conversations/{conversation_id}/export/").status_code == 404, user
+    assert AuditEvent.objects.filter(action="conversation.export").count() == 2
 
 
 def test_auditors_find_conversations_by_department_assistant_user_and_dates(world: World) -> None:
