@@ -176,6 +176,19 @@ def test_attachments_and_generated_files_go_with_the_conversation(
     assert not any(default_storage.exists(name) for name in stored)
 
 
+def test_the_beat_task_runs_the_retention(world: World, settings: Any) -> None:
+    from assistants.tasks import apply_retention
+
+    beat = [entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()]
+    assert "assistants.tasks.apply_retention" in beat
+    settings.BUREAU_RETENTION_DAYS = 30
+    assistant = make_assistant(world.department)
+    _conversation(assistant, world.user("member"), days_idle=31)
+    _conversation(assistant, world.user("member"), days_idle=29)
+    assert apply_retention.apply().get() == 1
+    assert Conversation.objects.count() == 1
+
+
 def test_a_run_takes_one_batch_per_department(world: World, settings: Any) -> None:
     settings.BUREAU_RETENTION_DAYS = 30
     assistant = make_assistant(world.department)
