@@ -1,7 +1,8 @@
-"""Access-checked reads of an organization's governance policy.
+"""Access-checked reads of governance policies.
 
-Every member of the organization reads it (builders need to know whether a publish goes to review);
-only org admins change it; outsiders get 404."""
+The organization's policy: every member of the organization reads it (builders need to know whether
+a publish goes to review); only org admins change it. A department's policy (its retention period):
+its admins, org admins and auditors read it; only org admins change it. Outsiders get 404."""
 
 from __future__ import annotations
 

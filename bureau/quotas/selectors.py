@@ -127,18 +127,18 @@ class Consumption:
     api_key: int | None = None
 
 
-def department_tokens(department: Department, now: datetime) -> Consumption:
+def department_tokens(*, department_id: int, organization_id: int, now: datetime) -> Consumption:
     window = month_of(now)
     return Consumption(
         kind=QuotaKind.DEPARTMENT_TOKENS_PER_MONTH,
-        used=department_tokens_used(department_id=department.pk, window=window),
+        used=department_tokens_used(department_id=department_id, window=window),
         limit=effective_limit(
             kind=QuotaKind.DEPARTMENT_TOKENS_PER_MONTH,
-            organization_id=department.organization_id,
-            department_ids=[department.pk],
+            organization_id=organization_id,
+            department_ids=[department_id],
         ),
         resets_at=window.end,
-        department=department.pk,
+        department=department_id,
     )
 
 
@@ -241,7 +241,9 @@ def department_consumption_for(
     if not access_of(actor).can_read_audit(department.pk, department.organization_id):
         raise PermissionDenied(_("Only department admins, organization admins and auditors can read quotas."))
     now = now or timezone.now()
-    lines = [department_tokens(department, now)]
+    lines = [
+        department_tokens(department_id=department.pk, organization_id=department.organization_id, now=now)
+    ]
     members = User.objects.filter(memberships__department=department).distinct().order_by("email")
     lines += [user_messages(user, department.organization_id, now) for user in members]
     keys = ApiKey.objects.filter(department=department, revoked_at__isnull=True).select_related("department")

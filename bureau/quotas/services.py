@@ -147,8 +147,9 @@ def chat_turn_admit(
     person messages left today. A turn in progress may take a department past its budget; the next
     one is refused."""
     now = now or timezone.now()
-    department = Department(pk=department_id, organization_id=organization_id)
-    tokens = selectors.department_tokens(department, now)
+    tokens = selectors.department_tokens(
+        department_id=department_id, organization_id=organization_id, now=now
+    )
     if tokens.limit is not None and tokens.used >= tokens.limit:
         raise _exceeded(
             _("The department has used its %(limit)s tokens for this month. The limit resets at %(reset)s.")
