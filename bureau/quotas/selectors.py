@@ -16,11 +16,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bureau.audit.models import UsageRecord
 from bureau.exceptions import NotFound, PermissionDenied, ValidationFailed
+from bureau.quotas import windows
 from bureau.quotas.models import QuotaKind, QuotaLimit
 from bureau.quotas.windows import Window, day_of, minute_of, month_of
 from bureau.tenancy.access import ApiKeyActor, access_of
@@ -240,7 +240,7 @@ def department_consumption_for(
     department = department_get_for(actor=actor, department_id=department_id)
     if not access_of(actor).can_read_audit(department.pk, department.organization_id):
         raise PermissionDenied(_("Only department admins, organization admins and auditors can read quotas."))
-    now = now or timezone.now()
+    now = now or windows.clock()
     lines = [
         department_tokens(department_id=department.pk, organization_id=department.organization_id, now=now)
     ]
@@ -253,7 +253,7 @@ def department_consumption_for(
 
 def my_consumption(*, actor: Any, now: datetime | None = None) -> list[Consumption]:
     """A person's messages today in each of their organizations; a key's requests this minute."""
-    now = now or timezone.now()
+    now = now or windows.clock()
     if isinstance(actor, ApiKeyActor):
         return [api_key_requests(actor.api_key, now)]
     if not isinstance(actor, User):

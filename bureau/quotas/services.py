@@ -8,12 +8,11 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bureau.audit.services import audit_record
 from bureau.exceptions import QuotaExceeded, ValidationFailed
-from bureau.quotas import selectors
+from bureau.quotas import selectors, windows
 from bureau.quotas.models import SCOPES_OF_KIND, QuotaKind, QuotaLimit, QuotaScope
 from bureau.quotas.windows import local_label, minute_of, seconds_until
 from bureau.tenancy.access import ApiKeyActor
@@ -146,7 +145,7 @@ def chat_turn_admit(
     """Before a chat turn starts: the assistant's department must have tokens left this month, and a
     person messages left today. A turn in progress may take a department past its budget; the next
     one is refused."""
-    now = now or timezone.now()
+    now = now or windows.clock()
     tokens = selectors.department_tokens(
         department_id=department_id, organization_id=organization_id, now=now
     )
@@ -177,7 +176,7 @@ def chat_turn_admit(
 def api_key_request_admit(*, key: ApiKey, now: datetime | None = None) -> None:
     """Counts one request of an API key in the current minute (a fixed window in the shared cache,
     so that every web process counts together) and refuses it past the key's limit."""
-    now = now or timezone.now()
+    now = now or windows.clock()
     limit = selectors.effective_limit(
         kind=QuotaKind.API_KEY_REQUESTS_PER_MINUTE,
         organization_id=key.department.organization_id,

@@ -231,7 +231,18 @@ def test_the_month_rolls_over_in_ho_chi_minh_city(world: World) -> None:
 # --- requests per API key per minute -----------------------------------------------------------------
 
 
-def test_api_key_requests_per_minute_on_the_openai_compatible_endpoint(world: World) -> None:
+@pytest.fixture
+def frozen(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """The per-minute counters' clock, stopped ten seconds into a minute, so that no request of a
+    test lands in the next minute whatever the real time."""
+    moment = timezone.now().replace(second=10, microsecond=0)
+    monkeypatch.setattr("bureau.quotas.windows.clock", lambda: moment)
+    return moment
+
+
+def test_api_key_requests_per_minute_on_the_openai_compatible_endpoint(
+    world: World, frozen: datetime
+) -> None:
     make_assistant(world.department, slug="tro-ly")
     key, raw = _key(world)
     _set(world, REQUESTS, 100, department=world.department)
@@ -268,7 +279,7 @@ def test_a_streamed_completion_past_the_token_budget_gets_an_openai_429(world: W
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_openai_client_sees_a_rate_limit_error(live_server: Any) -> None:
+def test_the_openai_client_sees_a_rate_limit_error(live_server: Any, frozen: datetime) -> None:
     from tests.factories import build_world
 
     world = build_world()
@@ -284,21 +295,25 @@ def test_the_openai_client_sees_a_rate_limit_error(live_server: Any) -> None:
     assert 1 <= int(refused.value.response.headers["Retry-After"]) <= 60
 
 
-def test_api_key_requests_per_minute_on_the_rest_api_and_the_next_minute(world: World) -> None:
+def test_api_key_requests_per_minute_on_the_rest_api_and_the_next_minute(
+    world: World, frozen: datetime
+) -> None:
     key, raw = _key(world, scopes=("read",))
-    _set(world, REQUESTS, 2)
+    _set(world, REQUESTS, 3)
     client = Client(headers={"Authorization": f"Bearer {raw}", "Accept-Language": "en"})
     assert client.get("/api/v1/conversations/").status_code == 200
+    mine = client.get("/api/v1/me/quota-usage/").json()  # counted too: the second request
+    assert [(line["kind"], line["used"], line["limit"]) for line in mine] == [(REQUESTS, 2, 3)]
+    assert datetime.fromisoformat(mine[0]["resets_at"]) == frozen.replace(second=0) + timedelta(minutes=1)
     assert client.get("/api/v1/assistants/").status_code == 200
     refused = client.get("/api/v1/conversations/")
-    assert refused.status_code == 429 and "Retry-After" in refused
+    assert refused.status_code == 429 and refused["Retry-After"] == "50"
     message = refused.json()["error"]["message"]
-    assert message.startswith("This API key has made its 2 requests for this minute.")
-    # A frozen clock: the next minute counts afresh.
-    now = timezone.now()
-    next_minute = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    api_key_request_admit(key=key, now=next_minute)
-    api_key_request_admit(key=key, now=next_minute)
+    assert message.startswith("This API key has made its 3 requests for this minute.")
+    # The next minute counts afresh.
+    next_minute = frozen.replace(second=0) + timedelta(minutes=1)
+    for _ in range(3):
+        api_key_request_admit(key=key, now=next_minute)
     with pytest.raises(QuotaExceeded):
         api_key_request_admit(key=key, now=next_minute + timedelta(seconds=30))
 
