@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("bureau.audit.urls")),
     path("", include("bureau.llm.urls")),
     path("", include("bureau.governance.urls")),
+    path("", include("bureau.quotas.urls")),
     path("", include("knowledge.urls")),
     path("", include("knowledge.catalog_urls")),
     path("", include("assistants.urls")),
@@ -17,6 +18,7 @@ api_v1 = [
     path("", include("assistants.chat.urls")),
     path("", include("assistants.attachment_urls")),
     path("", include("assistants.documents.urls")),
+    path("", include("assistants.oversight_urls")),
 ]
 
 urlpatterns = [

@@ -38,6 +38,7 @@ from assistants.models import (
     ToolCall,
 )
 from bureau.exceptions import NotFound, ValidationFailed
+from bureau.quotas.services import chat_turn_admit
 from bureau.security.pii import Redactor
 from bureau.tenancy.access import ApiKeyActor
 from bureau.tenancy.models import User
@@ -86,6 +87,11 @@ def prepare_turn(
     question = (question or "").strip()
     conversation = conversation_get_for(actor=actor, conversation_id=conversation_id)
     _check_assistant_still_visible(actor, conversation)
+    chat_turn_admit(
+        actor=actor,
+        organization_id=conversation.assistant.organization_id,
+        department_id=conversation.assistant.department_id,
+    )
     regenerated_from = None
     if regenerate_message_id is not None:
         regenerated_from = Message.objects.filter(
