@@ -21,7 +21,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from assistants import attachments
+from assistants import attachments, clearance
 from assistants.chat import events as ev
 from assistants.chat.answers import chunk_batches, extractive_answer, provider_error
 from assistants.chat.db import in_db_thread
@@ -63,6 +63,7 @@ class Turn:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     ttft_ms: int | None = None
+    notice: str = ""  # opens the answer: knowledge withheld from this provider
     tool_calls: list[ToolCall] = field(default_factory=list)
 
 
@@ -99,17 +100,23 @@ def prepare_turn(
     version.assistant = conversation.assistant
     if history is None:
         history = _history(conversation, before=regenerated_from)
-    knowledge_bases = list(version.knowledge_bases.all())
-    attached = attachments.attachment_knowledge_bases(conversation)
+    target = _chat_target(version)
+    # The classification policy, checked at each turn against the provider's clearance of now: a
+    # knowledge base the provider may not receive is not searched, by retrieval or tool (see
+    # assistants/clearance.py).
+    linked = list(version.knowledge_bases.all())
+    knowledge_bases, withheld = clearance.split_for(target, linked)
+    attached, withheld_attached = clearance.split_for(
+        target, attachments.attachment_knowledge_bases(conversation)
+    )
     groups = attachments.retrieval_groups(knowledge_bases, attached)
     passages = attachments.merge_passages(
         [_retrieve(g, question, version) for g in groups], top_k=version.top_k
     )
     knowledge_bases += attached
     refusal = None
-    if version.knowledge_only and knowledge_bases and not passages:
+    if version.knowledge_only and (linked or attached or withheld_attached) and not passages:
         refusal = version.refusal_message or _("I could not find this in the documents.")
-    target = _chat_target(version)
     tools = _bind_tools(version, actor, conversation, knowledge_bases) if target is not None else []
     with transaction.atomic():
         if regenerated_from is None:
@@ -144,6 +151,7 @@ def prepare_turn(
         tools=tools,
         refusal=refusal,
         started=started,
+        notice=clearance.withheld_notice(target, withheld + withheld_attached),
     )
 
 
@@ -233,6 +241,9 @@ async def _stream(turn: Turn) -> AsyncIterator[ev.Event]:
         },
     )
     try:
+        if turn.notice:
+            async for event in _emit_text(turn, turn.notice + "\n\n"):
+                yield event
         if turn.refusal is not None:
             async for event in _emit_text(turn, turn.refusal):
                 yield event
@@ -278,7 +289,7 @@ def _first_token(turn: Turn) -> None:
 
 async def _emit_text(turn: Turn, text: str) -> AsyncIterator[ev.Event]:
     _first_token(turn)
-    turn.text = text
+    turn.text += text
     yield ev.Event(ev.TEXT_DELTA, {"text": text})
 
 
