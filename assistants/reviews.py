@@ -187,12 +187,13 @@ def review_approve(*, actor: Any, review: PublishReview, comment: str = "") -> P
     review.assistant = assistant
     snapshot = review.snapshot
     if config_hash(snapshot) != review.config_hash:
-        # Only a deletion reaches a snapshot (a knowledge base or a model provider removed since):
-        # what would go live is not what was reviewed.
+        # Nothing edits a snapshot; only a deletion reaches it (a knowledge base deleted since,
+        # its link going with it; a provider in use cannot be deleted). What would go live is not
+        # what was reviewed.
         raise Conflict(
             _(
-                "What was submitted has changed since (a knowledge base or provider it used was "
-                "removed): reject this review and submit again."
+                "What was submitted has changed since (a knowledge base it used was deleted): "
+                "reject this review and submit again."
             )
         )
     old, new = diff(published_config(assistant), version_config(snapshot))
