@@ -15,7 +15,9 @@ Where it is enforced:
   that moment (`split_for`): a knowledge base the provider lost clearance for is not searched, so
   none of its text reaches the prompt, the `knowledge_search` tool or the citations; the answer
   begins with a notice naming it (`withheld_notice`). Conversation attachments are knowledge bases
-  like any other (classified "internal").
+  like any other (classified "internal"). Earlier answers of the conversation that cite such a
+  knowledge base (an extractive answer quotes it word for word) go back to the model as a
+  placeholder, not as their text (`history_for`).
 - the extractive mode (no provider) sends nothing anywhere, so nothing is withheld there.
 """
 
@@ -26,7 +28,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from assistants.models import AssistantVersion
+from assistants.models import AssistantVersion, Citation, Message, MessageRole
 from bureau.exceptions import ValidationFailed
 from bureau.llm.models import ModelProvider
 from knowledge.models import Classification, KnowledgeBase
@@ -105,3 +107,25 @@ def check_publishable(version: AssistantVersion) -> None:
     problems = problems_of(version)
     if problems:
         raise ValidationFailed(problems[0], details={"knowledge_base_ids": problems})
+
+
+def history_for(target: Any, messages: Sequence[Message]) -> list[tuple[str, str]]:
+    """The conversation's earlier turns as (role, content) for the prompt. An answer citing a
+    knowledge base the target may not receive, or one deleted since (its classification unknown),
+    is replaced by a placeholder."""
+    if target is None:
+        return [(m.role, m.content) for m in messages]
+    answers = [m.pk for m in messages if m.role == MessageRole.ASSISTANT]
+    cited = list(
+        Citation.objects.filter(message_id__in=answers, knowledge_base_id__isnull=False).values_list(
+            "message_id", "knowledge_base_id"
+        )
+    )
+    bases = KnowledgeBase.objects.in_bulk({kb for _message, kb in cited})
+    left_out = {
+        message for message, kb in cited if kb not in bases or not may_receive(target.provider, bases[kb])
+    }
+    placeholder = _(
+        "(An earlier answer is left out: it cites documents this model provider may not receive.)"
+    )
+    return [(m.role, placeholder if m.pk in left_out else m.content) for m in messages]

@@ -98,9 +98,9 @@ def prepare_turn(
         raise ValidationFailed(details={"content": [_("The question is too long.")]})
     version = conversation.version  # selected with the conversation, as is its assistant
     version.assistant = conversation.assistant
-    if history is None:
-        history = _history(conversation, before=regenerated_from)
     target = _chat_target(version)
+    if history is None:
+        history = clearance.history_for(target, _history(conversation, before=regenerated_from))
     # The classification policy, checked at each turn against the provider's clearance of now: a
     # knowledge base the provider may not receive is not searched, by retrieval or tool (see
     # assistants/clearance.py).
@@ -168,11 +168,11 @@ def _check_assistant_still_visible(actor: Any, conversation: Conversation) -> No
     assistant_get_for(actor=actor, assistant_id=conversation.assistant_id)
 
 
-def _history(conversation: Conversation, *, before: Message | None) -> list[tuple[str, str]]:
+def _history(conversation: Conversation, *, before: Message | None) -> list[Message]:
     messages = conversation.messages.filter(status=MessageStatus.COMPLETED).order_by("-id")
     if before is not None:
         messages = messages.filter(id__lt=before.pk)
-    return [(m.role, m.content) for m in reversed(list(messages[:40]))]
+    return list(reversed(list(messages[:40])))
 
 
 def _retrieve(knowledge_bases: list[Any], question: str, version: AssistantVersion) -> list[RetrievedChunk]:

@@ -254,3 +254,31 @@ def test_the_extractive_mode_sends_nothing_and_keeps_every_knowledge_base(
     body = _ask(_client(world), assistant.pk)
     assert body["extractive"] is True and not body["content"].startswith("Note:")
     assert body["citations"] and body["citations"][0]["knowledge_base_id"] == confidential.pk
+
+
+def test_earlier_answers_quoting_withheld_knowledge_do_not_go_back_as_history(
+    world: World, llm: FakeLLM, confidential: KnowledgeBase, settings: Any
+) -> None:
+    settings.OPENAI_BASE_URL = ""
+    assistant = make_assistant(world.department, knowledge_bases=[confidential])  # the org's default provider
+    client = _client(world)
+    started = client.post(
+        "/api/v1/conversations/", {"assistant": assistant.pk}, content_type="application/json"
+    )
+    url = f"/api/v1/conversations/{started.json()['id']}/messages/"
+    first = client.post(url, {"content": QUESTION}, content_type="application/json").json()
+    assert first["extractive"] is True and ARTICLE_8 in first["content"]  # quoted word for word
+
+    # The organization gets a default provider, cleared for public knowledge only.
+    provider = make_provider(world.department, llm.base_url)
+    ModelProvider.objects.filter(pk=provider.pk).update(is_default=True)
+    _clear(provider, "public")
+    second = client.post(url, {"content": "Còn độ Mật thì sao?"}, content_type="application/json").json()
+    assert second["extractive"] is False and llm.chat_requests
+    sent = _sent(llm)
+    assert ARTICLE_8 not in sent and not [piece for piece in _texts_of(confidential) if piece in sent]
+    history = [m["content"] for m in llm.chat_requests[-1].body["messages"][1:-1]]
+    assert history == [
+        QUESTION,
+        "(An earlier answer is left out: it cites documents this model provider may not receive.)",
+    ]
