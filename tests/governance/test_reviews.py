@@ -266,3 +266,13 @@ def test_approval_is_refused_when_what_was_submitted_lost_a_knowledge_base(world
         and "knowledge base it used was deleted" in response.json()["error"]["message"]
     )
     assert _published(pk) is None and PublishReview.objects.get(pk=review["id"]).state == "pending"
+
+
+def test_an_assistant_with_reviews_can_still_be_deleted(world: World) -> None:
+    _policy(world, True)
+    pk = _assistant(world)
+    approved = _submit(world, pk).json()
+    assert _as(world, "auditor").post(f"{R}{approved['id']}/approve/", {}, format="json").status_code == 200
+    _submit(world, pk)  # and one pending
+    assert _as(world, "builder").delete(f"{A}{pk}/").status_code == 204
+    assert not PublishReview.objects.filter(assistant_id=pk).exists()
