@@ -138,6 +138,16 @@ def test_publishing_to_a_provider_not_cleared_for_a_knowledge_base_is_refused(
     assert "Hồ sơ bảo vệ bí mật" in error["message"] and "Confidential" in error["message"]
     assert error["details"]["knowledge_base_ids"] == draft["warnings"]
     assert client.get(f"/api/v1/assistants/{assistant_id}/versions/").json()["count"] == 0
+    # Under the review policy, the same draft cannot even be submitted.
+    with transaction.atomic():
+        policy_update(actor=None, policy=policy_of(world.organization), require_publish_review=True)
+    submitted = client.post(
+        f"/api/v1/assistants/{assistant_id}/reviews/", {}, content_type="application/json"
+    )
+    assert submitted.status_code == 400
+    assert submitted.json()["error"]["details"]["knowledge_base_ids"] == draft["warnings"]
+    with transaction.atomic():
+        policy_update(actor=None, policy=policy_of(world.organization), require_publish_review=False)
 
     # Cleared for it, the same draft publishes, and the warning is gone.
     _clear(provider, "public", "internal", "confidential")
