@@ -18,6 +18,7 @@ from assistants.serializers import (
     AssistantDetailSerializer,
     AssistantSerializer,
     AssistantUpdateSerializer,
+    DraftSerializer,
     DraftUpdateSerializer,
     DuplicateSerializer,
     ImportResultSerializer,
@@ -116,18 +117,18 @@ class AssistantDetailApi(APIView):
 
 
 class DraftApi(APIView):
-    @extend_schema(responses=VersionSerializer, summary="The draft configuration")
+    @extend_schema(responses=DraftSerializer, summary="The draft configuration, with warnings")
     def get(self, request: Request, assistant_id: int) -> Response:
         draft = selectors.draft_get_for(actor=request.user, assistant_id=assistant_id)
-        return Response(VersionSerializer(draft).data)
+        return Response(DraftSerializer(draft).data)
 
-    @extend_schema(request=DraftUpdateSerializer, responses=VersionSerializer)
+    @extend_schema(request=DraftUpdateSerializer, responses=DraftSerializer)
     def patch(self, request: Request, assistant_id: int) -> Response:
         draft = selectors.draft_get_for(actor=request.user, assistant_id=assistant_id, write=True)
         data = DraftUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         draft = versioning.draft_update(actor=request.user, draft=draft, changes=dict(data.validated_data))
-        return Response(VersionSerializer(draft).data)
+        return Response(DraftSerializer(draft).data)
 
 
 class PublishApi(APIView):

@@ -144,6 +144,22 @@ class VersionSerializer(VersionSummarySerializer):
         return ToolSerializer(public_tools(version.tools), many=True).data  # type: ignore[return-value]
 
 
+class DraftSerializer(VersionSerializer):
+    warnings = serializers.SerializerMethodField(
+        help_text="What would refuse publishing as it is, e.g. a knowledge base its model provider "
+        "may not receive (classification policy)"
+    )
+
+    class Meta(VersionSerializer.Meta):
+        fields = [*VersionSerializer.Meta.fields, "warnings"]
+        read_only_fields = fields
+
+    def get_warnings(self, version: AssistantVersion) -> list[str]:
+        from assistants.clearance import problems_of
+
+        return problems_of(version)
+
+
 class ToolWriteSerializer(serializers.Serializer):
     kind = serializers.CharField(max_length=50)
     name = serializers.CharField(max_length=64)

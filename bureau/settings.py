@@ -394,6 +394,7 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "bureau.tenancy.models.Role",
+        "ReviewStateEnum": "assistants.models.ReviewState",
     },
 }
 

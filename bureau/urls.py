@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("knowledge.urls")),
     path("", include("knowledge.catalog_urls")),
     path("", include("assistants.urls")),
+    path("", include("assistants.review_urls")),
     path("", include("assistants.template_urls")),
     path("", include("assistants.chat.urls")),
     path("", include("assistants.attachment_urls")),

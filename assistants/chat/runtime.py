@@ -21,7 +21,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from assistants import attachments
+from assistants import attachments, clearance
 from assistants.chat import events as ev
 from assistants.chat.answers import chunk_batches, extractive_answer, provider_error
 from assistants.chat.db import in_db_thread
@@ -66,6 +66,7 @@ class Turn:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     ttft_ms: int | None = None
+    notice: str = ""  # opens the answer: knowledge withheld from this provider
     tool_calls: list[ToolCall] = field(default_factory=list)
     # Personal data out of what goes to the provider, back into what the user reads (redaction.py).
     redactor: Redactor = field(default_factory=lambda: Redactor(enabled=False))
@@ -107,19 +108,25 @@ def prepare_turn(
         raise ValidationFailed(details={"content": [_("The question is too long.")]})
     version = conversation.version  # selected with the conversation, as is its assistant
     version.assistant = conversation.assistant
+    target = _chat_target(version)
     if history is None:
-        history = _history(conversation, before=regenerated_from)
-    knowledge_bases = list(version.knowledge_bases.all())
-    attached = attachments.attachment_knowledge_bases(conversation)
+        history = clearance.history_for(target, _history(conversation, before=regenerated_from))
+    # The classification policy, checked at each turn against the provider's clearance of now: a
+    # knowledge base the provider may not receive is not searched, by retrieval or tool (see
+    # assistants/clearance.py).
+    linked = list(version.knowledge_bases.all())
+    knowledge_bases, withheld = clearance.split_for(target, linked)
+    attached, withheld_attached = clearance.split_for(
+        target, attachments.attachment_knowledge_bases(conversation)
+    )
     groups = attachments.retrieval_groups(knowledge_bases, attached)
     passages = attachments.merge_passages(
         [_retrieve(g, question, version) for g in groups], top_k=version.top_k
     )
     knowledge_bases += attached
     refusal = None
-    if version.knowledge_only and knowledge_bases and not passages:
+    if version.knowledge_only and (linked or attached or withheld_attached) and not passages:
         refusal = version.refusal_message or _("I could not find this in the documents.")
-    target = _chat_target(version)
     tools = _bind_tools(version, actor, conversation, knowledge_bases) if target is not None else []
     with transaction.atomic():
         if regenerated_from is None:
@@ -158,6 +165,7 @@ def prepare_turn(
         refusal=refusal,
         started=started,
         redactor=redactor,
+        notice=clearance.withheld_notice(target, withheld + withheld_attached),
     )
 
 
@@ -174,11 +182,11 @@ def _check_assistant_still_visible(actor: Any, conversation: Conversation) -> No
     assistant_get_for(actor=actor, assistant_id=conversation.assistant_id)
 
 
-def _history(conversation: Conversation, *, before: Message | None) -> list[tuple[str, str]]:
+def _history(conversation: Conversation, *, before: Message | None) -> list[Message]:
     messages = conversation.messages.filter(status=MessageStatus.COMPLETED).order_by("-id")
     if before is not None:
         messages = messages.filter(id__lt=before.pk)
-    return [(m.role, m.content) for m in reversed(list(messages[:40]))]
+    return list(reversed(list(messages[:40])))
 
 
 def _retrieve(knowledge_bases: list[Any], question: str, version: AssistantVersion) -> list[RetrievedChunk]:
@@ -247,6 +255,9 @@ async def _stream(turn: Turn) -> AsyncIterator[ev.Event]:
         },
     )
     try:
+        if turn.notice:
+            async for event in _emit_text(turn, turn.notice + "\n\n"):
+                yield event
         if turn.refusal is not None:
             async for event in _emit_text(turn, turn.refusal):
                 yield event
@@ -293,7 +304,7 @@ def _first_token(turn: Turn) -> None:
 
 async def _emit_text(turn: Turn, text: str) -> AsyncIterator[ev.Event]:
     _first_token(turn)
-    turn.text = text
+    turn.text += text
     yield ev.Event(ev.TEXT_DELTA, {"text": text})
 
 
