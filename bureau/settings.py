@@ -318,6 +318,13 @@ OPENAI_API_KEY = env_str("OPENAI_API_KEY")
 # The chat model of the default provider made from the two settings above; empty = the first model
 # the endpoint lists (GET /models) when that provider is first needed.
 OPENAI_CHAT_MODEL = env_str("OPENAI_CHAT_MODEL")
+# The classifications of knowledge the provider made from OPENAI_BASE_URL may receive (the
+# classification policy: assistants/clearance.py). Public and internal by default, so that a fresh
+# install answers from its documents; confidential and secret must be cleared by an org admin.
+OPENAI_ALLOWED_CLASSIFICATIONS = [
+    c.strip() for c in env_str("OPENAI_ALLOWED_CLASSIFICATIONS", "public,internal").split(",") if c.strip()
+]
+OPENAI_ON_PREMISES = env_bool("OPENAI_ON_PREMISES", False)
 # Seconds before a call to a model provider (chat, test connection aside) gives up.
 LLM_TIMEOUT_SECONDS = env_int("LLM_TIMEOUT_SECONDS", 60)
 EMBEDDING_BASE_URL = env_str("EMBEDDING_BASE_URL") or OPENAI_BASE_URL
