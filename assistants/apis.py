@@ -18,6 +18,7 @@ from assistants.serializers import (
     AssistantDetailSerializer,
     AssistantSerializer,
     AssistantUpdateSerializer,
+    DraftSerializer,
     DraftUpdateSerializer,
     DuplicateSerializer,
     ImportResultSerializer,
@@ -93,11 +94,15 @@ class AssistantDetailApi(APIView):
     @extend_schema(
         request=AssistantUpdateSerializer,
         responses=AssistantDetailSerializer,
-        description="Changing the visibility needs the owner department's rights, not an editor share.",
+        description="Changing the visibility or the PII redaction needs the owner department's rights, "
+        "not an editor share; turning redaction off ('never') needs an org admin.",
     )
     def patch(self, request: Request, assistant_id: int) -> Response:
         assistant = selectors.assistant_get_for(
-            actor=request.user, assistant_id=assistant_id, write=True, manage="visibility" in request.data
+            actor=request.user,
+            assistant_id=assistant_id,
+            write=True,
+            manage=bool({"visibility", "pii_redaction"} & set(request.data)),
         )
         data = AssistantUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -112,18 +117,18 @@ class AssistantDetailApi(APIView):
 
 
 class DraftApi(APIView):
-    @extend_schema(responses=VersionSerializer, summary="The draft configuration")
+    @extend_schema(responses=DraftSerializer, summary="The draft configuration, with warnings")
     def get(self, request: Request, assistant_id: int) -> Response:
         draft = selectors.draft_get_for(actor=request.user, assistant_id=assistant_id)
-        return Response(VersionSerializer(draft).data)
+        return Response(DraftSerializer(draft).data)
 
-    @extend_schema(request=DraftUpdateSerializer, responses=VersionSerializer)
+    @extend_schema(request=DraftUpdateSerializer, responses=DraftSerializer)
     def patch(self, request: Request, assistant_id: int) -> Response:
         draft = selectors.draft_get_for(actor=request.user, assistant_id=assistant_id, write=True)
         data = DraftUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         draft = versioning.draft_update(actor=request.user, draft=draft, changes=dict(data.validated_data))
-        return Response(VersionSerializer(draft).data)
+        return Response(DraftSerializer(draft).data)
 
 
 class PublishApi(APIView):

@@ -7,6 +7,15 @@ from bureau.tenancy.models import ApiKey, Department, Organization, User
 from knowledge.models import Chunk, Document, KnowledgeBase, Visibility
 
 
+class PiiRedaction(models.TextChoices):
+    """Whether personal data is replaced by placeholders before text goes to a provider outside the
+    organization (bureau.security.pii). "never" is for org admins only."""
+
+    INHERIT = "inherit", _("As the organization's policy says")
+    ALWAYS = "always", _("Always")
+    NEVER = "never", _("Never")
+
+
 class Assistant(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="assistants")
@@ -20,6 +29,7 @@ class Assistant(models.Model):
         "AssistantVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     legal_hold = models.BooleanField(default=False)
+    pii_redaction = models.CharField(max_length=8, choices=PiiRedaction.choices, default=PiiRedaction.INHERIT)
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -262,3 +272,49 @@ class GeneratedFile(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class ReviewState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class PublishReview(models.Model):
+    """A request to publish, decided by an org admin or auditor who is not its author.
+
+    `snapshot` is a frozen copy of what was submitted (an unnumbered version in state "submitted"):
+    approving publishes exactly it, whatever happened to the draft since. `config_hash` is the
+    snapshot's hash at submission; approval checks it again (a knowledge base deleted meanwhile
+    would change what goes live)."""
+
+    assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="reviews")
+    snapshot = models.OneToOneField(AssistantVersion, on_delete=models.CASCADE, related_name="review")
+    config_hash = models.CharField(max_length=64)
+    # The version whose content a rollback review brings back; null for a review of the draft.
+    rollback_of = models.PositiveIntegerField(null=True, blank=True)
+    changelog = models.TextField(blank=True)
+    state = models.CharField(max_length=16, choices=ReviewState.choices, default=ReviewState.PENDING)
+    author = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    author_api_key = models.ForeignKey(
+        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewer = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    comment = models.TextField(blank=True)
+    published_version = models.ForeignKey(
+        AssistantVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assistant"], condition=models.Q(state="pending"), name="publish_review_one_pending"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"review {self.pk} of {self.assistant_id} ({self.state})"

@@ -1,12 +1,26 @@
 from django.urls import path
 
-from assistants import oversight_apis
+from assistants import oversight_apis as apis
 
 urlpatterns = [
     path(
-        "configuration-review/",
-        oversight_apis.ConfigurationReviewApi.as_view(),
-        name="configuration-review",
+        "audit/conversations/",
+        apis.OversightConversationListApi.as_view(),
+        name="oversight-conversation-list",
     ),
-    path("usage/breakdown/", oversight_apis.UsageBreakdownApi.as_view(), name="usage-breakdown"),
+    path(
+        "audit/conversations/<int:conversation_id>/export/",
+        apis.ConversationExportApi.as_view(),
+        name="conversation-export",
+    ),
+    path(
+        "conversations/<int:conversation_id>/legal-hold/",
+        apis.ConversationLegalHoldApi.as_view(),
+        name="conversation-legal-hold",
+    ),
+    path(
+        "assistants/<int:assistant_id>/legal-hold/",
+        apis.AssistantLegalHoldApi.as_view(),
+        name="assistant-legal-hold",
+    ),
 ]

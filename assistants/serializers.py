@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from assistants.models import Assistant, AssistantShare, AssistantVersion, ShareRole
+from assistants.models import Assistant, AssistantShare, AssistantVersion, PiiRedaction, ShareRole
 from assistants.versioning import public_tools
 from knowledge.models import Visibility
 
@@ -40,6 +40,7 @@ class AssistantSerializer(serializers.ModelSerializer[Assistant]):
             "published_version",
             "conversation_starters",
             "legal_hold",
+            "pii_redaction",
             "created_by",
             "created_at",
             "updated_at",
@@ -76,6 +77,12 @@ class AssistantUpdateSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True)
     avatar = serializers.CharField(max_length=16, required=False, allow_blank=True)
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    pii_redaction = serializers.ChoiceField(
+        choices=PiiRedaction.choices,
+        required=False,
+        help_text="Redaction of personal data sent to providers outside the organization; "
+        "'never' needs an org admin",
+    )
 
 
 class KnowledgeBaseRefSerializer(serializers.Serializer):
@@ -135,6 +142,22 @@ class VersionSerializer(VersionSummarySerializer):
 
     def get_tools(self, version: AssistantVersion) -> list[dict[str, Any]]:
         return ToolSerializer(public_tools(version.tools), many=True).data  # type: ignore[return-value]
+
+
+class DraftSerializer(VersionSerializer):
+    warnings = serializers.SerializerMethodField(
+        help_text="What would refuse publishing as it is, e.g. a knowledge base its model provider "
+        "may not receive (classification policy)"
+    )
+
+    class Meta(VersionSerializer.Meta):
+        fields = [*VersionSerializer.Meta.fields, "warnings"]
+        read_only_fields = fields
+
+    def get_warnings(self, version: AssistantVersion) -> list[str]:
+        from assistants.clearance import problems_of
+
+        return problems_of(version)
 
 
 class ToolWriteSerializer(serializers.Serializer):

@@ -13,10 +13,17 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from assistants.models import Assistant, AssistantShare, AssistantVersion, Conversation, VersionState
+from assistants.models import (
+    Assistant,
+    AssistantShare,
+    AssistantVersion,
+    Conversation,
+    PiiRedaction,
+    VersionState,
+)
 from assistants.versioning import SCALAR_FIELDS, apply_config, copy_of, public_tools, version_config
 from bureau.audit.services import audit_record, diff
-from bureau.exceptions import Conflict, ValidationFailed
+from bureau.exceptions import Conflict, PermissionDenied, ValidationFailed
 from bureau.llm.models import ModelProvider
 from bureau.tenancy.models import Department, User
 from knowledge.models import Visibility
@@ -25,7 +32,7 @@ from knowledge.textnorm import fold
 
 EXPORT_FORMAT = "bureau.assistant/v1"
 SLUG_LENGTH = 100
-ASSISTANT_FIELDS = ("name", "slug", "description", "avatar", "visibility")
+ASSISTANT_FIELDS = ("name", "slug", "description", "avatar", "visibility", "pii_redaction")
 
 
 def _state(assistant: Assistant) -> dict[str, Any]:
@@ -65,6 +72,8 @@ def _check_fields(values: dict[str, Any]) -> None:
         raise ValidationFailed(details={"name": [_("A name is required.")]})
     if "visibility" in values and values["visibility"] not in Visibility.values:
         raise ValidationFailed(details={"visibility": [_("Unknown visibility.")]})
+    if "pii_redaction" in values and values["pii_redaction"] not in PiiRedaction.values:
+        raise ValidationFailed(details={"pii_redaction": [_("Unknown redaction setting.")]})
     slug = values.get("slug")
     if slug is not None and (not slug or slugify(slug) != slug or len(slug) > SLUG_LENGTH):
         raise ValidationFailed(
@@ -112,9 +121,15 @@ def assistant_create(*, actor: Any, department: Department, name: str, **values:
 
 @transaction.atomic
 def assistant_update(*, actor: Any, assistant: Assistant, **changes: Any) -> Assistant:
-    """Changes among name, slug, description, avatar and visibility."""
+    """Changes among name, slug, description, avatar, visibility and pii_redaction."""
     assistant = Assistant.objects.select_for_update().get(pk=assistant.pk)
     _check_fields(changes)
+    if changes.get("pii_redaction") == PiiRedaction.NEVER and assistant.pii_redaction != PiiRedaction.NEVER:
+        from bureau.tenancy.access import access_of
+
+        # Sending personal data unredacted outside the organization is the organization's call.
+        if not access_of(actor).is_org_admin(assistant.organization_id):
+            raise PermissionDenied(_("Only organization admins can turn off personal data redaction."))
     before = _state(assistant)
     for name in ASSISTANT_FIELDS:
         if name in changes:
@@ -185,6 +200,10 @@ def assistant_duplicate(*, actor: Any, source: Assistant, department: Department
         visibility=source.visibility,
     )
     apply_config(actor=actor, draft=draft, changes=copy_of(_draft(source)), check_access=False)
+    if source.pii_redaction == PiiRedaction.ALWAYS:
+        # A stricter setting travels with the copy; "never" was an org admin's call for the source only.
+        copy.pii_redaction = PiiRedaction.ALWAYS
+        copy.save(update_fields=["pii_redaction"])
     after = {**_state(copy), "source": source.pk, "config": version_config(draft)}
     _audit(actor, copy, "assistant.duplicate", after=after)
     return copy

@@ -82,8 +82,11 @@ def versions_diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, di
 
 
 def publish_requires_review(assistant: Assistant) -> bool:
-    """Whether a draft must be approved before it goes live. Review comes with a later issue."""
-    return False
+    """Whether a draft must be approved before it goes live: the organization's policy
+    (bureau.governance), which makes publish and rollback go through assistants.reviews."""
+    from bureau.governance.selectors import policy_of
+
+    return policy_of(assistant.organization_id).require_publish_review
 
 
 # --- validation -----------------------------------------------------------------------------------
@@ -293,10 +296,15 @@ def draft_update(*, actor: Any, draft: AssistantVersion, changes: dict[str, Any]
     return draft
 
 
-def _freeze(
+def freeze_version(
     *, actor: Any, assistant: Assistant, source: AssistantVersion, changelog: str
 ) -> AssistantVersion:
-    """A new numbered, published version with the content of `source`; the previous one retires."""
+    """A new numbered, published version with the content of `source`; the previous one retires.
+    Every way to publish comes through here, so the classification policy is checked here."""
+    from assistants.clearance import check_publishable
+
+    source.assistant = assistant
+    check_publishable(source)
     last = assistant.versions.filter(number__isnull=False).order_by("-number").first()
     user = actor if isinstance(actor, User) else None
     fields = {name: getattr(source, name) for name in SCALAR_FIELDS}
@@ -326,7 +334,7 @@ def _freeze(
     return version
 
 
-def _published_config(assistant: Assistant) -> dict[str, Any]:
+def published_config(assistant: Assistant) -> dict[str, Any]:
     current = assistant.published_version
     return version_config(current) if current is not None else {}
 
@@ -335,11 +343,16 @@ def _published_config(assistant: Assistant) -> dict[str, Any]:
 def version_publish(*, actor: Any, assistant: Assistant, changelog: str = "") -> AssistantVersion:
     assistant = Assistant.objects.select_for_update().get(pk=assistant.pk)
     if publish_requires_review(assistant):
-        raise Conflict(_("This assistant's changes must be reviewed before they are published."))
+        raise Conflict(
+            _(
+                "Your organization requires a review before publishing: submit the draft for review "
+                "instead; an org admin or an auditor approves it."
+            )
+        )
     draft = assistant.versions.get(state=VersionState.DRAFT)
     previous = assistant.published_version
-    before = _published_config(assistant)
-    version = _freeze(actor=actor, assistant=assistant, source=draft, changelog=changelog)
+    before = published_config(assistant)
+    version = freeze_version(actor=actor, assistant=assistant, source=draft, changelog=changelog)
     old, new = diff(before, version_config(version))
     _audit(
         actor,
@@ -361,11 +374,16 @@ def version_rollback(
     if version.assistant_id != assistant.pk or version.state == VersionState.DRAFT:
         raise NotFound(_("Version not found."))
     if publish_requires_review(assistant):
-        raise Conflict(_("This assistant's changes must be reviewed before they are published."))
+        raise Conflict(
+            _(
+                "Your organization requires a review before publishing: submit a review of this "
+                "version's content instead; an org admin or an auditor approves it."
+            )
+        )
     previous = assistant.published_version
-    before = _published_config(assistant)
+    before = published_config(assistant)
     changelog = changelog or _("Rollback to version %d") % (version.number or 0)
-    new_version = _freeze(actor=actor, assistant=assistant, source=version, changelog=changelog)
+    new_version = freeze_version(actor=actor, assistant=assistant, source=version, changelog=changelog)
     draft = assistant.versions.select_for_update().get(state=VersionState.DRAFT)
     draft.assistant = assistant
     apply_config(actor=actor, draft=draft, changes=copy_of(version), check_access=False)

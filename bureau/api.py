@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from bureau import request_context
-from bureau.exceptions import BureauError
+from bureau.exceptions import BureauError, QuotaExceeded
 
 if TYPE_CHECKING:  # DRF imports this module while loading its views: no runtime import back
     from rest_framework.views import APIView
@@ -31,7 +31,10 @@ def error_response(status: int, code: str, message: str, details: Any = None) ->
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, BureauError):
-        return error_response(exc.status_code, exc.code, str(exc.message), exc.details)
+        response = error_response(exc.status_code, exc.code, str(exc.message), exc.details)
+        if isinstance(exc, QuotaExceeded):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, Http404):
         return error_response(404, "not_found", _("Not found."))
     if isinstance(exc, DjangoPermissionDenied):

@@ -45,3 +45,18 @@ class Conflict(BureauError):
     status_code = 409
     code = "conflict"
     default_message = _("This conflicts with the current state.")
+
+
+class QuotaExceeded(BureauError):
+    """A quota or rate limit is used up. `details` says which (`limit`), its value, what was used
+    and when it resets (`resets_at`, ISO 8601); `retry_after` becomes the Retry-After header."""
+
+    status_code = 429
+    code = "quota_exceeded"
+    default_message = _("A usage limit has been reached.")
+
+    def __init__(
+        self, message: Any = None, *, retry_after: int, details: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message, details=details)
+        self.retry_after = retry_after

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import sys
+import zoneinfo
 from pathlib import Path
 
 import dj_database_url
@@ -42,6 +43,22 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be an integer, not {raw!r}") from None
+
+
+def env_limit(name: str, default: int | None = None) -> int | None:
+    """A quota: a positive integer, or "none" for no limit."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    if raw.strip().lower() == "none":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a positive integer or 'none', not {raw!r}") from None
+    if value < 0:
+        raise ImproperlyConfigured(f"{name} must be a positive integer or 'none', not {raw!r}")
+    return value
 
 
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
@@ -107,6 +124,7 @@ INSTALLED_APPS = [
     "bureau.llm",
     "bureau.security",
     "bureau.governance",
+    "bureau.quotas",
     "knowledge",
     "assistants",
 ]
@@ -212,6 +230,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "assistants.tasks.sweep_interrupted_answers",
         "schedule": 300.0,
     },
+    # Hourly, so that a backlog larger than one batch per department clears within the day.
+    "assistants-apply-retention": {"task": "assistants.tasks.apply_retention", "schedule": 3600.0},
 }
 
 # --- authentication: allauth (email + password, TOTP MFA, OIDC and SAML SSO, headless API) --------
@@ -298,6 +318,13 @@ OPENAI_API_KEY = env_str("OPENAI_API_KEY")
 # The chat model of the default provider made from the two settings above; empty = the first model
 # the endpoint lists (GET /models) when that provider is first needed.
 OPENAI_CHAT_MODEL = env_str("OPENAI_CHAT_MODEL")
+# The classifications of knowledge the provider made from OPENAI_BASE_URL may receive (the
+# classification policy: assistants/clearance.py). Public and internal by default, so that a fresh
+# install answers from its documents; confidential and secret must be cleared by an org admin.
+OPENAI_ALLOWED_CLASSIFICATIONS = [
+    c.strip() for c in env_str("OPENAI_ALLOWED_CLASSIFICATIONS", "public,internal").split(",") if c.strip()
+]
+OPENAI_ON_PREMISES = env_bool("OPENAI_ON_PREMISES", False)
 # Seconds before a call to a model provider (chat, test connection aside) gives up.
 LLM_TIMEOUT_SECONDS = env_int("LLM_TIMEOUT_SECONDS", 60)
 EMBEDDING_BASE_URL = env_str("EMBEDDING_BASE_URL") or OPENAI_BASE_URL
@@ -315,6 +342,21 @@ CHAT_DB_THREAD_SENSITIVE = TESTING
 # A run whose heartbeat is older than this is taken for dead and re-queued by the watchdog.
 # Days a conversation is kept when neither its department nor its organization sets a period.
 BUREAU_RETENTION_DAYS = env_int("BUREAU_RETENTION_DAYS", 365)
+# Conversations one retention run deletes per department at most; the rest wait for the next run.
+BUREAU_RETENTION_BATCH = env_int("BUREAU_RETENTION_BATCH", 500)
+
+# --- quotas: the defaults an organization starts from ("none" = no limit) ---------------------------
+BUREAU_QUOTA_DEPARTMENT_TOKENS_PER_MONTH = env_limit("BUREAU_QUOTA_DEPARTMENT_TOKENS_PER_MONTH")
+BUREAU_QUOTA_USER_MESSAGES_PER_DAY = env_limit("BUREAU_QUOTA_USER_MESSAGES_PER_DAY")
+BUREAU_QUOTA_API_KEY_REQUESTS_PER_MINUTE = env_limit("BUREAU_QUOTA_API_KEY_REQUESTS_PER_MINUTE")
+# Months and days of the quotas are counted in this time zone.
+BUREAU_QUOTA_TIME_ZONE = env_str("BUREAU_QUOTA_TIME_ZONE", "Asia/Ho_Chi_Minh")
+try:
+    zoneinfo.ZoneInfo(BUREAU_QUOTA_TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(
+        f"BUREAU_QUOTA_TIME_ZONE must be an IANA time zone, not {BUREAU_QUOTA_TIME_ZONE!r}"
+    ) from None
 
 KNOWLEDGE_STALE_AFTER_SECONDS = env_int("KNOWLEDGE_STALE_AFTER_SECONDS", 300)
 KNOWLEDGE_HEARTBEAT_SECONDS = env_int("KNOWLEDGE_HEARTBEAT_SECONDS", 20)
@@ -333,6 +375,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "bureau.api.Pagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "bureau.api.exception_handler",
+    # Requests per minute of each API key (bureau/quotas); people are limited per message instead.
+    "DEFAULT_THROTTLE_CLASSES": ["bureau.quotas.throttles.ApiKeyRequestsPerMinute"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": None,
@@ -357,6 +401,7 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "bureau.tenancy.models.Role",
+        "ReviewStateEnum": "assistants.models.ReviewState",
     },
 }
 

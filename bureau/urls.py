@@ -10,14 +10,17 @@ api_v1 = [
     path("", include("bureau.audit.urls")),
     path("", include("bureau.llm.urls")),
     path("", include("bureau.governance.urls")),
+    path("", include("bureau.quotas.urls")),
     path("", include("knowledge.urls")),
     path("", include("knowledge.catalog_urls")),
     path("", include("assistants.urls")),
+    path("", include("assistants.review_urls")),
     path("", include("assistants.template_urls")),
     path("", include("assistants.chat.urls")),
     path("", include("assistants.attachment_urls")),
     path("", include("assistants.documents.urls")),
     path("", include("assistants.oversight_urls")),
+    path("", include("assistants.config_review_urls")),
 ]
 
 urlpatterns = [

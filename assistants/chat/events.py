@@ -5,7 +5,8 @@ text.delta         {text}
 tool.call          {id, name, arguments}
 tool.result        {id, name, status, summary, duration_ms}
 citation           {marker, document_id, document_title, heading_path, page_start, page_end, snippet, scores}
-message.completed  {message_id, status, usage: {prompt_tokens, completion_tokens}, ttft_ms, latency_ms}
+message.completed  {message_id, status, usage: {prompt_tokens, completion_tokens}, ttft_ms, latency_ms,
+                    redactions: {kind: count} of personal data hidden from the provider}
 error              {code, message, message_id}
 """
 

@@ -17,7 +17,9 @@ from assistants.chat import events as ev
 from assistants.chat.db import in_db_thread
 from assistants.chat.runtime import Turn, collect, prepare_turn, stream_turn
 from assistants.chat.views import _Unauthenticated, authenticate, streaming_response
-from bureau.exceptions import BureauError
+from bureau.exceptions import BureauError, QuotaExceeded
+from bureau.quotas.models import QuotaKind
+from bureau.quotas.services import chat_turn_admit
 
 
 def openai_error(
@@ -30,6 +32,33 @@ def openai_error(
     )
 
 
+# The `type` OpenAI gives a rate-limit error: what ran out, requests or tokens.
+_RATE_LIMIT_TYPES = {
+    QuotaKind.API_KEY_REQUESTS_PER_MINUTE: "requests",
+    QuotaKind.DEPARTMENT_TOKENS_PER_MONTH: "tokens",
+    QuotaKind.USER_MESSAGES_PER_DAY: "requests",
+}
+
+
+def quota_error(error: QuotaExceeded) -> JsonResponse:
+    """OpenAI's 429 shape (code `rate_limit_exceeded`, which its clients retry after Retry-After),
+    with which limit and when it resets added for clients that read them."""
+    body = {
+        "error": {
+            "message": str(error.message),
+            "type": _RATE_LIMIT_TYPES.get(error.details.get("limit", ""), "requests"),
+            "param": None,
+            "code": "rate_limit_exceeded",
+            "limit": error.details.get("limit"),
+            "resets_at": error.details.get("resets_at"),
+            "retry_after": error.retry_after,
+        }
+    }
+    response = JsonResponse(body, status=429, json_dumps_params={"ensure_ascii": False})
+    response["Retry-After"] = str(error.retry_after)
+    return response
+
+
 async def _actor_or_error(request: HttpRequest) -> tuple[Any, JsonResponse | None]:
     try:
         return await authenticate(request), None
@@ -37,6 +66,8 @@ async def _actor_or_error(request: HttpRequest) -> tuple[Any, JsonResponse | Non
         return None, openai_error(401, error.message, "authentication_error", "invalid_api_key")
     except PermissionError as error:
         return None, openai_error(403, str(error), "permission_error")
+    except QuotaExceeded as error:
+        return None, quota_error(error)
 
 
 def _models(actor: Any) -> list[dict[str, Any]]:
@@ -88,6 +119,10 @@ def _prepare(actor: Any, body: dict[str, Any]) -> Turn:
 
         raise ValidationFailed("The last message must come from the user.")
     question = turns[-1][1]
+    # Before the conversation is created, so that a refused request leaves nothing behind.
+    chat_turn_admit(
+        actor=actor, organization_id=assistant.organization_id, department_id=assistant.department_id
+    )
     conversation = conversation_create(actor=actor, assistant=assistant, title=question[:80])
     return prepare_turn(actor=actor, conversation_id=conversation.pk, question=question, history=turns[:-1])
 
@@ -180,6 +215,8 @@ async def chat_completions(request: HttpRequest) -> HttpResponseBase:
         return openai_error(400, "The body must be a JSON object.")
     try:
         turn = await in_db_thread(_prepare)(actor, body)
+    except QuotaExceeded as exceeded:
+        return quota_error(exceeded)
     except BureauError as failure:
         code = "model_not_found" if failure.status_code == 404 else failure.code
         return openai_error(failure.status_code, str(failure.message), code=code)

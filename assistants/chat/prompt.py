@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from assistants.tools.base import UNTRUSTED_NOTE
 from knowledge.chunking import count_tokens
 from knowledge.retrieval import RetrievedChunk
 
@@ -34,18 +35,24 @@ def passage_block(number: int, passage: RetrievedChunk) -> dict[str, Any]:
         pages = f"{passage.page_start}" + (
             f"-{passage.page_end}" if passage.page_end and passage.page_end != passage.page_start else ""
         )
+    # The title and the headings come from the document as much as its text does: a heading can
+    # carry an instruction too, so all three sit inside the untrusted part.
     return {
         "source": number,
-        "document": passage.document_title,
-        "section": " › ".join(passage.heading_path),
         "pages": pages,
-        "untrusted_content": passage.text[:PASSAGE_CHARS],
+        "untrusted_content": {
+            "document": passage.document_title,
+            "section": " › ".join(passage.heading_path),
+            "text": passage.text[:PASSAGE_CHARS],
+        },
     }
 
 
 def passages_as_data(passages: Sequence[RetrievedChunk], first_number: int = 1) -> str:
+    """Numbered passages under a note saying they are data, in the system prompt and as the
+    result of a tool that found passages."""
     blocks = [passage_block(first_number + i, p) for i, p in enumerate(passages)]
-    return json.dumps({"documents": blocks}, ensure_ascii=False)
+    return json.dumps({"note": UNTRUSTED_NOTE, "documents": blocks}, ensure_ascii=False)
 
 
 def system_prompt(

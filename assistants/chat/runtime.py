@@ -21,11 +21,12 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from assistants import attachments
+from assistants import attachments, clearance
 from assistants.chat import events as ev
 from assistants.chat.answers import chunk_batches, extractive_answer, provider_error
 from assistants.chat.db import in_db_thread
 from assistants.chat.prompt import build_messages, markers_used, passages_as_data, system_prompt
+from assistants.chat.redaction import redacted_history, redacted_passages, redaction_for, tool_arguments
 from assistants.conversations import STOP_KEY, conversation_get_for
 from assistants.models import (
     AssistantVersion,
@@ -37,6 +38,8 @@ from assistants.models import (
     ToolCall,
 )
 from bureau.exceptions import NotFound, ValidationFailed
+from bureau.quotas.services import chat_turn_admit
+from bureau.security.pii import Redactor
 from bureau.tenancy.access import ApiKeyActor
 from bureau.tenancy.models import User
 from knowledge.retrieval import RetrievedChunk, retrieve
@@ -63,7 +66,10 @@ class Turn:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     ttft_ms: int | None = None
+    notice: str = ""  # opens the answer: knowledge withheld from this provider
     tool_calls: list[ToolCall] = field(default_factory=list)
+    # Personal data out of what goes to the provider, back into what the user reads (redaction.py).
+    redactor: Redactor = field(default_factory=lambda: Redactor(enabled=False))
 
 
 # --- prepare --------------------------------------------------------------------------------------
@@ -82,6 +88,11 @@ def prepare_turn(
     question = (question or "").strip()
     conversation = conversation_get_for(actor=actor, conversation_id=conversation_id)
     _check_assistant_still_visible(actor, conversation)
+    chat_turn_admit(
+        actor=actor,
+        organization_id=conversation.assistant.organization_id,
+        department_id=conversation.assistant.department_id,
+    )
     regenerated_from = None
     if regenerate_message_id is not None:
         regenerated_from = Message.objects.filter(
@@ -97,19 +108,25 @@ def prepare_turn(
         raise ValidationFailed(details={"content": [_("The question is too long.")]})
     version = conversation.version  # selected with the conversation, as is its assistant
     version.assistant = conversation.assistant
+    target = _chat_target(version)
     if history is None:
-        history = _history(conversation, before=regenerated_from)
-    knowledge_bases = list(version.knowledge_bases.all())
-    attached = attachments.attachment_knowledge_bases(conversation)
+        history = clearance.history_for(target, _history(conversation, before=regenerated_from))
+    # The classification policy, checked at each turn against the provider's clearance of now: a
+    # knowledge base the provider may not receive is not searched, by retrieval or tool (see
+    # assistants/clearance.py).
+    linked = list(version.knowledge_bases.all())
+    knowledge_bases, withheld = clearance.split_for(target, linked)
+    attached, withheld_attached = clearance.split_for(
+        target, attachments.attachment_knowledge_bases(conversation)
+    )
     groups = attachments.retrieval_groups(knowledge_bases, attached)
     passages = attachments.merge_passages(
         [_retrieve(g, question, version) for g in groups], top_k=version.top_k
     )
     knowledge_bases += attached
     refusal = None
-    if version.knowledge_only and knowledge_bases and not passages:
+    if version.knowledge_only and (linked or attached or withheld_attached) and not passages:
         refusal = version.refusal_message or _("I could not find this in the documents.")
-    target = _chat_target(version)
     tools = _bind_tools(version, actor, conversation, knowledge_bases) if target is not None else []
     with transaction.atomic():
         if regenerated_from is None:
@@ -125,13 +142,16 @@ def prepare_turn(
             model=getattr(target, "model", "") or "",
         )
         conversation.save(update_fields=["title", "updated_at"])
+    redactor = redaction_for(version, target)
     system = system_prompt(
-        instructions=version.instructions,
-        passages=passages,
+        instructions=redactor.redact(version.instructions),
+        passages=redacted_passages(redactor, passages),
         knowledge_only=version.knowledge_only,
-        refusal_message=version.refusal_message,
+        refusal_message=redactor.redact(version.refusal_message),
     )
-    prompt = build_messages(system=system, history=history, question=question)
+    prompt = build_messages(
+        system=system, history=redacted_history(redactor, history), question=redactor.redact(question)
+    )
     return Turn(
         actor=actor,
         conversation=conversation,
@@ -144,6 +164,8 @@ def prepare_turn(
         tools=tools,
         refusal=refusal,
         started=started,
+        redactor=redactor,
+        notice=clearance.withheld_notice(target, withheld + withheld_attached),
     )
 
 
@@ -160,11 +182,11 @@ def _check_assistant_still_visible(actor: Any, conversation: Conversation) -> No
     assistant_get_for(actor=actor, assistant_id=conversation.assistant_id)
 
 
-def _history(conversation: Conversation, *, before: Message | None) -> list[tuple[str, str]]:
+def _history(conversation: Conversation, *, before: Message | None) -> list[Message]:
     messages = conversation.messages.filter(status=MessageStatus.COMPLETED).order_by("-id")
     if before is not None:
         messages = messages.filter(id__lt=before.pk)
-    return [(m.role, m.content) for m in reversed(list(messages[:40]))]
+    return list(reversed(list(messages[:40])))
 
 
 def _retrieve(knowledge_bases: list[Any], question: str, version: AssistantVersion) -> list[RetrievedChunk]:
@@ -233,6 +255,9 @@ async def _stream(turn: Turn) -> AsyncIterator[ev.Event]:
         },
     )
     try:
+        if turn.notice:
+            async for event in _emit_text(turn, turn.notice + "\n\n"):
+                yield event
         if turn.refusal is not None:
             async for event in _emit_text(turn, turn.refusal):
                 yield event
@@ -263,6 +288,7 @@ async def _stream(turn: Turn) -> AsyncIterator[ev.Event]:
             "latency_ms": turn.answer.latency_ms,
             "content": turn.text,
             "usage": {"prompt_tokens": turn.prompt_tokens, "completion_tokens": turn.completion_tokens},
+            "redactions": turn.redactor.counts,
         },
     )
 
@@ -278,7 +304,7 @@ def _first_token(turn: Turn) -> None:
 
 async def _emit_text(turn: Turn, text: str) -> AsyncIterator[ev.Event]:
     _first_token(turn)
-    turn.text = text
+    turn.text += text
     yield ev.Event(ev.TEXT_DELTA, {"text": text})
 
 
@@ -319,6 +345,8 @@ async def _model_rounds(turn: Turn) -> AsyncIterator[ev.Event]:
         if schemas and round_number < MAX_TOOL_ROUNDS:
             arguments["tools"] = schemas
         calls: dict[int, dict[str, str]] = {}
+        # Made per round: a tool result of the previous round may have added placeholders.
+        restorer = turn.redactor.stream()
         # The chunks are read as JSON, not as the client's typed models: building a pydantic object
         # per token costs more than everything else the platform does with it.
         async with client.chat.completions.with_streaming_response.create(**arguments) as response:
@@ -326,11 +354,17 @@ async def _model_rounds(turn: Turn) -> AsyncIterator[ev.Event]:
                 text = ""
                 for chunk in batch:
                     text += _absorb(turn, chunk, calls)
+                text = restorer.feed(text)
                 if text:
                     _first_token(turn)
                     turn.text += text
                     yield ev.Event(ev.TEXT_DELTA, {"text": text})
                     await watch.check()
+        tail = restorer.flush()
+        if tail:
+            _first_token(turn)
+            turn.text += tail
+            yield ev.Event(ev.TEXT_DELTA, {"text": tail})
         if not calls:
             return
         messages.append(
@@ -348,10 +382,10 @@ async def _model_rounds(turn: Turn) -> AsyncIterator[ev.Event]:
             }
         )
         for call in calls.values():
-            yield ev.Event(
-                ev.TOOL_CALL, {"id": call["id"], "name": call["name"], "arguments": call["arguments"]}
-            )
+            shown = turn.redactor.restore(call["arguments"])  # the user may read their own data
+            yield ev.Event(ev.TOOL_CALL, {"id": call["id"], "name": call["name"], "arguments": shown})
             content, stored = await in_db_thread(_run_tool)(turn, by_name, call)
+            content = turn.redactor.redact_json_text(content)
             yield ev.Event(
                 ev.TOOL_RESULT,
                 {
@@ -409,6 +443,7 @@ def _run_tool(turn: Turn, by_name: dict[str, Any], call: dict[str, str]) -> tupl
             result_summary=failure,
         )
         return json.dumps({"error": failure}), stored
+    arguments = tool_arguments(turn.redactor, tool.kind, arguments)
     result = tool.run(arguments)
     content = result.content
     if result.citations:
@@ -464,6 +499,7 @@ def finish_turn(turn: Turn, status: str) -> list[Citation]:
             completion_tokens=turn.completion_tokens,
             ttft_ms=turn.ttft_ms,
             latency_ms=latency_ms,
+            redactions=turn.redactor.counts,
         )
         _record_usage(turn, latency_ms)
     answer.latency_ms, answer.status, answer.content = latency_ms, status, turn.text
@@ -480,6 +516,7 @@ def _store_failure(turn: Turn, reason: str) -> None:
         prompt_tokens=turn.prompt_tokens,
         completion_tokens=turn.completion_tokens,
         ttft_ms=turn.ttft_ms,
+        redactions=turn.redactor.counts,
     )
 
 
@@ -490,6 +527,7 @@ def _store_interrupted(turn: Turn) -> None:
         error="the client disconnected before the end",
         latency_ms=int((time.monotonic() - turn.started) * 1000),
         ttft_ms=turn.ttft_ms,
+        redactions=turn.redactor.counts,
     )
 
 

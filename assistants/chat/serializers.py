@@ -60,6 +60,7 @@ class MessageSerializer(serializers.ModelSerializer[Message]):
             "completion_tokens",
             "ttft_ms",
             "latency_ms",
+            "redactions",
             "regenerated_from",
             "created_at",
             "citations",

@@ -20,7 +20,8 @@ from assistants.chat import events as ev
 from assistants.chat.db import in_db_thread
 from assistants.chat.runtime import Turn, collect, prepare_turn, stream_turn
 from bureau import request_context
-from bureau.exceptions import BureauError
+from bureau.exceptions import BureauError, QuotaExceeded
+from bureau.quotas.services import actor_request_admit
 from bureau.tenancy.access import ApiKeyActor
 from bureau.tenancy.authentication import authenticate_api_key
 from bureau.tenancy.services import API_KEY_PREFIX
@@ -32,6 +33,13 @@ def error_json(status: int, code: str, message: str, details: Any = None) -> Jso
         "request_id": request_context.current().request_id,
     }
     return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def bureau_error_json(error: BureauError) -> JsonResponse:
+    response = error_json(error.status_code, error.code, str(error.message), error.details)
+    if isinstance(error, QuotaExceeded):
+        response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 class _Unauthenticated(Exception):
@@ -46,15 +54,22 @@ def _csrf_failure(request: HttpRequest) -> HttpResponse | None:
     return check.process_view(request, lambda req: HttpResponse(), (), {})
 
 
+def _admitted_api_key(raw_key: str) -> ApiKeyActor:
+    actor = ApiKeyActor(authenticate_api_key(raw_key))
+    actor_request_admit(actor)  # its requests per minute, as for the DRF views (throttles.py)
+    return actor
+
+
 async def authenticate(request: HttpRequest) -> Any:
+    """The actor, or _Unauthenticated, PermissionError (CSRF) or QuotaExceeded (an API key's
+    requests per minute)."""
     header = request.headers.get("Authorization", "")
     scheme, _sep, token = header.partition(" ")
     if scheme == "Bearer" and token.strip().startswith(API_KEY_PREFIX):
         try:
-            key = await in_db_thread(authenticate_api_key)(token.strip())
+            return await in_db_thread(_admitted_api_key)(token.strip())
         except AuthenticationFailed as error:
             raise _Unauthenticated(str(error.detail)) from None
-        return ApiKeyActor(key)
     user = await request.auser()
     if not user.is_authenticated:
         raise _Unauthenticated(_("Authentication credentials were not provided."))
@@ -91,6 +106,7 @@ def answer_json(turn: Turn, events: list[ev.Event]) -> JsonResponse:
         ),
         "ttft_ms": turn.ttft_ms,
         "latency_ms": completed.get("latency_ms"),
+        "redactions": turn.redactor.counts,
         "error": errors[0] if errors else None,
     }
     return JsonResponse(body, status=502 if errors else 200, json_dumps_params={"ensure_ascii": False})
@@ -103,6 +119,8 @@ async def _answer(request: HttpRequest, prepare: Callable[[Any, dict[str, Any]],
         return error_json(401, "not_authenticated", error.message)
     except PermissionError as error:
         return error_json(403, "permission_denied", str(error))
+    except QuotaExceeded as error:
+        return bureau_error_json(error)
     try:
         body = json.loads(request.body or b"{}")
         if not isinstance(body, dict):
@@ -110,9 +128,10 @@ async def _answer(request: HttpRequest, prepare: Callable[[Any, dict[str, Any]],
     except ValueError:
         return error_json(400, "invalid", _("The body must be a JSON object."))
     try:
+        # Quotas are checked in here, so a refused streaming request gets a JSON 429, not a stream.
         turn = await in_db_thread(prepare)(actor, body)
     except BureauError as error:
-        return error_json(error.status_code, error.code, str(error.message), error.details)
+        return bureau_error_json(error)
     if _wants_stream(request):
         return streaming_response(ev.as_sse(stream_turn(turn)))
     return answer_json(turn, await collect(turn))

@@ -103,6 +103,8 @@ class UsageRecord(models.Model):
             models.Index(fields=["organization", "created_at"]),
             models.Index(fields=["department", "created_at"]),
             models.Index(fields=["assistant_id", "created_at"]),
+            # A person's messages today, read before each of their chat turns (bureau/quotas).
+            models.Index(fields=["user", "created_at"]),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from bureau.tenancy.models import Organization
+from bureau.tenancy.models import Department, Organization
 
 
 class OrganizationPolicy(models.Model):
@@ -32,3 +32,21 @@ class OrganizationPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"Policy of {self.organization_id}"
+
+
+class DepartmentPolicy(models.Model):
+    """What a department sets apart from its organization's policy. One row per department, created
+    on first write; until then the organization's policy applies."""
+
+    department = models.OneToOneField(
+        Department, on_delete=models.CASCADE, primary_key=True, related_name="policy"
+    )
+    # Days a conversation is kept after its last activity; null means the organization's default.
+    retention_days = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "department policies"
+
+    def __str__(self) -> str:
+        return f"Policy of department {self.department_id}"

@@ -18,3 +18,14 @@ class OrganizationPolicySerializer(serializers.ModelSerializer[OrganizationPolic
             "updated_at",
         ]
         read_only_fields = ["organization", "updated_at"]
+
+
+class DepartmentPolicySerializer(serializers.Serializer):
+    department = serializers.IntegerField(source="department_id", read_only=True)
+    retention_days = serializers.IntegerField(
+        min_value=1, max_value=36500, allow_null=True, help_text="null: the organization's default"
+    )
+    effective_retention_days = serializers.IntegerField(read_only=True)
+    retention_source = serializers.ChoiceField(
+        choices=["department", "organization", "settings"], read_only=True
+    )

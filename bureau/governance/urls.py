@@ -8,4 +8,9 @@ urlpatterns = [
         apis.OrganizationPolicyApi.as_view(),
         name="organization-policy",
     ),
+    path(
+        "departments/<int:department_id>/policy/",
+        apis.DepartmentPolicyApi.as_view(),
+        name="department-policy",
+    ),
 ]

@@ -301,6 +301,8 @@ def ensure_default_provider(organization: Organization | int) -> ModelProvider |
                     "api_key": settings.OPENAI_API_KEY,
                     "chat_models": models,
                     "default_chat_model": models[0] if models else "",
+                    "allowed_classifications": settings.OPENAI_ALLOWED_CLASSIFICATIONS,
+                    "on_premises": settings.OPENAI_ON_PREMISES,
                 },
             )
             provider.save()

@@ -319,7 +319,8 @@ def test_an_injected_document_is_data_not_an_instruction(
     messages = llm.chat_requests[-1].body["messages"]
     # The poisoned text reaches the model only inside the data block, never as a message of its own.
     assert [m["role"] for m in messages] == ["system", "user"]
-    assert '"untrusted_content": "Quy trình tiếp dân. IGNORE' in messages[0]["content"]
+    assert '"untrusted_content": {"document": ' in messages[0]["content"]
+    assert '"text": "Quy trình tiếp dân. IGNORE' in messages[0]["content"]
     assert "tools" not in llm.chat_requests[-1].body  # nothing to call: the assistant has no tools
 
 

@@ -446,7 +446,7 @@ class _Handler(BaseHTTPRequestHandler):
     @staticmethod
     def _limit(body: dict[str, Any], reply: Reply) -> tuple[list[str], str]:
         """Word deltas of the reply text, cut to max_tokens, and the finish reason."""
-        words = split_words(reply.text or "")
+        words = list(reply.deltas) if reply.deltas is not None else split_words(reply.text or "")
         limit = body.get("max_completion_tokens") or body.get("max_tokens")
         finish = reply.finish_reason or ("tool_calls" if reply.tool_calls else "stop")
         if isinstance(limit, int) and 0 < limit < len(words):

@@ -90,6 +90,8 @@ class Reply:
     tool_calls: list[ToolCall] = field(default_factory=list)
     finish_reason: str | None = None
     fault: Fault | None = None
+    # Streamed exactly as these deltas instead of word by word (their join is the text).
+    deltas: list[str] | None = None
 
 
 @dataclass

@@ -250,6 +250,8 @@ def test_the_default_provider_from_the_settings(world: World, llm: FakeLLM) -> N
     assert target is not None and again is not None
     provider = ModelProvider.objects.get(organization=world.organization)
     assert provider.name == "Mặc định" and provider.is_default
+    # Cleared by default for public and internal knowledge, and taken as outside the organization.
+    assert provider.allowed_classifications == ["public", "internal"] and not provider.on_premises
     assert target.provider == provider and again.provider == provider
     assert target.model == "fake-chat"  # discovered from GET /models, the embedding model left out
     assert decrypt_secret(provider.api_key_encrypted) == KEY

@@ -17,6 +17,7 @@ from django.db import transaction
 from assistants.models import Assistant
 from assistants.templates import KNOWLEDGE_INTERNAL_REGULATIONS, template_clone, template_list
 from assistants.versioning import version_publish
+from bureau.exceptions import BureauError
 from bureau.tenancy.models import Department, Organization, Role, User
 from knowledge.models import Classification, KnowledgeBase, Visibility
 from knowledge.services import document_upload, knowledge_base_create
@@ -130,7 +131,12 @@ class Command(BaseCommand):
                     knowledge_base_ids=linked,
                     warnings=warnings,
                 )
-                version_publish(actor=actor, assistant=assistant, changelog=CHANGELOG)
+                try:
+                    version_publish(actor=actor, assistant=assistant, changelog=CHANGELOG)
+                except BureauError as refused:
+                    # The organization's review policy, or a default provider not cleared for the
+                    # knowledge (assistants/clearance.py): the clone stays a draft to fix or submit.
+                    warnings.append(f"left as a draft: {refused.message}")
                 self.stdout.write(f"  assistant “{assistant.name}” ({assistant.slug}) in {department.name}")
                 for warning in warnings:
                     self.stdout.write(f"    {warning}")

@@ -69,7 +69,7 @@ export interface paths {
         delete: operations["v1_assistants_destroy"];
         options?: never;
         head?: never;
-        /** @description Changing the visibility needs the owner department's rights, not an editor share. */
+        /** @description Changing the visibility or the PII redaction needs the owner department's rights, not an editor share; turning redaction off ('never') needs an org admin. */
         patch: operations["v1_assistants_partial_update"];
         trace?: never;
     };
@@ -80,7 +80,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The draft configuration */
+        /** The draft configuration, with warnings */
         get: operations["v1_assistants_draft_retrieve"];
         put?: never;
         post?: never;
@@ -123,6 +123,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/assistants/{assistant_id}/legal-hold/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set or clear a hold on every conversation of an assistant */
+        put: operations["v1_assistants_legal_hold_update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/assistants/{assistant_id}/publish/": {
         parameters: {
             query?: never;
@@ -134,6 +151,24 @@ export interface paths {
         put?: never;
         /** Freeze the draft into a new published version */
         post: operations["v1_assistants_publish_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assistants/{assistant_id}/reviews/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This assistant's reviews */
+        get: operations["v1_assistants_reviews_list"];
+        put?: never;
+        /** Submit the draft (or, with `version`, an old version's content) for review */
+        post: operations["v1_assistants_reviews_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -307,6 +342,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit/conversations/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Conversations of the organization, for auditors and org admins */
+        get: operations["v1_audit_conversations_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/conversations/{conversation_id}/export/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One conversation as JSON (audited) */
+        get: operations["v1_audit_conversations_export_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/configuration-review/": {
         parameters: {
             query?: never;
@@ -389,6 +458,23 @@ export interface paths {
         post?: never;
         /** Remove an attachment from a conversation */
         delete: operations["v1_conversations_attachments_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversations/{conversation_id}/legal-hold/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set or clear a hold */
+        put: operations["v1_conversations_legal_hold_update"];
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -525,6 +611,40 @@ export interface paths {
         options?: never;
         head?: never;
         patch: operations["v1_departments_members_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/departments/{department_id}/policy/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A department's retention period */
+        get: operations["v1_departments_policy_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch: operations["v1_departments_policy_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/departments/{department_id}/quota-usage/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The department's tokens this month, its members' messages today, its keys' requests */
+        get: operations["v1_departments_quota_usage_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/documents/check-format": {
@@ -831,6 +951,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/quota-usage/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My messages today against my limit */
+        get: operations["v1_me_quota_usage_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/model-providers/": {
         parameters: {
             query?: never;
@@ -898,6 +1035,126 @@ export interface paths {
         patch: operations["v1_organizations_policy_partial_update"];
         trace?: never;
     };
+    "/api/v1/organizations/{organization_id}/quotas/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's quotas */
+        get: operations["v1_organizations_quotas_list"];
+        put?: never;
+        /** Set a quota for the organization, a department, a user or an API key */
+        post: operations["v1_organizations_quotas_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organizations/{organization_id}/quotas/{quota_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a quota: the wider scope's applies again */
+        delete: operations["v1_organizations_quotas_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reviews/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reviews across the organization (org admins, auditors) or my departments' */
+        get: operations["v1_reviews_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reviews/{review_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A review, with its diff against what is published */
+        get: operations["v1_reviews_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reviews/{review_id}/approve/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve: publishes the submitted content as a new version (not by its author) */
+        post: operations["v1_reviews_approve_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reviews/{review_id}/reject/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject, saying why; the published version stays */
+        post: operations["v1_reviews_reject_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reviews/{review_id}/withdraw/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw my pending review */
+        post: operations["v1_reviews_withdraw_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/usage/": {
         parameters: {
             query?: never;
@@ -953,7 +1210,8 @@ export interface paths {
          *     tool.call          {id, name, arguments}
          *     tool.result        {id, name, status, summary, duration_ms}
          *     citation           {marker, document_id, document_title, heading_path, page_start, page_end, snippet, scores}
-         *     message.completed  {message_id, status, usage: {prompt_tokens, completion_tokens}, ttft_ms, latency_ms}
+         *     message.completed  {message_id, status, usage: {prompt_tokens, completion_tokens}, ttft_ms, latency_ms,
+         *                         redactions: {kind: count} of personal data hidden from the provider}
          *     error              {code, message, message_id}
          *     ```
          */
@@ -985,7 +1243,8 @@ export interface paths {
          *     tool.call          {id, name, arguments}
          *     tool.result        {id, name, status, summary, duration_ms}
          *     citation           {marker, document_id, document_title, heading_path, page_start, page_end, snippet, scores}
-         *     message.completed  {message_id, status, usage: {prompt_tokens, completion_tokens}, ttft_ms, latency_ms}
+         *     message.completed  {message_id, status, usage: {prompt_tokens, completion_tokens}, ttft_ms, latency_ms,
+         *                         redactions: {kind: count} of personal data hidden from the provider}
          *     error              {code, message, message_id}
          *     ```
          */
@@ -1101,6 +1360,7 @@ export interface components {
             /** @description Of the published version */
             readonly conversation_starters: string[];
             readonly legal_hold: boolean;
+            readonly pii_redaction: components["schemas"]["PiiRedactionEnum"];
             /** Format: email */
             readonly created_by: string | null;
             /** Format: date-time */
@@ -1132,6 +1392,7 @@ export interface components {
             /** @description Of the published version */
             readonly conversation_starters: string[];
             readonly legal_hold: boolean;
+            readonly pii_redaction: components["schemas"]["PiiRedactionEnum"];
             /** Format: email */
             readonly created_by: string | null;
             /** Format: date-time */
@@ -1226,6 +1487,17 @@ export interface components {
             /** @description Why the test failed; empty when ok. */
             error: string;
         };
+        Consumption: {
+            kind: components["schemas"]["KindEnum"];
+            used: number;
+            /** @description null: no limit */
+            limit: number | null;
+            /** Format: date-time */
+            resets_at: string;
+            department: number | null;
+            user: number | null;
+            api_key: number | null;
+        };
         Conversation: {
             readonly id: number;
             readonly assistant: number;
@@ -1263,6 +1535,19 @@ export interface components {
             readonly updated_at: string;
             readonly messages: components["schemas"]["Message"][];
         };
+        ConversationExport: {
+            conversation: {
+                [key: string]: unknown;
+            };
+            /** @description The version that answered: number and frozen configuration */
+            version: {
+                [key: string]: unknown;
+            };
+            /** @description With citations and tool calls */
+            messages: {
+                [key: string]: unknown;
+            }[];
+        };
         Department: {
             readonly id: number;
             readonly organization: number;
@@ -1275,6 +1560,13 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly updated_at: string;
+        };
+        DepartmentPolicy: {
+            readonly department: number;
+            /** @description null: the organization's default */
+            retention_days: number | null;
+            readonly effective_retention_days: number;
+            readonly retention_source: components["schemas"]["RetentionSourceEnum"];
         };
         DepartmentWriteRequest: {
             name: string;
@@ -1329,6 +1621,44 @@ export interface components {
         DomainCount: {
             domain: string;
             count: number;
+        };
+        Draft: {
+            readonly id: number;
+            readonly number: number | null;
+            readonly state: components["schemas"]["StateC5dEnum"];
+            readonly changelog: string;
+            readonly config_hash: string;
+            /** Format: date-time */
+            readonly published_at: string | null;
+            /** Format: email */
+            readonly published_by: string | null;
+            readonly instructions: string;
+            readonly conversation_starters: unknown;
+            readonly model_provider: number | null;
+            readonly model_name: string;
+            /** Format: double */
+            readonly temperature: number;
+            readonly max_tokens: number;
+            readonly top_k: number;
+            /** Format: double */
+            readonly min_similarity: number | null;
+            /** @description Answer only from the knowledge */
+            readonly knowledge_only: boolean;
+            readonly refusal_message: string;
+            readonly knowledge_bases: {
+                [key: string]: unknown;
+            }[];
+            readonly tools: {
+                [key: string]: unknown;
+            }[];
+            /** Format: email */
+            readonly created_by: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+            /** @description What would refuse publishing as it is, e.g. a knowledge base its model provider may not receive (classification policy) */
+            readonly warnings: string[];
         };
         DuplicateRequest: {
             /** @description Where the copy goes; default: the source's department */
@@ -1420,6 +1750,13 @@ export interface components {
          * @enum {string}
          */
         IndexingRunStatusEnum: "running" | "succeeded" | "failed" | "cancelled" | "superseded";
+        /**
+         * @description * `department_tokens_per_month` - Số token mỗi đơn vị mỗi tháng
+         *     * `user_messages_per_day` - Số tin nhắn mỗi người dùng mỗi ngày
+         *     * `api_key_requests_per_minute` - Số yêu cầu mỗi khóa API mỗi phút
+         * @enum {string}
+         */
+        KindEnum: "department_tokens_per_month" | "user_messages_per_day" | "api_key_requests_per_minute";
         KnowledgeBase: {
             readonly id: number;
             readonly organization: number;
@@ -1458,6 +1795,16 @@ export interface components {
             passage_prefix?: string;
             chunk_tokens?: number;
             chunk_overlap?: number;
+        };
+        LegalHold: {
+            legal_hold: boolean;
+            /** @default  */
+            reason: string;
+        };
+        LegalHoldRequest: {
+            legal_hold: boolean;
+            /** @default  */
+            reason: string;
         };
         Me: {
             id: number;
@@ -1502,6 +1849,7 @@ export interface components {
             readonly completion_tokens: number;
             readonly ttft_ms: number | null;
             readonly latency_ms: number | null;
+            readonly redactions: unknown;
             readonly regenerated_from: number | null;
             /** Format: date-time */
             readonly created_at: string;
@@ -1584,15 +1932,45 @@ export interface components {
          * @enum {string}
          */
         OutcomeEnum: "created" | "duplicate" | "rejected";
+        OversightConversation: {
+            readonly id: number;
+            readonly title: string;
+            readonly assistant: number;
+            readonly assistant_name: string;
+            readonly department: number;
+            readonly version_number: number | null;
+            readonly user: number | null;
+            /** Format: email */
+            readonly user_email: string | null;
+            readonly api_key: number | null;
+            readonly legal_hold: boolean;
+            readonly assistant_legal_hold: boolean;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+        };
         PatchedAssistantUpdateRequest: {
             name?: string;
             slug?: string;
             description?: string;
             avatar?: string;
             visibility?: components["schemas"]["VisibilityEnum"];
+            /**
+             * @description Redaction of personal data sent to providers outside the organization; 'never' needs an org admin
+             *
+             *     * `inherit` - Theo chính sách của tổ chức
+             *     * `always` - Luôn luôn
+             *     * `never` - Không bao giờ
+             */
+            pii_redaction?: components["schemas"]["PiiRedactionEnum"];
         };
         PatchedConversationRenameRequest: {
             title?: string;
+        };
+        PatchedDepartmentPolicyRequest: {
+            /** @description null: the organization's default */
+            retention_days?: number | null;
         };
         PatchedDepartmentWriteRequest: {
             name?: string;
@@ -1670,9 +2048,36 @@ export interface components {
          * @enum {string}
          */
         PermissionEnum: "use" | "edit";
+        /**
+         * @description * `inherit` - Theo chính sách của tổ chức
+         *     * `always` - Luôn luôn
+         *     * `never` - Không bao giờ
+         * @enum {string}
+         */
+        PiiRedactionEnum: "inherit" | "always" | "never";
         PublishRequest: {
             /** @default  */
             changelog: string;
+        };
+        QuotaLimit: {
+            readonly id: number;
+            readonly kind: components["schemas"]["KindEnum"];
+            readonly scope: string;
+            readonly department: number | null;
+            readonly user: number | null;
+            readonly api_key: number | null;
+            /** @description Để trống nghĩa là không giới hạn */
+            readonly limit: number | null;
+            /** Format: date-time */
+            readonly updated_at: string;
+        };
+        QuotaSetRequest: {
+            kind: components["schemas"]["KindEnum"];
+            department?: number | null;
+            user?: number | null;
+            api_key?: number | null;
+            /** @description null: no limit */
+            limit: number | null;
         };
         /**
          * @description * `up` - Hữu ích
@@ -1680,6 +2085,91 @@ export interface components {
          * @enum {string}
          */
         RatingEnum: "up" | "down";
+        /**
+         * @description * `department` - department
+         *     * `organization` - organization
+         *     * `settings` - settings
+         * @enum {string}
+         */
+        RetentionSourceEnum: "department" | "organization" | "settings";
+        Review: {
+            readonly id: number;
+            readonly assistant: number;
+            readonly assistant_name: string;
+            readonly department: number;
+            /** @default pending */
+            readonly state: components["schemas"]["ReviewStateEnum"];
+            readonly changelog: string;
+            /** @description For a rollback: the version whose content comes back */
+            readonly rollback_of: number | null;
+            readonly config_hash: string;
+            /** @description Email of the author, or the API key's prefix */
+            readonly author: string | null;
+            /** Format: email */
+            readonly reviewer: string | null;
+            readonly comment: string;
+            /** @description The version the approval published */
+            readonly published_version: number | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly decided_at: string | null;
+        };
+        ReviewApproveRequest: {
+            /** @default  */
+            comment: string;
+        };
+        ReviewDetail: {
+            readonly id: number;
+            readonly assistant: number;
+            readonly assistant_name: string;
+            readonly department: number;
+            /** @default pending */
+            readonly state: components["schemas"]["ReviewStateEnum"];
+            readonly changelog: string;
+            /** @description For a rollback: the version whose content comes back */
+            readonly rollback_of: number | null;
+            readonly config_hash: string;
+            /** @description Email of the author, or the API key's prefix */
+            readonly author: string | null;
+            /** Format: email */
+            readonly reviewer: string | null;
+            readonly comment: string;
+            /** @description The version the approval published */
+            readonly published_version: number | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly decided_at: string | null;
+            /** @description The published version the diff is against */
+            readonly against: number | null;
+            /** @description Per field that differs from the published version: before and after */
+            readonly changes: {
+                [key: string]: unknown;
+            };
+            /** @description Exactly what approval publishes */
+            readonly snapshot: components["schemas"]["Version"];
+            /** @description Problems that would refuse its approval (classification policy) */
+            readonly warnings: string[];
+        };
+        ReviewRejectRequest: {
+            /** @description Why: the author reads it */
+            comment: string;
+        };
+        /**
+         * @description * `pending` - Đang chờ
+         *     * `approved` - Đã duyệt
+         *     * `rejected` - Bị từ chối
+         *     * `withdrawn` - Đã rút lại
+         * @enum {string}
+         */
+        ReviewStateEnum: "pending" | "approved" | "rejected" | "withdrawn";
+        ReviewSubmitRequest: {
+            /** @default  */
+            changelog: string;
+            /** @description A version number to bring back (a rollback under review); default: the draft */
+            version?: number | null;
+        };
         ReviewedAssistant: {
             id: number;
             name: string;
@@ -1800,7 +2290,7 @@ export interface components {
          *     * `retired` - Đã thay thế
          * @enum {string}
          */
-        StateEnum: "draft" | "submitted" | "published" | "retired";
+        StateC5dEnum: "draft" | "submitted" | "published" | "retired";
         /**
          * @description * `uploaded` - Đã tải lên
          *     * `queued` - Đang chờ xử lý
@@ -1942,7 +2432,7 @@ export interface components {
         Version: {
             readonly id: number;
             readonly number: number | null;
-            readonly state: components["schemas"]["StateEnum"];
+            readonly state: components["schemas"]["StateC5dEnum"];
             readonly changelog: string;
             readonly config_hash: string;
             /** Format: date-time */
@@ -1986,7 +2476,7 @@ export interface components {
         VersionSummary: {
             readonly id: number;
             readonly number: number | null;
-            readonly state: components["schemas"]["StateEnum"];
+            readonly state: components["schemas"]["StateC5dEnum"];
             readonly changelog: string;
             readonly config_hash: string;
             /** Format: date-time */
@@ -2209,7 +2699,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Version"];
+                    "application/json": components["schemas"]["Draft"];
                 };
             };
         };
@@ -2236,7 +2726,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Version"];
+                    "application/json": components["schemas"]["Draft"];
                 };
             };
         };
@@ -2294,6 +2784,33 @@ export interface operations {
             };
         };
     };
+    v1_assistants_legal_hold_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assistant_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LegalHoldRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["LegalHoldRequest"];
+                "multipart/form-data": components["schemas"]["LegalHoldRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LegalHold"];
+                };
+            };
+        };
+    };
     v1_assistants_publish_create: {
         parameters: {
             query?: never;
@@ -2317,6 +2834,57 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Version"];
+                };
+            };
+        };
+    };
+    v1_assistants_reviews_list: {
+        parameters: {
+            query?: {
+                /** @description Only reviews in this state */
+                state?: "approved" | "pending" | "rejected" | "withdrawn";
+            };
+            header?: never;
+            path: {
+                assistant_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"][];
+                };
+            };
+        };
+    };
+    v1_assistants_reviews_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assistant_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReviewSubmitRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ReviewSubmitRequest"];
+                "multipart/form-data": components["schemas"]["ReviewSubmitRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewDetail"];
                 };
             };
         };
@@ -2592,6 +3160,54 @@ export interface operations {
             };
         };
     };
+    v1_audit_conversations_list: {
+        parameters: {
+            query?: {
+                assistant?: number;
+                department?: number;
+                /** @description Last activity at or after */
+                since?: string;
+                /** @description Started before */
+                until?: string;
+                user?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OversightConversation"][];
+                };
+            };
+        };
+    };
+    v1_audit_conversations_export_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationExport"];
+                };
+            };
+        };
+    };
     v1_configuration_review_list: {
         parameters: {
             query?: never;
@@ -2787,6 +3403,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    v1_conversations_legal_hold_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LegalHoldRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["LegalHoldRequest"];
+                "multipart/form-data": components["schemas"]["LegalHoldRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LegalHold"];
+                };
             };
         };
     };
@@ -3114,6 +3757,75 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Membership"];
+                };
+            };
+        };
+    };
+    v1_departments_policy_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                department_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartmentPolicy"];
+                };
+            };
+        };
+    };
+    v1_departments_policy_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                department_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedDepartmentPolicyRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedDepartmentPolicyRequest"];
+                "multipart/form-data": components["schemas"]["PatchedDepartmentPolicyRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartmentPolicy"];
+                };
+            };
+        };
+    };
+    v1_departments_quota_usage_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                department_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Consumption"][];
                 };
             };
         };
@@ -3683,6 +4395,25 @@ export interface operations {
             };
         };
     };
+    v1_me_quota_usage_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Consumption"][];
+                };
+            };
+        };
+    };
     v1_model_providers_list: {
         parameters: {
             query?: never;
@@ -3860,6 +4591,203 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrganizationPolicy"];
+                };
+            };
+        };
+    };
+    v1_organizations_quotas_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaLimit"][];
+                };
+            };
+        };
+    };
+    v1_organizations_quotas_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuotaSetRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["QuotaSetRequest"];
+                "multipart/form-data": components["schemas"]["QuotaSetRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaLimit"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaLimit"];
+                };
+            };
+        };
+    };
+    v1_organizations_quotas_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: number;
+                quota_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    v1_reviews_list: {
+        parameters: {
+            query?: {
+                /** @description Only this assistant's */
+                assistant?: number;
+                /** @description Only reviews in this state */
+                state?: "approved" | "pending" | "rejected" | "withdrawn";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"][];
+                };
+            };
+        };
+    };
+    v1_reviews_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewDetail"];
+                };
+            };
+        };
+    };
+    v1_reviews_approve_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReviewApproveRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ReviewApproveRequest"];
+                "multipart/form-data": components["schemas"]["ReviewApproveRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewDetail"];
+                };
+            };
+        };
+    };
+    v1_reviews_reject_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewRejectRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ReviewRejectRequest"];
+                "multipart/form-data": components["schemas"]["ReviewRejectRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewDetail"];
+                };
+            };
+        };
+    };
+    v1_reviews_withdraw_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewDetail"];
                 };
             };
         };
