@@ -70,6 +70,10 @@ def test_auditor_reads_the_log_with_diffs_usage_and_the_configuration_review(pag
     _checked(page, "51-kiem-tra-thay-doi")
     page.keyboard.press("Escape")
 
+    page.get_by_role("tab", name="Duyệt xuất bản").click()
+    expect(page.get_by_text("Không có yêu cầu nào đang chờ duyệt")).to_be_visible()
+    _checked(page, "54-kiem-tra-duyet-xuat-ban")
+
     page.get_by_role("tab", name="Mức sử dụng").click()
     expect(page.get_by_text("Theo đơn vị")).to_be_visible()
     _checked(page, "52-kiem-tra-su-dung")

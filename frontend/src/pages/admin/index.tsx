@@ -55,7 +55,10 @@ function DepartmentAdmin() {
                   key: "usage",
                   label: t("tabs.usage"),
                   children: (
-                    <UsageByDay department={current.id} />
+                    <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
+                      <QuotaUsage departmentId={current.id} />
+                      <UsageByDay department={current.id} />
+                    </Space>
                   ),
                 },
               ]}
