@@ -322,6 +322,19 @@ KNOWLEDGE_HEARTBEAT_SECONDS = env_int("KNOWLEDGE_HEARTBEAT_SECONDS", 20)
 KNOWLEDGE_MAX_REQUEUES = env_int("KNOWLEDGE_MAX_REQUEUES", 3)
 KNOWLEDGE_EMBED_BATCH = env_int("KNOWLEDGE_EMBED_BATCH", 64)
 KNOWLEDGE_MAX_PAGES = env_int("KNOWLEDGE_MAX_PAGES", 3000)
+# Limits on what an uploaded file may make a worker do (knowledge.parsing.ParseLimits); a file past
+# one fails with the reason. Word, Excel and PowerPoint files are ZIP archives: their member count,
+# their expanded size and their compression ratio are checked before anything is inflated.
+KNOWLEDGE_MAX_ZIP_MEMBERS = env_int("KNOWLEDGE_MAX_ZIP_MEMBERS", 10_000)
+KNOWLEDGE_MAX_UNCOMPRESSED_MB = env_int("KNOWLEDGE_MAX_UNCOMPRESSED_MB", 500)
+KNOWLEDGE_MAX_COMPRESSION_RATIO = env_int("KNOWLEDGE_MAX_COMPRESSION_RATIO", 200)
+KNOWLEDGE_MAX_TEXT_CHARS = env_int("KNOWLEDGE_MAX_TEXT_CHARS", 20_000_000)
+KNOWLEDGE_MAX_NESTING_DEPTH = env_int("KNOWLEDGE_MAX_NESTING_DEPTH", 200)
+# Each parse runs in a child process of the worker (knowledge.parsing.isolated): it may allocate
+# this much beyond what it inherits, and take this long, before it is stopped and the document fails.
+KNOWLEDGE_PARSE_ISOLATED = env_bool("KNOWLEDGE_PARSE_ISOLATED", True)
+KNOWLEDGE_PARSE_MEMORY_MB = env_int("KNOWLEDGE_PARSE_MEMORY_MB", 2048)
+KNOWLEDGE_PARSE_TIMEOUT_SECONDS = env_int("KNOWLEDGE_PARSE_TIMEOUT_SECONDS", 1800)
 
 # --- REST API ---------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
