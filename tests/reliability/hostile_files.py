@@ -53,7 +53,7 @@ def encrypted_pdf() -> bytes:
             _CONTENT,
             b"<< /Filter /Standard /V 1 /R 2 /O <%s> /U <%s> /P -44 >>" % (owner, user),
         ],
-        trailer_extra=b"/Encrypt 5 0 R /ID [<0123456789abcdef0123456789abcdef><0123456789abcdef0123456789abcdef>]",
+        trailer_extra=b"/Encrypt 5 0 R /ID [<%s><%s>]" % (b"0123456789abcdef" * 2, b"0123456789abcdef" * 2),
     )
 
 

@@ -141,7 +141,7 @@ def test_hostile_files_fail_with_a_reason_and_the_worker_survives(tmp_path: Path
         # Those the upload could not even recognise failed at once; the rest went to the worker,
         # which failed each run and kept going.
         worked = IndexingRun.objects.filter(document__in=list(uploaded.values()))
-        assert worked.count() >= 20 and set(worked.values_list("status", flat=True)) == {"failed"}
+        assert worked.count() >= 15 and set(worked.values_list("status", flat=True)) == {"failed"}
         for name in ["bom.docx", "long_sau.html", "mat_khau.pdf", "doi_bo_nho.txt", "dong_dai.csv"]:
             assert worked.filter(document=uploaded[name]).exists(), name
 
