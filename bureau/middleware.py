@@ -4,6 +4,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.conf import settings
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
@@ -45,3 +46,58 @@ class RequestContextMiddleware:
             request_context.reset(token)
         response["X-Request-ID"] = meta.request_id
         return response
+
+
+class SecurityHeadersMiddleware:
+    """The browser-side hardening headers on every response (the web app, the API, static files
+    and the streamed chats): Content-Security-Policy, Permissions-Policy, X-Frame-Options,
+    X-Content-Type-Options, Referrer-Policy and Cross-Origin-Opener-Policy. A header the view set
+    itself is kept: a page with other needs states its own policy. Sync and async, like the above,
+    so that the streaming chats keep running without a thread hop."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+        self.headers = security_headers()
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.is_async:
+            return self._acall(request)
+        response: HttpResponseBase = self.get_response(request)
+        return self._apply(response)
+
+    async def _acall(self, request: HttpRequest) -> HttpResponseBase:
+        get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
+        return self._apply(await get_response(request))
+
+    def _apply(self, response: HttpResponseBase) -> HttpResponseBase:
+        for name, value in self.headers:
+            if name not in response:
+                response[name] = value
+        return response
+
+
+def content_security_policy(directives: dict[str, list[str]]) -> str:
+    return "; ".join(f"{name} {' '.join(sources)}".strip() for name, sources in directives.items())
+
+
+def security_headers() -> list[tuple[str, str]]:
+    csp_header = (
+        "Content-Security-Policy-Report-Only"
+        if settings.CONTENT_SECURITY_POLICY_REPORT_ONLY
+        else "Content-Security-Policy"
+    )
+    headers = [
+        (csp_header, content_security_policy(settings.CONTENT_SECURITY_POLICY)),
+        ("Permissions-Policy", settings.PERMISSIONS_POLICY),
+        ("X-Frame-Options", settings.X_FRAME_OPTIONS),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", settings.SECURE_REFERRER_POLICY),
+        ("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY),
+    ]
+    return [(name, value) for name, value in headers if value]

@@ -112,6 +112,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that even what the static server and the error handlers answer carries them.
+    "bureau.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # ServeStatic: WhiteNoise's async-capable successor, so that no sync middleware forces every
     # request (the streaming chats among them) through a thread hop.
@@ -398,11 +400,41 @@ BUREAU_MAX_UPLOAD_BYTES = env_int("BUREAU_MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
 # --- security ------------------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# bureau.middleware.SecurityHeadersMiddleware sends these on every response. The web app is a Vite
+# build (scripts and styles from our own origin); antd's CSS-in-JS writes <style> elements at run
+# time, hence 'unsafe-inline' for styles only. Scripts never run inline: the Swagger UI loads its
+# start-up script from its own URL (bureau/urls.py).
+CONTENT_SECURITY_POLICY: dict[str, list[str]] = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "font-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# To try a changed policy on a live site first: browsers then report violations but block nothing.
+CONTENT_SECURITY_POLICY_REPORT_ONLY = env_bool("CONTENT_SECURITY_POLICY_REPORT_ONLY", False)
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+# Cookies over HTTPS only, by default everywhere but DEBUG, the tests, and an embedded install whose
+# SITE_URL is plain http (one machine, reached as http://127.0.0.1:8000, where a Secure cookie would
+# never come back and nobody could sign in).
+SECURE_COOKIES = env_bool(
+    "SECURE_COOKIES",
+    not DEBUG and not TESTING and not (embedded.is_embedded() and SITE_URL.startswith("http://")),
+)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and not embedded.is_embedded())
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# The web app reads the CSRF cookie to send it back as X-CSRFToken, so it cannot be HttpOnly.
+CSRF_COOKIE_HTTPONLY = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXIES else None
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)

@@ -4,6 +4,7 @@ worker process then indexes a good document to READY. Every file is generated he
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -66,7 +67,7 @@ def corpus() -> dict[str, tuple[Callable[[], bytes], str]]:
     files: dict[str, tuple[Callable[[], bytes], str]] = {}
     for n, ext in enumerate(EXTENSIONS):
         files[f"rong.{ext}"] = (lambda: b"", "rỗng")
-        files[f"rac.{ext}"] = (lambda n=n: hostile.random_bytes(100 + n), "định dạng")
+        files[f"rac.{ext}"] = (functools.partial(hostile.random_bytes, 100 + n), "định dạng")
     files["trang.md"] = (lambda: b" \n\t\n  \r\n", "rỗng")
     files["nua.pdf"] = (lambda: hostile.truncated(TEXT_PDF.read_bytes()), "PDF")
     files["nua_scan.pdf"] = (lambda: hostile.truncated(SCANNED_PDF.read_bytes()), "PDF")
