@@ -5,7 +5,7 @@ from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
 
 from bureau import request_context
@@ -101,3 +101,30 @@ def security_headers() -> list[tuple[str, str]]:
         ("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY),
     ]
     return [(name, value) for name, value in headers if value]
+
+
+class DatabaseUnavailableMiddleware:
+    """A lost database connection, outside the DRF views (whose exception handler does the same):
+    the async chat and OpenAI-compatible views, the web app's page. The client gets the one JSON
+    error shape with status 503 and Retry-After, not a 500 page; the next request reconnects."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> JsonResponse | None:
+        from bureau.api import DATABASE_ERRORS, RETRY_AFTER_SECONDS, database_unavailable
+
+        if not isinstance(exception, DATABASE_ERRORS):
+            return None
+        status, body = database_unavailable(exception)
+        response = JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response

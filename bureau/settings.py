@@ -119,6 +119,7 @@ MIDDLEWARE = [
     # request (the streaming chats among them) through a thread hop.
     "servestatic.middleware.ServeStaticMiddleware",
     "bureau.middleware.RequestContextMiddleware",
+    "bureau.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -176,6 +177,9 @@ if env_bool("BUREAU_DB_POOL", False) and not TESTING:
         **dict(DATABASES["default"].get("OPTIONS") or {}),  # type: ignore[call-overload]
         "pool": {"min_size": 1, "max_size": env_int("DB_POOL_MAX_SIZE", 20), "timeout": 30},
     }
+    # Each connection taken from the pool is checked first: after a database restart the pool
+    # would otherwise hand out its dead connections one failed request at a time.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tenancy.User"
 
