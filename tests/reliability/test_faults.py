@@ -13,6 +13,7 @@ Covered elsewhere, not repeated here:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import psycopg
 import pytest
@@ -20,12 +21,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client, override_settings
 
+from assistants.models import Message, MessageStatus
 from bureau import embedded
 from bureau.tenancy.models import Department
 from bureau.tenancy.services import api_key_create
 from knowledge import services
 from knowledge.models import Document, DocumentStatus, KnowledgeBase
 from knowledge.watchdog import run_watchdog
+from tests.assistants.chat_helpers import FAKE_KEY, make_assistant, make_provider, sse_events, streamed
 from tests.factories import build_world
 from tests.fakes.fake_llm import FakeLLM, Fault
 from tests.fakes.replies import DEFAULT_EMBEDDING_DIM, DEFAULT_EMBEDDING_MODEL
@@ -154,13 +157,16 @@ def test_queued_work_completes_after_redis_restarts() -> None:
 
 @pytest.fixture
 def llm() -> Iterator[FakeLLM]:
-    with FakeLLM(api_key="sk-embed") as fake:
+    with FakeLLM(api_key=FAKE_KEY) as fake:
         yield fake
 
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_embeddings_are_retried_through_server_errors_and_fail_at_once_on_a_bad_key(llm: FakeLLM) -> None:
+def test_embeddings_are_retried_through_server_errors_and_fail_at_once_on_a_bad_key(
+    llm: FakeLLM, settings: Any
+) -> None:
+    settings.EMBEDDING_BASE_URL = llm.base_url  # what the worker below is configured with
     world = build_world()
     profile = {
         "embedding_provider": "openai",
@@ -168,7 +174,7 @@ def test_embeddings_are_retried_through_server_errors_and_fail_at_once_on_a_bad_
         "embedding_dimension": DEFAULT_EMBEDDING_DIM,
     }
     kb = _knowledge_base(world.department, "Nhà cung cấp", **profile)
-    worker = start_worker({"EMBEDDING_BASE_URL": llm.base_url, "EMBEDDING_API_KEY": "sk-embed"})
+    worker = start_worker({"EMBEDDING_BASE_URL": llm.base_url, "EMBEDDING_API_KEY": FAKE_KEY})
     try:
         # Four 500s: more than the embedder's own attempts, so the task itself retries later.
         llm.inject(Fault(status=500), times=4, path="/embeddings")
@@ -194,3 +200,46 @@ def test_embeddings_are_retried_through_server_errors_and_fail_at_once_on_a_bad_
         assert _status(limited) == DocumentStatus.READY
     finally:
         stop_worker(worker)
+
+
+# --- the chat's provider timing out or breaking mid-answer ---------------------------------------
+
+
+def _stream_question(client: Client, assistant_id: int, question: str) -> list[tuple[str, dict[str, Any]]]:
+    started = client.post(
+        "/api/v1/conversations/", {"assistant": assistant_id}, content_type="application/json"
+    )
+    assert started.status_code == 201, started.content
+    response = client.post(
+        f"/api/v1/conversations/{started.json()['id']}/messages/",
+        {"content": question},
+        content_type="application/json",
+        headers={"Accept": "text/event-stream"},
+    )
+    return sse_events(streamed(response))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fault", ["timeout", "broken_stream"])
+def test_a_provider_that_times_out_or_breaks_mid_answer_gives_an_error_event_and_a_failed_message(
+    llm: FakeLLM, settings: Any, fault: str
+) -> None:
+    settings.LLM_TIMEOUT_SECONDS = 1
+    world = build_world()
+    assistant = make_assistant(world.department, provider=make_provider(world.department, llm.base_url))
+    if fault == "timeout":
+        llm.hang_next(5, path="/chat/completions")
+    else:
+        llm.break_next_stream(after_events=3)
+    client = Client()
+    client.force_login(world.user("member"))
+    events = _stream_question(client, assistant.pk, "Thủ tục cấp phép là gì?")
+    kind, data = events[-1]
+    assert kind == "error" and data["code"] in {"provider_timeout", "provider_unreachable", "provider_error"}
+    assert data["message"] and "Traceback" not in data["message"]
+    failed = Message.objects.get(pk=data["message_id"])
+    assert failed.status == MessageStatus.FAILED and failed.error
+    assert Message.objects.filter(conversation=failed.conversation, role="user").exists()
+    # The next question, with the provider healthy again, is answered.
+    events = _stream_question(client, assistant.pk, "Xin chào")
+    assert events[-1][0] == "message.completed", events[-1]
