@@ -75,6 +75,9 @@ def _child(fn: Callable[[], Any], write_fd: int, cap_bytes: int, memory_mb: int)
     database connections, atexit hooks, Celery's signal handlers) runs a second time here."""
     code = 0
     try:
+        # A process group of its own: the converters and OCR it starts (antiword, tesseract) are
+        # stopped with it at the deadline instead of running on as orphans.
+        os.setpgid(0, 0)
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGHUP):
             signal.signal(signum, signal.SIG_DFL)
         if cap_bytes:
@@ -105,6 +108,14 @@ def _child(fn: Callable[[], Any], write_fd: int, cap_bytes: int, memory_mb: int)
         os._exit(code)
 
 
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
 def run_isolated(
     fn: Callable[[], T],
     *,
@@ -125,6 +136,8 @@ def run_isolated(
     if pid == 0:  # pragma: no cover - the child's coverage is not collected
         os.close(read_fd)
         _child(fn, write_fd, cap, memory_mb)
+    with contextlib.suppress(OSError):  # also here: whichever side runs first, the group exists
+        os.setpgid(pid, pid)
     os.close(write_fd)
     chunks: list[bytes] = []
     finished = timed_out = False
@@ -150,9 +163,10 @@ def run_isolated(
     finally:
         os.close(read_fd)
         if not finished:  # a deadline, or the worker itself being stopped (Celery's time limit)
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+            _kill_group(pid)
         _, status = os.waitpid(pid, 0)
+        if not finished:
+            _kill_group(pid)  # what the child started and left behind
     if timed_out:
         raise timeout_error(timeout)
     if os.WIFSIGNALED(status):

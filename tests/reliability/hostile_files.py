@@ -222,3 +222,20 @@ def executable_named_pdf() -> bytes:
 
 def truncated(data: bytes, keep: float = 0.5) -> bytes:
     return data[: max(1, int(len(data) * keep))]
+
+
+def repeated_pages(source: Path, copies: int) -> bytes:
+    """``source``'s first page ``copies`` times (the page's image is shared: the file stays small).
+    With a scanned page, a PDF that keeps OCR busy far longer than any deadline."""
+    import pypdfium2 as pdfium
+
+    original = pdfium.PdfDocument(str(source))
+    copy = pdfium.PdfDocument.new()
+    try:
+        copy.import_pages(original, [0] * copies)
+        buffer = io.BytesIO()
+        copy.save(buffer)
+        return buffer.getvalue()
+    finally:
+        copy.close()
+        original.close()

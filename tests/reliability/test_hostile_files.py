@@ -28,7 +28,8 @@ DOC = DATA / "nd30_2020" / "Phuluc2.doc"
 GOOD = DATA / "nd30_2020" / "Phuluc4.docx"
 
 EXTENSIONS = ["pdf", "docx", "doc", "xlsx", "csv", "pptx", "html", "md", "txt"]
-PARSE_MEMORY_MB = 160  # what a parse may allocate in the worker under test; the "hungry" file needs more
+PARSE_MEMORY_MB = 400  # what a parse may allocate in the worker under test; the "hungry" file needs more
+PARSE_TIMEOUT_SECONDS = 15  # how long a parse may take there; the long scan needs more
 
 
 def _xlsx() -> bytes:
@@ -58,8 +59,8 @@ def _pptx() -> bytes:
 
 
 def _hungry_text() -> bytes:
-    # Half a million short lines: ~17 MB on disk, several times PARSE_MEMORY_MB once read.
-    return b"".join(f"Dòng {n} của một tệp rất dài\n".encode() for n in range(500_000))
+    # 1.3 million short lines: ~55 MB on disk, past PARSE_MEMORY_MB once read as text blocks.
+    return b"".join(f"Dòng {n} của một tệp rất dài\n".encode() for n in range(1_300_000))
 
 
 # name → (content, a word the reason must contain)
@@ -96,6 +97,8 @@ def corpus() -> dict[str, tuple[Callable[[], bytes], str]]:
     )
     files["bao_cao.pdf"] = (hostile.executable_named_pdf, "định dạng")  # the extension lies
     files["doi_bo_nho.txt"] = (_hungry_text, f"{PARSE_MEMORY_MB} MB")
+    # Forty scanned pages: OCR would take minutes, past the parse's deadline.
+    files["scan_dai.pdf"] = (lambda: hostile.repeated_pages(SCANNED_PDF, 40), f"{PARSE_TIMEOUT_SECONDS} giây")
     return files
 
 
@@ -122,7 +125,10 @@ def test_hostile_files_fail_with_a_reason_and_the_worker_survives(tmp_path: Path
     world = build_world()
     files = corpus()
     worker = start_worker(
-        {"KNOWLEDGE_PARSE_MEMORY_MB": str(PARSE_MEMORY_MB), "KNOWLEDGE_PARSE_TIMEOUT_SECONDS": "120"}
+        {
+            "KNOWLEDGE_PARSE_MEMORY_MB": str(PARSE_MEMORY_MB),
+            "KNOWLEDGE_PARSE_TIMEOUT_SECONDS": str(PARSE_TIMEOUT_SECONDS),
+        }
     )
     try:
         uploaded = {name: _upload(world.department, name, make()) for name, (make, _) in files.items()}
@@ -143,7 +149,14 @@ def test_hostile_files_fail_with_a_reason_and_the_worker_survives(tmp_path: Path
         # which failed each run and kept going.
         worked = IndexingRun.objects.filter(document__in=list(uploaded.values()))
         assert worked.count() >= 15 and set(worked.values_list("status", flat=True)) == {"failed"}
-        for name in ["bom.docx", "long_sau.html", "mat_khau.pdf", "doi_bo_nho.txt", "dong_dai.csv"]:
+        for name in [
+            "bom.docx",
+            "long_sau.html",
+            "mat_khau.pdf",
+            "doi_bo_nho.txt",
+            "dong_dai.csv",
+            "scan_dai.pdf",
+        ]:
             assert worked.filter(document=uploaded[name]).exists(), name
 
         # A page tree claiming two million pages is not believed: its one real page is read.

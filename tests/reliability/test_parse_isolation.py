@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -100,3 +101,52 @@ def test_the_pipeline_fails_a_document_whose_parse_breaks_the_memory_cap_and_goe
     assert good.document is not None
     assert indexing.index_document_inline(good.document).status == DocumentStatus.READY
     assert Document.objects.filter(knowledge_base=kb, status=DocumentStatus.READY).count() == 1
+
+
+def test_at_the_deadline_what_the_reader_started_is_stopped_too(tmp_path: Path) -> None:
+    """OCR and the .doc converters are programs the reader starts: they go with it."""
+    marker = tmp_path / "pid"
+
+    def start_a_program_and_wait() -> None:
+        program = subprocess.Popen(["sleep", "600"])
+        marker.write_text(str(program.pid))
+        program.wait()
+
+    with pytest.raises(ParseError):
+        run_isolated(start_a_program_and_wait, memory_mb=256, timeout=2)
+    grandchild = int(marker.read_text())
+    for _ in range(50):
+        try:
+            os.kill(grandchild, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the program the reader started is still running")
+
+
+def test_the_ingest_time_limit_fails_the_document_with_the_reason(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Celery's soft time limit (prefork workers) raises inside the task: the document fails saying
+    so, instead of the generic "unexpected error"."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from knowledge import tasks
+
+    assert tasks.ingest_document.soft_time_limit == tasks.INGEST_SOFT_TIME_LIMIT
+    assert tasks.ingest_document.time_limit > tasks.INGEST_SOFT_TIME_LIMIT
+    with transaction.atomic():
+        kb = services.knowledge_base_create(actor=None, department=world.department, name="Hạn giờ")
+    result = upload(kb, DOCX.name, DOCX.read_bytes())
+    assert result.document is not None
+    run = IndexingRun.objects.get(document=result.document)
+
+    def too_slow(run_id: int) -> bool:
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(indexing, "ingest", too_slow)
+    tasks.ingest_document.run(run.pk)
+    document = Document.objects.get(pk=result.document.pk)
+    assert document.status == DocumentStatus.FAILED
+    assert f"{tasks.INGEST_SOFT_TIME_LIMIT} giây" in document.failure_reason
