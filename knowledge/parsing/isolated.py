@@ -77,7 +77,8 @@ def _child(fn: Callable[[], Any], write_fd: int, cap_bytes: int, memory_mb: int)
     try:
         # A process group of its own: the converters and OCR it starts (antiword, tesseract) are
         # stopped with it at the deadline instead of running on as orphans.
-        os.setpgid(0, 0)
+        with contextlib.suppress(OSError):
+            os.setpgid(0, 0)
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGHUP):
             signal.signal(signum, signal.SIG_DFL)
         if cap_bytes:
@@ -165,8 +166,6 @@ def run_isolated(
         if not finished:  # a deadline, or the worker itself being stopped (Celery's time limit)
             _kill_group(pid)
         _, status = os.waitpid(pid, 0)
-        if not finished:
-            _kill_group(pid)  # what the child started and left behind
     if timed_out:
         raise timeout_error(timeout)
     if os.WIFSIGNALED(status):
