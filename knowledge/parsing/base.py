@@ -185,6 +185,13 @@ def library_error(kind: FileKind, exc: BaseException) -> ParseError:
     detail = f"{type(exc).__name__}: {exc}"
     if "Excessive depth" in str(exc):
         return ParseError(*_args(too_deep_error(256)), detail)
+    if "amplification" in str(exc):  # libxml2's and expat's guards against "billion laughs"
+        return ParseError(
+            "entity_bomb",
+            "the document's XML expands far beyond its size (possible entity bomb)",
+            "XML của tài liệu tự mở rộng quá lớn so với kích thước (có thể là entity bomb)",
+            detail,
+        )
     return corrupt_error(kind, detail)
 
 

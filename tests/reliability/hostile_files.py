@@ -239,3 +239,33 @@ def repeated_pages(source: Path, copies: int) -> bytes:
     finally:
         copy.close()
         original.close()
+
+
+# "Billion laughs": nine levels of entities, each ten of the one below, 10⁹ "lol"s from 1 KB.
+_LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol0 "lol">'
+    + "".join(f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10))
+    + "]>"
+)
+
+
+def _replace_member(source: bytes, member: str, data: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(source)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info, data if info.filename == member else zin.read(info.filename))
+    return out.getvalue()
+
+
+def _without_declaration(xml: str) -> str:
+    return xml[xml.index("?>") + 2 :] if xml.startswith("<?xml") else xml
+
+
+def entity_bomb_ooxml(source: bytes, member: str, anchor: str, replacement: str) -> bytes:
+    """``source`` (a DOCX or XLSX) with the entity bomb declared in ``member`` and expanded where
+    ``anchor`` was."""
+    with zipfile.ZipFile(io.BytesIO(source)) as zf:
+        xml = zf.read(member).decode()
+    assert anchor in xml, anchor
+    bomb = _LAUGHS + _without_declaration(xml).replace(anchor, replacement, 1)
+    return _replace_member(source, member, bomb.encode())

@@ -87,6 +87,19 @@ def corpus() -> dict[str, tuple[Callable[[], bytes], str]]:
     files["nhieu_tep.pptx"] = (lambda: hostile.many_members("ppt/presentation.xml", 12_000), "ZIP bomb")
     files["nhieu_tep.xlsx"] = (lambda: hostile.many_members("xl/workbook.xml", 12_000), "ZIP bomb")
     files["long_sau.docx"] = (lambda: hostile.deeply_nested_docx(SMALL_DOCX, 1000), "lồng nhau")
+    files["cuoi.docx"] = (
+        lambda: hostile.entity_bomb_ooxml(
+            SMALL_DOCX.read_bytes(),
+            "word/document.xml",
+            "</w:body>",
+            "<w:p><w:r><w:t>&lol9;</w:t></w:r></w:p></w:body>",
+        ),
+        "entity bomb",
+    )
+    files["cuoi.xlsx"] = (
+        lambda: hostile.entity_bomb_ooxml(_xlsx(), "xl/worksheets/sheet1.xml", "<v>0</v>", "<v>&lol9;</v>"),
+        "entity bomb",
+    )
     files["long_sau.html"] = (lambda: hostile.deeply_nested_html(5000), "lồng nhau")
     files["mat_khau.pdf"] = (hostile.encrypted_pdf, "mật khẩu")
     files["nhieu_trang.pdf"] = (lambda: hostile.pdf_with_pages(3500), "3500 trang")
