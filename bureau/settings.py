@@ -424,7 +424,7 @@ CONTENT_SECURITY_POLICY: dict[str, list[str]] = {
 }
 # To try a changed policy on a live site first: browsers then report violations but block nothing.
 CONTENT_SECURITY_POLICY_REPORT_ONLY = env_bool("CONTENT_SECURITY_POLICY_REPORT_ONLY", False)
-PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 # Cookies over HTTPS only, by default everywhere but DEBUG, the tests, and an embedded install whose
 # SITE_URL is plain http (one machine, reached as http://127.0.0.1:8000, where a Secure cookie would
 # never come back and nobody could sign in).

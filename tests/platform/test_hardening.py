@@ -4,6 +4,7 @@ session-authenticated writes after a real sign-in, and the password rules in Vie
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from typing import Any
 
@@ -153,6 +154,26 @@ def test_login_throttling_counts_failures_per_account_from_any_address(world: Wo
         codes.append({error.get("code") for error in body.get("errors", [])})
     assert "too_many_login_attempts" not in codes[0]
     assert "too_many_login_attempts" in codes[-1]
+
+
+def test_behind_a_trusted_proxy_the_throttle_counts_each_client_apart(world: World, settings: Any) -> None:
+    """Every request reaches us from the proxy: counted by its address, one guesser's failures
+    would lock everyone out of signing in."""
+    settings.TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.0/8")]
+
+    def via_proxy(client_address: str) -> Client:
+        client = Client(REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR=client_address)
+        client.get("/")
+        return client
+
+    guesser = via_proxy("203.0.113.7")
+    for n in range(11):
+        _login(guesser, world.user(("member", "builder", "auditor")[n % 3]).email, "sai-mat-khau")
+    blocked = _login(guesser, world.user("dept_admin").email, PASSWORD)
+    assert blocked.status_code == 400
+    assert "too_many_login_attempts" in {e.get("code") for e in blocked.json()["errors"]}
+    colleague = _login(via_proxy("198.51.100.9"), world.user("dept_admin").email, PASSWORD)
+    assert colleague.status_code == 200, colleague.content
 
 
 @pytest.mark.parametrize(
