@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bureau.api import Pagination
 from bureau.exceptions import NotFound, PermissionDenied
 from bureau.tenancy import selectors, services
 from bureau.tenancy.access import access_of
@@ -32,11 +33,12 @@ def _paginated(view: APIView, request: Request, queryset: Any, serializer_class:
 
 
 class PaginatedAPIView(APIView):
+    # Read by drf-spectacular: the list responses of these views are documented as pages.
+    pagination_class = Pagination
+
     @property
     def paginator(self) -> Any:
         if not hasattr(self, "_paginator"):
-            from bureau.api import Pagination
-
             self._paginator = Pagination()
         return self._paginator
 
