@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.openapi import AutoSchema
+
 ERROR_ENVELOPE: dict[str, Any] = {
     "type": "object",
     "required": ["error", "request_id"],
@@ -64,3 +66,15 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
                 if _documents(method, operation, status):
                     responses.setdefault(status, error_response(description))
     return result
+
+
+class PaginatedListSchema(AutoSchema):
+    """For views that paginate what they GET by hand (bureau.tenancy.apis.PaginatedAPIView): their
+    GET lists are documented as pages, with the page parameters."""
+
+    def _get_paginator(self) -> Any:
+        if self.method != "GET":
+            return None
+        from bureau.api import Pagination
+
+        return Pagination()

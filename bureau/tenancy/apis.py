@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from bureau.api import Pagination
 from bureau.exceptions import NotFound, PermissionDenied
+from bureau.schema import PaginatedListSchema
 from bureau.tenancy import selectors, services
 from bureau.tenancy.access import access_of
 from bureau.tenancy.models import Membership, Organization, User
@@ -33,8 +34,8 @@ def _paginated(view: APIView, request: Request, queryset: Any, serializer_class:
 
 
 class PaginatedAPIView(APIView):
-    # Read by drf-spectacular: the list responses of these views are documented as pages.
-    pagination_class = Pagination
+    # The lists these views GET are documented as pages (a POST answering a list is not one).
+    schema = PaginatedListSchema()
 
     @property
     def paginator(self) -> Any:

@@ -106,7 +106,7 @@ def _objects(world: World, llm: FakeLLM) -> dict[str, Any]:
         "assistant_id": assistant.pk,
         "number": 1,
         "share_id": int(share_url.rstrip("/").rsplit("/", 1)[1]),
-        "slug": "fuzz-chat",
+        "slug": "tom-tat-van-ban",  # a template
         "kb_id": _kb(world).pk,
         "doc_id": document.pk,
         "grant_id": int(grant_url.rstrip("/").rsplit("/", 1)[1]),
@@ -147,11 +147,21 @@ def _callers(world: World) -> dict[str, dict[str, dict[str, str]]]:
     return callers
 
 
+def _streaming_operations(raw: dict[str, Any]) -> set[tuple[str, str]]:
+    return {
+        (method.upper(), path)
+        for path, item in raw["paths"].items()
+        for method, operation in item.items()
+        if "text/event-stream" in operation.get("responses", {}).get("200", {}).get("content", {})
+    }
+
+
 @dataclass
 class Run:
     operations: int = 0
     examples: int = 0
     calls: int = 0
+    streams: int = 0  # answers read as server-sent events, each event checked against the schema
     statuses: dict[int, int] = field(default_factory=dict)
     failures: dict[tuple[str, str], str] = field(default_factory=dict)  # (operation, problem) -> detail
 
@@ -186,25 +196,39 @@ def test_every_operation_conforms_to_the_schema(
     objects = _objects(world, llm)
     callers = _callers(world)
     schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+    streaming = _streaming_operations(schema.raw_schema)
     run = Run()
 
     def call(case: Any) -> None:
         run.examples += 1
+        # The streaming operations answer JSON or, asked for it, server-sent events: both, in turn.
+        accept = (
+            {"Accept": "text/event-stream"}
+            if (case.method, case.path) in streaming and run.examples % 2
+            else {}
+        )
         for caller in CALLERS:
             with transaction.atomic():
                 try:
                     response = case.call(
-                        headers={**callers[caller]["headers"], "Accept-Language": "en"},
+                        headers={**callers[caller]["headers"], "Accept-Language": "en", **accept},
                         cookies=callers[caller]["cookies"],
                     )
                 except Exception as error:  # the transport itself: an error escaping the app
-                    run.failures.setdefault((case.operation.label, type(error).__name__), f"{caller}: {error}")
+                    run.failures.setdefault(
+                        (case.operation.label, type(error).__name__), f"{caller}: {error}"
+                    )
                     transaction.set_rollback(True)
                     continue
                 finally:
                     run.calls += 1
                 transaction.set_rollback(True)
             run.statuses[response.status_code] = run.statuses.get(response.status_code, 0) + 1
+            if (
+                response.status_code == 200
+                and "event-stream" in response.headers.get("content-type", [""])[0]
+            ):
+                run.streams += 1
             try:
                 case.validate_response(response, checks=CHECKS)
             except (Exception, BaseExceptionGroup) as error:  # schemathesis groups its failures
@@ -225,9 +249,12 @@ def test_every_operation_conforms_to_the_schema(
     with capsys.disabled():
         print(
             f"\nschemathesis: {run.operations} operations, {run.examples} examples, {run.calls} calls "
-            f"({len(CALLERS)} callers each), statuses {dict(sorted(run.statuses.items()))}, "
+            f"({len(CALLERS)} callers each), {run.streams} event streams, statuses {dict(sorted(run.statuses.items()))}, "
             f"{len(run.failures)} failures"
         )
     assert run.operations > 50
-    report = "\n".join(f"{operation}: {problem}\n    {detail}" for (operation, problem), detail in run.failures.items())
+    assert streaming and run.streams > 0, "the event streams were not exercised"
+    report = "\n".join(
+        f"{operation}: {problem}\n    {detail}" for (operation, problem), detail in run.failures.items()
+    )
     assert not run.failures, f"{len(run.failures)} schema failures:\n\n{report}"
