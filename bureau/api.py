@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.views import defaults
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import pagination, permissions
 from rest_framework.request import Request

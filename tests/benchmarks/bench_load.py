@@ -151,17 +151,11 @@ def main() -> int:
         seeded = _setup()
         port = _free_port()
         env = {**os.environ, "LOG_LEVEL": "WARNING"}
-        worker = _spawn(
-            [sys.executable, "-m", "celery", "-A", "bureau", "worker", "-Q", "ingest,embed,default"]
-            + ["-c", "2", "-l", "WARNING", "-n", f"bench-load-{os.getpid()}@%h"],
-            env,
-        )
-        server = _spawn(
-            [sys.executable, "-m", "uvicorn", "bureau.asgi:application", "--port", str(port)]
-            + ["--no-access-log", "--log-level", "warning", "--timeout-keep-alive", "30"]
-            + ["--workers", str(WEB_WORKERS)],
-            env,
-        )
+        celery = [sys.executable, "-m", "celery", "-A", "bureau", "worker", "-Q", "ingest,embed,default"]
+        worker = _spawn([*celery, "-c", "2", "-l", "WARNING", "-n", f"bench-load-{os.getpid()}@%h"], env)
+        uvicorn = [sys.executable, "-m", "uvicorn", "bureau.asgi:application", "--port", str(port)]
+        quiet = ["--no-access-log", "--log-level", "warning", "--timeout-keep-alive", "30"]
+        server = _spawn([*uvicorn, *quiet, "--workers", str(WEB_WORKERS)], env)
         base = f"http://127.0.0.1:{port}"
         try:
             import httpx
