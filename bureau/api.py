@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import pagination, permissions
 from rest_framework.request import Request
@@ -110,3 +111,26 @@ class Pagination(pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+def _api_error(status: int, code: str, message: str) -> JsonResponse:
+    body = {
+        "error": {"code": code, "message": message, "details": {}},
+        "request_id": request_context.current().request_id,
+    }
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: an API client gets the error shape for a URL no route matches (a malformed id),
+    not the HTML page."""
+    if request.path.startswith("/api/"):
+        return _api_error(404, "not_found", _("Not found."))
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: the error shape for the API, the HTML page elsewhere."""
+    if request.path.startswith("/api/"):
+        return _api_error(500, "server_error", _("Server error."))
+    return defaults.server_error(request)

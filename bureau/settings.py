@@ -417,6 +417,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "assistants.chat.schema.add_streaming_endpoints",
+        "bureau.schema.add_error_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "bureau.tenancy.models.Role",

@@ -22,6 +22,10 @@ api_v1 = [
     path("", include("assistants.oversight_urls")),
 ]
 
+# The API answers errors in its own shape, even for URLs no route matches.
+handler404 = "bureau.api.not_found"
+handler500 = "bureau.api.server_error"
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
