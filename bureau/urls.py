@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("knowledge.catalog_urls")),
     path("", include("assistants.urls")),
     path("", include("assistants.template_urls")),
+    path("", include("assistants.builder_urls")),
     path("", include("assistants.chat.urls")),
     path("", include("assistants.attachment_urls")),
     path("", include("assistants.documents.urls")),
