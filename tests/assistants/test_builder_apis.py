@@ -78,6 +78,7 @@ def test_an_operation_is_called_through_the_guard_and_audited(
     assert result["status"] == "succeeded" and result["status_code"] == 200
     assert local_server.received[-1].path == "/api/items/42"
     event = AuditEvent.objects.filter(action="assistant.tool_test").latest("id")
+    assert event.after is not None
     assert event.after["operation"] == "getItem" and event.after["arguments"] == ["id"]
     assert event.after["status_code"] == 200
 

@@ -199,7 +199,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Call one operation of an HTTP action through the URL guard; status and the start of the body */
+        /** Call one operation of an HTTP action through the URL guard: status, start of the body */
         post: operations["v1_assistants_tools_test_create"];
         delete?: never;
         options?: never;

@@ -3,7 +3,6 @@
 import { CopyOutlined, DownloadOutlined, PlusOutlined, UploadOutlined } from "@ant-design/icons";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Button, Space, Table, Tag, Typography } from "antd";
-import dayjs from "dayjs";
 import { useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router";
@@ -14,10 +13,11 @@ import { useAuth } from "../../auth/AuthProvider";
 import { EmptyState, QueryState } from "../../components/PageState";
 import { fetchAssistants, keys, type Assistant } from "./api";
 import { downloadJson } from "./download";
+import { formatDateTime } from "./format";
 import { NewAssistantModal } from "./NewAssistantModal";
 
 export function AssistantList() {
-  const { t } = useTranslation("builder");
+  const { t, i18n } = useTranslation("builder");
   const auth = useAuth();
   const navigate = useNavigate();
   const { message, modal } = App.useApp();
@@ -146,7 +146,7 @@ export function AssistantList() {
                       {a.avatar || a.name.slice(0, 1)}
                     </span>
                     <span>
-                      <Link to={`/builder/${a.id}`}>{a.name}</Link>
+                      <Link to={`/builder/${a.id}`} className="builder-name-link">{a.name}</Link>
                       {a.description && (
                         <Typography.Text type="secondary" ellipsis style={{ display: "block", maxWidth: 360 }}>
                           {a.description}
@@ -163,16 +163,16 @@ export function AssistantList() {
                 width: 170,
                 render: (_, a) =>
                   a.published_version ? (
-                    <Tag color="green">{t("state.published", { number: a.published_version })}</Tag>
+                    <Tag className="builder-tag-green">{t("state.published", { number: a.published_version })}</Tag>
                   ) : (
-                    <Tag color="gold">{t("state.draftOnly")}</Tag>
+                    <Tag className="builder-tag-gold">{t("state.draftOnly")}</Tag>
                   ),
               },
               {
                 title: t("list.updated"),
                 dataIndex: "updated_at",
                 width: 150,
-                render: (value: string) => dayjs(value).format("L LT"),
+                render: (value: string) => formatDateTime(value, i18n.language),
               },
               {
                 title: t("list.actions"),

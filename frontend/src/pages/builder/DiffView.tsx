@@ -41,7 +41,7 @@ export function DiffView({
       {fields.map((field) => (
         <section key={field.field} className="builder-field-diff" aria-label={t(`fields.${field.field}`, field.field)}>
           <Typography.Title level={4} style={{ fontSize: 15 }}>
-            {t(`fields.${field.field}`, field.field)} <Tag color={field.kind === "added" ? "green" : field.kind === "removed" ? "red" : "blue"}>{t(`diff.${field.kind}`)}</Tag>
+            {t(`fields.${field.field}`, field.field)} <Tag className={`builder-tag-${field.kind === "added" ? "green" : field.kind === "removed" ? "red" : "blue"}`}>{t(`diff.${field.kind}`)}</Tag>
           </Typography.Title>
           <table className="builder-diff">
             <thead>

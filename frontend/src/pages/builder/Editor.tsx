@@ -69,6 +69,15 @@ function DraftForm({
   const canEdit = assistant.permissions.edit;
   const provider = providers.find((p) => p.id === values.model_provider);
 
+  // A draft changed on the server (a rollback resets it) replaces what the form holds.
+  useEffect(() => {
+    const fresh = valuesOf(assistant, draft);
+    if (JSON.stringify(fresh) === JSON.stringify(saved)) return;
+    setSaved(fresh);
+    setValues(fresh);
+    form.setFieldsValue(fresh);
+  }, [assistant, draft]);
+
   useEffect(() => {
     if (!dirty) return;
     const warn = (event: BeforeUnloadEvent) => {
@@ -184,12 +193,12 @@ function DraftForm({
                 <fieldset className="builder-fieldset">
                   <legend>{t("fields.conversation_starters")}</legend>
                   {fields.map((field, index) => (
-                    <Space key={field.key} align="baseline" style={{ display: "flex" }}>
-                      <Form.Item name={field.name} style={{ flex: 1, minWidth: 260 }} label={t("editor.starter", { number: index + 1 })}>
+                    <div key={field.key} style={{ display: "flex", gap: 8, alignItems: "flex-start" }}>
+                      <Form.Item name={field.name} style={{ flex: 1, marginBottom: 12 }} label={t("editor.starter", { number: index + 1 })}>
                         <Input maxLength={200} />
                       </Form.Item>
-                      <Button type="text" icon={<MinusCircleOutlined />} aria-label={t("editor.removeStarter", { number: index + 1 })} onClick={() => remove(field.name)} />
-                    </Space>
+                      <Button type="text" icon={<MinusCircleOutlined />} aria-label={t("editor.removeStarter", { number: index + 1 })} onClick={() => remove(field.name)} style={{ marginTop: 30 }} />
+                    </div>
                   ))}
                   <Form.ErrorList errors={errors} />
                   {fields.length < 6 && (
@@ -302,11 +311,11 @@ function DraftForm({
             {saved.name}
           </Typography.Title>
           {assistant.published_version ? (
-            <Tag color="green">{t("state.published", { number: assistant.published_version })}</Tag>
+            <Tag className="builder-tag-green">{t("state.published", { number: assistant.published_version })}</Tag>
           ) : (
-            <Tag color="gold">{t("state.draftOnly")}</Tag>
+            <Tag className="builder-tag-gold">{t("state.draftOnly")}</Tag>
           )}
-          {dirty && <Tag color="orange">{t("state.unsaved")}</Tag>}
+          {dirty && <Tag className="builder-tag-orange">{t("state.unsaved")}</Tag>}
         </Space>
         <Space wrap>
           <Button icon={<DownloadOutlined />} onClick={() => void exportDraft()}>
@@ -363,8 +372,7 @@ export function Editor() {
   if (!assistant.data || !draft.data || !providers.data || !knowledgeBases.data || !kinds.data) return <Loading rows={8} />;
   return (
     <DraftForm
-      // publishing or rolling back starts the form again from the server's draft
-      key={`${draft.data.id}-${assistant.data.published_version ?? 0}`}
+      key={draft.data.id}
       assistant={assistant.data}
       draft={draft.data}
       providers={providers.data}

@@ -92,7 +92,7 @@ export function SharesPanel({ assistantId, canManage }: { assistantId: number; c
                 >
                   <Space>
                     <span>{share.email ?? share.department_name}</span>
-                    <Tag color={share.role === "editor" ? "blue" : undefined}>{t(`shares.roles.${share.role}`)}</Tag>
+                    <Tag className={share.role === "editor" ? "builder-tag-blue" : undefined}>{t(`shares.roles.${share.role}`)}</Tag>
                   </Space>
                 </List.Item>
               )}

@@ -165,7 +165,7 @@ function HttpActionSettings({ tool, onChange, assistantId }: { tool: ToolForm; o
             {test.data && (
               <Descriptions size="small" column={1} style={{ marginTop: 8 }} bordered>
                 <Descriptions.Item label={t("tools.result")}>
-                  <Tag color={test.data.status === "succeeded" ? "green" : test.data.status === "refused" ? "red" : "orange"}>
+                  <Tag className={`builder-tag-${test.data.status === "succeeded" ? "green" : test.data.status === "refused" ? "red" : "orange"}`}>
                     {t(`tools.status.${test.data.status}`)}
                   </Tag>
                   {test.data.status_code !== null && `HTTP ${test.data.status_code}`}

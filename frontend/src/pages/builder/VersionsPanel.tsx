@@ -1,7 +1,6 @@
 // Published versions, newest first: what each changed (side by side), and rolling back to one.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Button, Col, List, Radio, Row, Space, Tag, Typography } from "antd";
-import dayjs from "dayjs";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 
@@ -10,10 +9,11 @@ import { errorMessage, unwrap } from "../../api/errors";
 import { EmptyState, QueryState } from "../../components/PageState";
 import { fetchDiff, fetchVersions, keys, type VersionSummary } from "./api";
 import { DiffView } from "./DiffView";
+import { formatDateTime } from "./format";
 import type { FieldChange } from "./diff";
 
 export function VersionsPanel({ assistantId, canEdit }: { assistantId: number; canEdit: boolean }) {
-  const { t } = useTranslation("builder");
+  const { t, i18n } = useTranslation("builder");
   const { modal, message } = App.useApp();
   const queryClient = useQueryClient();
   const [selected, setSelected] = useState<number | null>(null);
@@ -69,16 +69,16 @@ export function VersionsPanel({ assistantId, canEdit }: { assistantId: number; c
               dataSource={list}
               renderItem={(version) => (
                 <List.Item
-                  style={{ background: version.number === current ? "#fbeae9" : undefined, display: "block" }}
+                  style={{ background: version.number === current ? "#fdf3f2" : undefined, borderLeft: version.number === current ? "3px solid #b3261e" : "3px solid transparent", display: "block" }}
                 >
                   <Space wrap style={{ justifyContent: "space-between", width: "100%" }}>
-                    <Button type="link" style={{ padding: 0 }} onClick={() => setSelected(version.number)} aria-pressed={version.number === current}>
+                    <Button type="text" style={{ padding: "0 4px", fontWeight: 600, color: "#1f1f1f" }} onClick={() => setSelected(version.number)} aria-pressed={version.number === current}>
                       {t("versions.version", { number: version.number })}
                     </Button>
-                    <Tag color={version.state === "published" ? "green" : undefined}>{t(`versions.states.${version.state}`, version.state)}</Tag>
+                    <Tag className={version.state === "published" ? "builder-tag-green" : undefined}>{t(`versions.states.${version.state}`, version.state)}</Tag>
                   </Space>
                   <Typography.Text type="secondary" style={{ display: "block", fontSize: 12 }}>
-                    {version.published_at ? dayjs(version.published_at).format("L LT") : ""} · {version.published_by ?? ""}
+                    {formatDateTime(version.published_at, i18n.language)} · {version.published_by ?? ""}
                   </Typography.Text>
                   {version.changelog && <Typography.Paragraph style={{ margin: "4px 0" }}>{version.changelog}</Typography.Paragraph>}
                   {canEdit && version.state !== "published" && (
