@@ -120,3 +120,26 @@ def test_a_member_may_not_test_tools(world: World, assistant: dict[str, Any]) ->
     member.force_authenticate(world.user("member"))
     body = {"tool": _tool("https://api.example.org/v1"), "operation": "getItem", "arguments": {"id": "1"}}
     assert member.post(f"{A}{assistant['id']}/tools/test/", body, format="json").status_code in (403, 404)
+
+
+def test_a_preview_stops_when_the_right_to_edit_is_gone(world: World, assistant: dict[str, Any]) -> None:
+    """The preview chat is pinned to the draft: only people who may edit the assistant use it, and
+    an editor whose share is removed cannot go on asking in an open preview."""
+    from assistants.chat.runtime import prepare_turn
+    from assistants.models import Assistant
+    from assistants.services import share_add, share_remove
+    from bureau.exceptions import PermissionDenied
+
+    member = world.user("member")
+    client = APIClient()
+    client.force_authenticate(member)
+    body = {"assistant": assistant["id"], "preview": True}
+    assert client.post("/api/v1/conversations/", body, format="json").status_code in (403, 404)
+    share = share_add(
+        actor=None, assistant=Assistant.objects.get(pk=assistant["id"]), role="editor", email=member.email
+    )
+    created = client.post("/api/v1/conversations/", body, format="json")
+    assert created.status_code == 201 and created.json()["preview"] is True
+    share_remove(actor=None, share=share)
+    with pytest.raises(PermissionDenied):
+        prepare_turn(actor=member, conversation_id=created.json()["id"], question="Còn xem được không?")

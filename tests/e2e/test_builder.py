@@ -128,6 +128,10 @@ def test_the_builder_in_english(page: Any, site: Site) -> None:
     expect(page.get_by_role("heading", name="Try the draft")).to_be_visible()
     expect(page.get_by_text("Draft, not published")).to_be_visible()
     assert ui_strings_of_other_language(page, "en") == []
+    # On a phone the preview stacks under the form.
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.get_by_role("heading", name="Try the draft")).to_be_visible()
+    screenshot(page, "21-builder-editor-phone")
     page.get_by_role("tab", name="Versions").click()
     expect(page.get_by_text("Nothing has been published yet.")).to_be_visible()
     assert ui_strings_of_other_language(page, "en") == []
