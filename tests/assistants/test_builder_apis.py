@@ -140,6 +140,12 @@ def test_a_preview_stops_when_the_right_to_edit_is_gone(world: World, assistant:
     )
     created = client.post("/api/v1/conversations/", body, format="json")
     assert created.status_code == 201 and created.json()["preview"] is True
+    started = AuditEvent.objects.filter(action="conversation.preview_start").latest("id")
+    assert started.after == {
+        "assistant": assistant["id"],
+        "draft": AssistantVersion.objects.get(assistant_id=assistant["id"], state=VersionState.DRAFT).pk,
+        "preview": True,
+    }
     share_remove(actor=None, share=share)
     with pytest.raises(PermissionDenied):
         prepare_turn(actor=member, conversation_id=created.json()["id"], question="Còn xem được không?")
