@@ -52,6 +52,12 @@ def test_build_preview_publish_diff_and_roll_back(page: Any, site: Site) -> None
     page.get_by_role("button", name="Thêm câu gợi ý").click()
     page.get_by_label("Câu gợi ý 1", exact=True).fill("Đăng ký khai sinh cần giấy tờ gì?")
     expect(page.get_by_text("Có thay đổi chưa lưu")).to_be_visible()
+    # Leaving with unsaved changes asks first.
+    page.get_by_role("navigation").first.get_by_role("link", name="Trò chuyện").click()
+    leave = page.get_by_role("dialog").filter(has_text="Rời đi mà không lưu?")
+    leave.get_by_role("button", name="Ở lại").click()
+    expect(leave).to_have_count(0)
+    expect(page).to_have_url(re.compile(r".*/builder/\d+$"))
     page.get_by_role("button", name="Lưu", exact=True).click()
     expect(page.get_by_text("Đã lưu.")).to_be_visible()
     expect(page.get_by_text("Có thay đổi chưa lưu")).to_have_count(0)

@@ -78,14 +78,34 @@ function DraftForm({
     form.setFieldsValue(fresh);
   }, [assistant, draft]);
 
+  // Unsaved changes: the browser asks before a reload or closing the tab, and this screen asks
+  // before a link of the app (the navigation) takes the person elsewhere.
   useEffect(() => {
     if (!dirty) return;
     const warn = (event: BeforeUnloadEvent) => {
       event.preventDefault();
     };
+    const intercept = (event: MouseEvent) => {
+      const link = (event.target as Element | null)?.closest?.("a[href]");
+      const href = link?.getAttribute("href");
+      if (!href || !href.startsWith("/") || link?.getAttribute("download") !== null) return;
+      event.preventDefault();
+      event.stopPropagation();
+      modal.confirm({
+        title: t("editor.leaveTitle"),
+        content: t("editor.leaveText"),
+        okText: t("editor.leave"),
+        cancelText: t("editor.stay"),
+        onOk: () => navigate(href),
+      });
+    };
     window.addEventListener("beforeunload", warn);
-    return () => window.removeEventListener("beforeunload", warn);
-  }, [dirty]);
+    document.addEventListener("click", intercept, true);
+    return () => {
+      window.removeEventListener("beforeunload", warn);
+      document.removeEventListener("click", intercept, true);
+    };
+  }, [dirty, modal, navigate, t]);
 
   const save = useMutation({
     mutationFn: async () => {
