@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("assistants.urls")),
     path("", include("assistants.review_urls")),
     path("", include("assistants.template_urls")),
+    path("", include("assistants.builder_urls")),
     path("", include("assistants.chat.urls")),
     path("", include("assistants.attachment_urls")),
     path("", include("assistants.documents.urls")),

@@ -177,9 +177,12 @@ def _as_id(value: int | str) -> int:
 
 
 def _check_assistant_still_visible(actor: Any, conversation: Conversation) -> None:
+    """The assistant must still be visible; a preview (pinned to the draft) also needs the right to
+    edit it still, so that someone whose editor share was removed cannot go on using the draft."""
     from assistants.selectors import assistant_get_for
 
-    assistant_get_for(actor=actor, assistant_id=conversation.assistant_id)
+    preview = conversation.version.number is None
+    assistant_get_for(actor=actor, assistant_id=conversation.assistant_id, write=preview)
 
 
 def _history(conversation: Conversation, *, before: Message | None) -> list[Message]:

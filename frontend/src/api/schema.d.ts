@@ -208,6 +208,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/assistants/{assistant_id}/tools/openapi-operations/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The operations an OpenAPI document offers as functions (nothing is saved) */
+        post: operations["v1_assistants_tools_openapi_operations_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assistants/{assistant_id}/tools/test/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Call one operation of an HTTP action through the URL guard: status, start of the body */
+        post: operations["v1_assistants_tools_test_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/assistants/{assistant_id}/versions/": {
         parameters: {
             query?: never;
@@ -1155,6 +1189,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tool-kinds/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The kinds of tools an assistant may have */
+        get: operations["v1_tool_kinds_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/usage/": {
         parameters: {
             query?: never;
@@ -1915,6 +1966,28 @@ export interface components {
             /** @description Default on create: true when the organization has none. */
             is_default?: boolean | null;
         };
+        OpenApiDocumentRequest: {
+            /** @description The OpenAPI 3 document: an object, or its JSON/YAML text */
+            document: unknown;
+        };
+        OpenApiOperation: {
+            function: string;
+            method: string;
+            path: string;
+            url: string;
+            summary: string;
+            parameters: components["schemas"]["OpenApiParameter"][];
+            has_body: boolean;
+        };
+        OpenApiOperations: {
+            server: string;
+            operations: components["schemas"]["OpenApiOperation"][];
+        };
+        OpenApiParameter: {
+            name: string;
+            location: string;
+            required: boolean;
+        };
         OrganizationPolicy: {
             readonly organization: number;
             /** @description Xuất bản trợ lý cần được duyệt trước */
@@ -2589,6 +2662,44 @@ export interface components {
          * @enum {string}
          */
         ToolCallStatusEnum: "succeeded" | "failed" | "refused";
+        ToolKind: {
+            kind: string;
+            label: string;
+            description: string;
+        };
+        ToolTestRequestRequest: {
+            /** @description The HTTP action as in the form; its saved secret is used if none is typed */
+            tool: components["schemas"]["ToolUnderTestRequest"];
+            /** @description The operation's function name */
+            operation: string;
+            arguments?: {
+                [key: string]: unknown;
+            };
+        };
+        ToolTestResult: {
+            status: components["schemas"]["ToolTestResultStatusEnum"];
+            status_code: number | null;
+            summary: string;
+            error: string;
+            /** @description The start of the response body */
+            body: string;
+            truncated: boolean;
+        };
+        /**
+         * @description * `succeeded` - succeeded
+         *     * `failed` - failed
+         *     * `refused` - refused
+         * @enum {string}
+         */
+        ToolTestResultStatusEnum: "succeeded" | "failed" | "refused";
+        ToolUnderTestRequest: {
+            /** @default  */
+            name: string;
+            settings: {
+                [key: string]: unknown;
+            };
+            secret?: string | null;
+        };
         ToolWriteRequest: {
             kind: string;
             name: string;
@@ -3875,6 +3986,150 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the API key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Visible but not allowed to this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The change conflicts with the current state of the object */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    v1_assistants_tools_openapi_operations_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assistant_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenApiDocumentRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["OpenApiDocumentRequest"];
+                "multipart/form-data": components["schemas"]["OpenApiDocumentRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenApiOperations"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the API key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Visible but not allowed to this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The change conflicts with the current state of the object */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    v1_assistants_tools_test_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assistant_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ToolTestRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ToolTestRequestRequest"];
+                "multipart/form-data": components["schemas"]["ToolTestRequestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolTestResult"];
+                };
             };
             /** @description Invalid input */
             400: {
@@ -8834,6 +9089,52 @@ export interface operations {
             };
             /** @description The change conflicts with the current state of the object */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    v1_tool_kinds_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolKind"][];
+                };
+            };
+            /** @description Not signed in, or the API key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Visible but not allowed to this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
