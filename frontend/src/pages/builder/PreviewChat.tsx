@@ -9,10 +9,25 @@ import { api, baseHeaders } from "../../api/client";
 import { ApiError, errorMessage, unwrap } from "../../api/errors";
 import { readSse } from "./sse";
 
+interface PreviewCitation {
+  marker: number;
+  document_title: string;
+  page_start: number | null;
+  page_end: number | null;
+}
+
 interface ChatLine {
   role: "user" | "assistant";
   text: string;
   failed?: boolean;
+  citations?: PreviewCitation[];
+}
+
+function pages(citation: PreviewCitation): string {
+  if (!citation.page_start) return "";
+  return citation.page_end && citation.page_end !== citation.page_start
+    ? ` (${citation.page_start}–${citation.page_end})`
+    : ` (${citation.page_start})`;
 }
 
 export function PreviewChat({ assistantId, starters, unsaved }: { assistantId: number; starters: string[]; unsaved: boolean }) {
@@ -33,6 +48,15 @@ export function PreviewChat({ assistantId, starters, unsaved }: { assistantId: n
       const copy = [...current];
       const last = copy[copy.length - 1];
       copy[copy.length - 1] = { ...last, text: last.text + text, failed: failed || last.failed };
+      return copy;
+    });
+  }
+
+  function addCitation(citation: PreviewCitation) {
+    setLines((current) => {
+      const copy = [...current];
+      const last = copy[copy.length - 1];
+      copy[copy.length - 1] = { ...last, citations: [...(last.citations ?? []), citation] };
       return copy;
     });
   }
@@ -63,6 +87,7 @@ export function PreviewChat({ assistantId, starters, unsaved }: { assistantId: n
       await readSse(response, (event) => {
         const data = JSON.parse(event.data) as { text?: string; message?: string };
         if (event.event === "text.delta" && data.text) appendToAnswer(data.text);
+        if (event.event === "citation") addCitation(data as unknown as PreviewCitation);
         if (event.event === "error") appendToAnswer(data.message ? `\n${data.message}` : "", true);
       });
     } catch (err) {
@@ -112,6 +137,16 @@ export function PreviewChat({ assistantId, starters, unsaved }: { assistantId: n
             >
               <span className="sr-only">{t(line.role === "user" ? "preview.you" : "preview.assistant")}: </span>
               {line.text || (busy && index === lines.length - 1 ? t("preview.thinking") : "")}
+              {line.citations && line.citations.length > 0 && (
+                <ol className="builder-preview-sources" aria-label={t("preview.sources")} data-testid="preview-sources">
+                  {line.citations.map((c) => (
+                    <li key={c.marker} value={c.marker}>
+                      {c.document_title}
+                      {pages(c)}
+                    </li>
+                  ))}
+                </ol>
+              )}
             </div>
           ))
         )}
