@@ -1,0 +1,71 @@
+// What the knowledge screens share: the API's types, who may change a knowledge base, and the tags
+// that show a document's status or a knowledge base's classification in the same colours everywhere.
+import { Tag } from "antd";
+import { useTranslation } from "react-i18next";
+
+import type { components } from "../../api/schema";
+import type { AuthState } from "../../auth/AuthProvider";
+
+export type KnowledgeBase = components["schemas"]["KnowledgeBase"];
+export type KnowledgeDocument = components["schemas"]["Document"];
+export type Grant = components["schemas"]["Grant"];
+export type SearchHit = components["schemas"]["SearchHit"];
+export type Chunk = components["schemas"]["Chunk"];
+export type IndexingRun = components["schemas"]["IndexingRun"];
+export type CatalogEntry = components["schemas"]["CatalogEntry"];
+export type Department = components["schemas"]["Department"];
+
+export const knowledgeKeys = {
+  bases: ["knowledge", "bases"] as const,
+  base: (id: number) => ["knowledge", "base", id] as const,
+  documents: (id: number) => ["knowledge", "base", id, "documents"] as const,
+  document: (id: number, docId: number) => ["knowledge", "base", id, "document", docId] as const,
+  grants: (id: number) => ["knowledge", "base", id, "grants"] as const,
+  catalog: (domain: string | null) => ["knowledge", "catalog", domain] as const,
+  domains: ["knowledge", "catalog", "domains"] as const,
+  departments: ["knowledge", "departments"] as const,
+};
+
+/** Settings, grants and deletion: org admins and builders of the owner department (the API checks
+ * again; an "edit" grant lets other builders change documents only, which the server decides). */
+export function canManage(auth: AuthState, knowledgeBase: Pick<KnowledgeBase, "department">): boolean {
+  return auth.isOrgAdmin || auth.departmentsWith("builder").some((d) => d.id === knowledgeBase.department);
+}
+
+/** A red dark enough for AA contrast on white (antd's error red is too pale for small text). */
+export const DANGER_TEXT = "#a8071a";
+
+// Preset colours (dark text on a light ground) rather than antd's status colours, whose text is
+// too pale for WCAG AA.
+const STATUS_COLORS: Record<string, string> = {
+  uploaded: "default",
+  queued: "default",
+  parsing: "blue",
+  chunking: "blue",
+  embedding: "blue",
+  ready: "green",
+  failed: "red",
+  cancelling: "gold",
+  cancelled: "gold",
+  waiting: "default",
+  uploading: "blue",
+  duplicate: "gold",
+  rejected: "red",
+};
+
+export function StatusTag({ status }: { status: string }) {
+  const { t } = useTranslation("knowledge");
+  return <Tag color={STATUS_COLORS[status] ?? "default"}>{t(`status.${status}`, { defaultValue: status })}</Tag>;
+}
+
+const CLASSIFICATION_COLORS: Record<string, string> = {
+  public: "green",
+  internal: "blue",
+  confidential: "orange",
+  secret: "red",
+};
+
+export function ClassificationTag({ value }: { value: string }) {
+  const { t } = useTranslation("knowledge");
+  return <Tag color={CLASSIFICATION_COLORS[value] ?? "default"}>{t(`classification.${value}`)}</Tag>;
+}
