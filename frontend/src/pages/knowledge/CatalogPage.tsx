@@ -1,7 +1,7 @@
 // The organization-wide knowledge catalog: knowledge bases shared with the whole organization,
 // browsed by domain, which any builder may attach to an assistant.
 import { useQuery } from "@tanstack/react-query";
-import { Card, Col, Flex, Row, Space, Tag, Typography } from "antd";
+import { Button, Card, Col, Flex, Row, Space, Tag, Typography } from "antd";
 import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router";
 
@@ -46,13 +46,26 @@ export function CatalogPage() {
       <Typography.Paragraph type="secondary">{t("catalog.intro")}</Typography.Paragraph>
       <SectionTabs active="catalog" />
       <Flex wrap gap={8} style={{ marginBottom: 16 }} role="group" aria-label={t("catalog.domains")}>
-        <Tag.CheckableTag checked={domain === null} onChange={() => choose(null)}>
+        <Button
+          shape="round"
+          size="small"
+          type={domain === null ? "primary" : "default"}
+          aria-pressed={domain === null}
+          onClick={() => choose(null)}
+        >
           {t("catalog.allDomains")}
-        </Tag.CheckableTag>
+        </Button>
         {(domains.data ?? []).map((d) => (
-          <Tag.CheckableTag key={d.domain} checked={domain === d.domain} onChange={() => choose(d.domain)}>
+          <Button
+            key={d.domain}
+            shape="round"
+            size="small"
+            type={domain === d.domain ? "primary" : "default"}
+            aria-pressed={domain === d.domain}
+            onClick={() => choose(d.domain)}
+          >
             {d.domain} ({d.count})
-          </Tag.CheckableTag>
+          </Button>
         ))}
         {total === 0 && domains.isSuccess && <Typography.Text type="secondary">{t("catalog.noDomains")}</Typography.Text>}
       </Flex>

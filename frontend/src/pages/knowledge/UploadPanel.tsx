@@ -9,8 +9,6 @@ import { DANGER_TEXT, StatusTag } from "./shared";
 import { formatBytes } from "./text";
 import { isSettled, type UploadItem, type UploadQueue } from "./uploadQueue";
 
-const ACCEPT = ".pdf,.docx,.doc,.xlsx,.xls,.csv,.pptx,.txt,.md,.html,.htm,.odt,.rtf,.zip";
-
 function progressStatus(item: UploadItem): "success" | "exception" | "active" | "normal" {
   if (item.phase === "ready") return "success";
   if (["failed", "rejected"].includes(item.phase)) return "exception";
@@ -26,7 +24,8 @@ export function UploadPanel({ queue }: { queue: UploadQueue }) {
     <Flex vertical gap={12} style={{ marginBottom: 16 }}>
       <Upload.Dragger
         multiple
-        accept={ACCEPT}
+        // No `accept` filter: a file of the wrong type is sent all the same and the server says why
+        // it cannot be read, rather than the browser silently dropping it.
         showUploadList={false}
         // Files go through our queue (one request each, a few at a time), not antd's uploader.
         beforeUpload={(file, fileList) => {
