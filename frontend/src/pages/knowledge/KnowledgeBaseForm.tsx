@@ -24,14 +24,13 @@ interface Values {
   embedding_provider: Write["embedding_provider"];
 }
 
+/** Every department of my organization (id and name), whatever my role: owners to create in
+ * (org admins) and departments to share with. */
 export function useOrganizationDepartments(enabled: boolean) {
   return useQuery({
     queryKey: knowledgeKeys.departments,
     enabled,
-    queryFn: async () =>
-      itemsOf<Department>(
-        unwrap(await api.GET("/api/v1/departments/", { params: { query: { page_size: 500 } as never } })),
-      ),
+    queryFn: async () => itemsOf<Department>(unwrap(await api.GET("/api/v1/knowledge-catalog/departments/"))),
   });
 }
 

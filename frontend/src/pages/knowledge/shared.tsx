@@ -13,7 +13,7 @@ export type SearchHit = components["schemas"]["SearchHit"];
 export type Chunk = components["schemas"]["Chunk"];
 export type IndexingRun = components["schemas"]["IndexingRun"];
 export type CatalogEntry = components["schemas"]["CatalogEntry"];
-export type Department = components["schemas"]["Department"];
+export type Department = components["schemas"]["CatalogDepartment"];
 
 export const knowledgeKeys = {
   bases: ["knowledge", "bases"] as const,
