@@ -3,14 +3,14 @@
 import { useQuery } from "@tanstack/react-query";
 import { Button, Card, Col, Flex, Row, Space, Tag, Typography } from "antd";
 import { useTranslation } from "react-i18next";
-import { Link, useSearchParams } from "react-router";
+import { useSearchParams } from "react-router";
 
 import { api } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import type { components } from "../../api/schema";
 import { EmptyState, QueryState } from "../../components/PageState";
 import { SectionTabs } from "./SectionTabs";
-import { ClassificationTag, knowledgeKeys, type CatalogEntry } from "./shared";
+import { ClassificationTag, knowledgeKeys, type CatalogEntry, KnowledgeLink } from "./shared";
 import { formatDate, itemsOf } from "./text";
 
 type DomainCount = components["schemas"]["DomainCount"];
@@ -81,7 +81,7 @@ export function CatalogPage() {
                 <Card
                   size="small"
                   style={{ height: "100%" }}
-                  title={<Link to={`/knowledge/${entry.id}`}>{entry.name}</Link>}
+                  title={<KnowledgeLink to={`/knowledge/${entry.id}`}>{entry.name}</KnowledgeLink>}
                   extra={<ClassificationTag value={entry.classification} />}
                 >
                   <Space direction="vertical" size={6} style={{ width: "100%" }}>

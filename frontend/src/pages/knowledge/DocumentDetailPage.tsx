@@ -5,13 +5,13 @@ import { useQuery } from "@tanstack/react-query";
 import { Breadcrumb, Button, Card, Descriptions, Flex, List, Space, Table, Tabs, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Link, useParams } from "react-router";
+import { useParams } from "react-router";
 
 import { api } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { EmptyState, QueryState } from "../../components/PageState";
 import { useKnowledgeBase } from "./KnowledgeBasePage";
-import { DANGER_TEXT, knowledgeKeys, StatusTag, type Chunk, type IndexingRun } from "./shared";
+import { DANGER_TEXT, knowledgeKeys, StatusTag, type Chunk, type IndexingRun, KnowledgeLink, ToneTag } from "./shared";
 import { formatBytes, formatDate, itemsOf, pageRange } from "./text";
 
 const CHUNK_PAGE = 20;
@@ -103,9 +103,9 @@ function Chunks({ kbId, docId }: { kbId: number; docId: number }) {
                 )}
                 <Typography.Text type="secondary">{t("detail.tokens", { count: chunk.token_count })}</Typography.Text>
                 {chunk.legal_refs.map((ref) => (
-                  <Tag key={ref} color="purple">
+                  <ToneTag key={ref} tone="purple">
                     {ref}
-                  </Tag>
+                  </ToneTag>
                 ))}
               </Space>
               {chunk.heading_path.length > 0 && (
@@ -152,8 +152,8 @@ export function DocumentDetailPage() {
           <Breadcrumb
             style={{ marginBottom: 8 }}
             items={[
-              { title: <Link to="/knowledge">{t("title")}</Link> },
-              { title: <Link to={`/knowledge/${kbId}`}>{kb.data?.name ?? "…"}</Link> },
+              { title: <KnowledgeLink to="/knowledge">{t("title")}</KnowledgeLink> },
+              { title: <KnowledgeLink to={`/knowledge/${kbId}`}>{kb.data?.name ?? "…"}</KnowledgeLink> },
               { title: doc.title },
             ]}
           />

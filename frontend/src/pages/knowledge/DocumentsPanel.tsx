@@ -5,13 +5,13 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Button, Dropdown, Progress, Space, Table, Typography } from "antd";
 import { useEffect, useMemo } from "react";
 import { useTranslation } from "react-i18next";
-import { Link } from "react-router";
+
 
 import { api, baseHeaders } from "../../api/client";
 import { errorMessage, unwrap } from "../../api/errors";
 import { useAuth } from "../../auth/AuthProvider";
 import { EmptyState, QueryState } from "../../components/PageState";
-import { canManage, DANGER_TEXT, knowledgeKeys, StatusTag, type Grant, type KnowledgeBase, type KnowledgeDocument } from "./shared";
+import { canManage, DANGER_TEXT, knowledgeKeys, StatusTag, type Grant, type KnowledgeBase, type KnowledgeDocument, KnowledgeLink } from "./shared";
 import { formatBytes, formatDate, itemsOf } from "./text";
 import { UploadPanel } from "./UploadPanel";
 import { isIndexing, UploadQueue, xhrTransport } from "./uploadQueue";
@@ -151,7 +151,7 @@ export function DocumentsPanel({ knowledgeBase }: { knowledgeBase: KnowledgeBase
           <Table<KnowledgeDocument>
             rowKey="id"
             dataSource={rows}
-            scroll={{ x: 1000 }}
+            scroll={{ x: 1200 }}
             pagination={rows.length > 50 ? { pageSize: 50 } : false}
             aria-label={t("tabs.documents")}
             columns={[
@@ -160,7 +160,7 @@ export function DocumentsPanel({ knowledgeBase }: { knowledgeBase: KnowledgeBase
                 dataIndex: "title",
                 render: (_, doc) => (
                   <Space direction="vertical" size={0}>
-                    <Link to={`/knowledge/${kbId}/documents/${doc.id}`}>{doc.title}</Link>
+                    <KnowledgeLink to={`/knowledge/${kbId}/documents/${doc.id}`}>{doc.title}</KnowledgeLink>
                     <Typography.Text type="secondary">
                       {[doc.kind.toUpperCase(), formatBytes(doc.size_bytes, language), doc.doc_number]
                         .filter(Boolean)
@@ -205,6 +205,7 @@ export function DocumentsPanel({ knowledgeBase }: { knowledgeBase: KnowledgeBase
               {
                 title: t("documents.failure"),
                 dataIndex: "failure_reason",
+                width: 320,
                 render: (value: string, doc) =>
                   value ? (
                     <Typography.Text style={{ color: DANGER_TEXT }}>

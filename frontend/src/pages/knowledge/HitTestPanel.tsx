@@ -4,12 +4,12 @@ import { useMutation } from "@tanstack/react-query";
 import { Alert, Button, Card, Flex, Form, Input, InputNumber, List, Segmented, Space, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Link } from "react-router";
+
 
 import { api } from "../../api/client";
 import { errorMessage, unwrap } from "../../api/errors";
 import { EmptyState } from "../../components/PageState";
-import type { KnowledgeBase, SearchHit } from "./shared";
+import { KnowledgeLink, ToneTag, type KnowledgeBase, type SearchHit } from "./shared";
 import { highlight, pageRange } from "./text";
 
 type Mode = "hybrid" | "vector" | "keyword";
@@ -104,8 +104,8 @@ export function HitTestPanel({ knowledgeBase }: { knowledgeBase: KnowledgeBase }
                 data-testid="search-hit"
                 title={
                   <Space wrap size={8}>
-                    <Tag color="blue">#{index + 1}</Tag>
-                    <Link to={`/knowledge/${knowledgeBase.id}/documents/${hit.document_id}`}>{hit.document_title}</Link>
+                    <ToneTag tone="blue">#{index + 1}</ToneTag>
+                    <KnowledgeLink to={`/knowledge/${knowledgeBase.id}/documents/${hit.document_id}`}>{hit.document_title}</KnowledgeLink>
                     {pageRange(hit.page_start, hit.page_end) && (
                       <Typography.Text type="secondary">
                         {t("search.pages", { pages: pageRange(hit.page_start, hit.page_end) })}

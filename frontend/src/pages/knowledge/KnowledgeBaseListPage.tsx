@@ -5,7 +5,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Button, Flex, Space, Table, Tag, Tooltip, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Link } from "react-router";
+
 
 import { api } from "../../api/client";
 import { errorMessage, unwrap } from "../../api/errors";
@@ -13,7 +13,7 @@ import { useAuth } from "../../auth/AuthProvider";
 import { EmptyState, QueryState } from "../../components/PageState";
 import { KnowledgeBaseForm } from "./KnowledgeBaseForm";
 import { SectionTabs } from "./SectionTabs";
-import { canManage, ClassificationTag, knowledgeKeys, type KnowledgeBase } from "./shared";
+import { canManage, ClassificationTag, knowledgeKeys, type KnowledgeBase, KnowledgeLink } from "./shared";
 import { formatDate, itemsOf } from "./text";
 
 export function KnowledgeBaseListPage() {
@@ -98,7 +98,7 @@ export function KnowledgeBaseListPage() {
                 dataIndex: "name",
                 render: (_, kb) => (
                   <Space direction="vertical" size={0}>
-                    <Link to={`/knowledge/${kb.id}`}>{kb.name}</Link>
+                    <KnowledgeLink to={`/knowledge/${kb.id}`}>{kb.name}</KnowledgeLink>
                     {kb.description && (
                       <Typography.Text type="secondary" ellipsis style={{ maxWidth: 360 }}>
                         {kb.description}

@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Breadcrumb, Button, Descriptions, Flex, Space, Tabs, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Link, useNavigate, useParams } from "react-router";
+import { useNavigate, useParams } from "react-router";
 
 import { api } from "../../api/client";
 import { unwrap } from "../../api/errors";
@@ -14,7 +14,7 @@ import { DocumentsPanel } from "./DocumentsPanel";
 import { GrantsPanel } from "./GrantsPanel";
 import { HitTestPanel } from "./HitTestPanel";
 import { KnowledgeBaseForm } from "./KnowledgeBaseForm";
-import { canManage, ClassificationTag, knowledgeKeys } from "./shared";
+import { canManage, ClassificationTag, knowledgeKeys, KnowledgeLink } from "./shared";
 
 const TABS = ["documents", "search", "sharing"] as const;
 
@@ -42,7 +42,7 @@ export function KnowledgeBasePage() {
         return (
           <>
             <Breadcrumb
-              items={[{ title: <Link to="/knowledge">{t("title")}</Link> }, { title: kb.name }]}
+              items={[{ title: <KnowledgeLink to="/knowledge">{t("title")}</KnowledgeLink> }, { title: kb.name }]}
               style={{ marginBottom: 8 }}
             />
             <Flex justify="space-between" align="start" wrap gap={12}>

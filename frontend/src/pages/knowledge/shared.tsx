@@ -1,6 +1,8 @@
 // What the knowledge screens share: the API's types, who may change a knowledge base, and the tags
 // that show a document's status or a knowledge base's classification in the same colours everywhere.
 import { Tag } from "antd";
+import type { ComponentProps, ReactNode } from "react";
+import { Link } from "react-router";
 import { useTranslation } from "react-i18next";
 
 import type { components } from "../../api/schema";
@@ -35,8 +37,34 @@ export function canManage(auth: AuthState, knowledgeBase: Pick<KnowledgeBase, "d
 /** A red dark enough for AA contrast on white (antd's error red is too pale for small text). */
 export const DANGER_TEXT = "#a8071a";
 
-// Preset colours (dark text on a light ground) rather than antd's status colours, whose text is
-// too pale for WCAG AA.
+/** Link blue dark enough for AA contrast on white and on a table row's hover grey. */
+export const LINK_COLOR = "#0950c5";
+
+/** A router link in the section's accessible link colour. */
+export function KnowledgeLink({ style, ...props }: ComponentProps<typeof Link>) {
+  return <Link {...props} style={{ color: LINK_COLOR, ...style }} />;
+}
+
+// Tag colours with dark text on a light ground: antd's own tag colours are too pale for WCAG AA
+// contrast on small text.
+const PALETTE: Record<string, { color: string; background: string; borderColor: string }> = {
+  default: { color: "rgba(0, 0, 0, 0.85)", background: "#f5f5f5", borderColor: "#d9d9d9" },
+  blue: { color: "#003eb3", background: "#e6f4ff", borderColor: "#91caff" },
+  green: { color: "#135200", background: "#f6ffed", borderColor: "#b7eb8f" },
+  red: { color: "#a8071a", background: "#fff1f0", borderColor: "#ffa39e" },
+  gold: { color: "#613400", background: "#fffbe6", borderColor: "#ffe58f" },
+  orange: { color: "#871400", background: "#fff7e6", borderColor: "#ffd591" },
+  purple: { color: "#22075e", background: "#f9f0ff", borderColor: "#d3adf7" },
+};
+
+export function ToneTag({ tone, children }: { tone: string; children: ReactNode }) {
+  return (
+    <Tag variant="outlined" style={PALETTE[tone] ?? PALETTE.default}>
+      {children}
+    </Tag>
+  );
+}
+
 const STATUS_COLORS: Record<string, string> = {
   uploaded: "default",
   queued: "default",
@@ -55,7 +83,7 @@ const STATUS_COLORS: Record<string, string> = {
 
 export function StatusTag({ status }: { status: string }) {
   const { t } = useTranslation("knowledge");
-  return <Tag color={STATUS_COLORS[status] ?? "default"}>{t(`status.${status}`, { defaultValue: status })}</Tag>;
+  return <ToneTag tone={STATUS_COLORS[status] ?? "default"}>{t(`status.${status}`, { defaultValue: status })}</ToneTag>;
 }
 
 const CLASSIFICATION_COLORS: Record<string, string> = {
@@ -67,5 +95,5 @@ const CLASSIFICATION_COLORS: Record<string, string> = {
 
 export function ClassificationTag({ value }: { value: string }) {
   const { t } = useTranslation("knowledge");
-  return <Tag color={CLASSIFICATION_COLORS[value] ?? "default"}>{t(`classification.${value}`)}</Tag>;
+  return <ToneTag tone={CLASSIFICATION_COLORS[value] ?? "default"}>{t(`classification.${value}`)}</ToneTag>;
 }
