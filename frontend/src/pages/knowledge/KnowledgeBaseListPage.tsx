@@ -90,21 +90,22 @@ export function KnowledgeBaseListPage() {
           <Table<KnowledgeBase>
             rowKey="id"
             dataSource={rows}
-            scroll={{ x: 960 }}
+            scroll={{ x: 1100 }}
             pagination={rows.length > 20 ? { pageSize: 20 } : false}
             columns={[
               {
                 title: t("fields.name"),
                 dataIndex: "name",
+                width: 320,
                 render: (_, kb) => (
-                  <Space direction="vertical" size={0}>
+                  <>
                     <KnowledgeLink to={`/knowledge/${kb.id}`}>{kb.name}</KnowledgeLink>
                     {kb.description && (
-                      <Typography.Text type="secondary" ellipsis style={{ maxWidth: 360 }}>
+                      <Typography.Paragraph type="secondary" ellipsis={{ rows: 2 }} style={{ marginBottom: 0 }}>
                         {kb.description}
-                      </Typography.Text>
+                      </Typography.Paragraph>
                     )}
-                  </Space>
+                  </>
                 ),
               },
               { title: t("fields.department"), dataIndex: "department_name" },
