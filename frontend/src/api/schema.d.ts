@@ -951,6 +951,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/knowledge-catalog/departments/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My organization's departments (id and name): whom to share a knowledge base with */
+        get: operations["v1_knowledge_catalog_departments_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/knowledge-catalog/domains/": {
         parameters: {
             query?: never;
@@ -1478,6 +1495,10 @@ export interface components {
             readonly request_id: string;
             readonly prev_hash: string;
             readonly hash: string;
+        };
+        CatalogDepartment: {
+            id: number;
+            name: string;
         };
         CatalogEntry: {
             readonly id: number;
@@ -7939,6 +7960,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    v1_knowledge_catalog_departments_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogDepartment"][];
                 };
             };
         };
