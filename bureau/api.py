@@ -121,6 +121,14 @@ def _api_error(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler400: a request Django refuses before any view (a malformed multipart body, too many
+    fields) gets the error shape on the API, the HTML page elsewhere."""
+    if request.path.startswith("/api/"):
+        return _api_error(400, "bad_request", _("The request could not be read."))
+    return defaults.bad_request(request, exception)
+
+
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """handler404: an API client gets the error shape for a URL no route matches (a malformed id),
     not the HTML page."""

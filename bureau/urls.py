@@ -25,6 +25,7 @@ api_v1 = [
 ]
 
 # The API answers errors in its own shape, even for URLs no route matches.
+handler400 = "bureau.api.bad_request"
 handler404 = "bureau.api.not_found"
 handler500 = "bureau.api.server_error"
 
