@@ -21,9 +21,7 @@ export function CitationDetails({ citation }: { citation: CitationInfo }) {
         </Typography.Text>
       )}
       {citation.snippet && (
-        <Typography.Paragraph className="chat-citation-snippet" ellipsis={{ rows: 6 }}>
-          {citation.snippet}
-        </Typography.Paragraph>
+        <blockquote className="chat-citation-snippet">{citation.snippet}</blockquote>
       )}
       {url && (
         <a href={url} target="_blank" rel="noopener noreferrer">

@@ -27,7 +27,9 @@ function ChatShell({ children }: { children: React.ReactNode }) {
     return (
       <div className="chat-shell">
         <aside className="chat-shell-history">
-          <HistoryPanel />
+          <div className="chat-shell-history-inner">
+            <HistoryPanel />
+          </div>
         </aside>
         <div className="chat-shell-main">{children}</div>
       </div>
