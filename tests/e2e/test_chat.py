@@ -70,8 +70,8 @@ def test_member_asks_an_assistant_and_manages_the_conversation(page: Any, site: 
     # A question: the conversation is created, the answer streams in and cites the regulations.
     wait_for_sample_documents(page, site)
     question = "Thời giờ làm việc bình thường của người lao động tối đa bao nhiêu giờ một ngày?"
-    main.get_by_label("Câu hỏi của anh/chị").fill(question)
-    main.get_by_label("Câu hỏi của anh/chị").press("Enter")
+    main.get_by_role("textbox", name="Câu hỏi gửi trợ lý").fill(question)
+    main.get_by_role("textbox", name="Câu hỏi gửi trợ lý").press("Enter")
     page.wait_for_url(re.compile(r".*/chat/c/\d+$"))
     answer = main.get_by_role("group", name="Câu trả lời").last
     expect(answer).to_contain_text(f"Trả lời: {question}")
@@ -135,7 +135,7 @@ def test_english_on_a_phone_retry_stop_and_history_drawer(page: Any, site: Site)
 
     # The model fails: the server's message is shown with a retry that answers.
     site.llm.fail_next(400, message="bad request", path="/chat/completions")
-    box = main.get_by_label("Your question")
+    box = main.get_by_role("textbox", name="Question for the assistant")
     box.fill("Can I paste personal data into a chatbot?")
     main.get_by_role("button", name="Send").click()
     alert = main.get_by_role("alert").filter(has_text="The answer could not be completed")
@@ -164,3 +164,56 @@ def test_english_on_a_phone_retry_stop_and_history_drawer(page: Any, site: Site)
     expect(drawer.get_by_role("link", name=re.compile("^Can I paste personal data"))).to_be_visible()
     page.keyboard.press("Escape")
     expect(drawer).to_be_hidden()
+
+
+ANALYSIS_ASSISTANT = "Phân tích bảng tính"
+CSV = (
+    "Đơn vị,Lĩnh vực,Số hồ sơ\n"
+    "Sở Tư pháp,Hộ tịch,120\n"
+    "Sở Tư pháp,Công chứng,80\n"
+    "Sở Nội vụ,Thi đua,45\n"
+    "UBND xã A,Hộ tịch,30\n"
+)
+
+
+def test_an_attached_spreadsheet_is_analysed_into_a_table_and_chart(
+    page: Any, site: Site, tmp_path: Any
+) -> None:
+    site.llm.reset()
+    sign_in(page, site, MEMBER)
+    main = page.locator("#main")
+    main.get_by_role("button", name=f"Bắt đầu trò chuyện với {ANALYSIS_ASSISTANT}").click()
+    page.wait_for_url(re.compile(r".*/chat/a/\d+$"))
+
+    # Attaching creates the conversation; the file shows its status until the worker has read it.
+    sheet = tmp_path / "ho_so.csv"
+    sheet.write_text(CSV, encoding="utf-8")
+    main.get_by_test_id("attach-input").set_input_files(str(sheet))
+    page.wait_for_url(re.compile(r".*/chat/c/\d+$"))
+    attachments = main.get_by_role("list", name="Tệp đính kèm")
+    expect(attachments.get_by_text("ho_so.csv")).to_be_visible()
+    expect(attachments.get_by_text("Sẵn sàng")).to_be_visible(timeout=180_000)
+
+    # The model queries the table and asks for a chart; the result is drawn under the answer.
+    sql = 'SELECT "Lĩnh vực", SUM("Số hồ sơ") AS "Tổng" FROM ho_so GROUP BY 1 ORDER BY 2 DESC'
+    chart = {"type": "bar", "x": "Lĩnh vực", "y": "Tổng", "title": "Hồ sơ theo lĩnh vực"}
+    site.llm.script_tool_call("phan_tich_bang__query_tables", {"sql": sql, "chart": chart})
+    site.llm.script_text("Lĩnh vực hộ tịch có nhiều hồ sơ nhất (150).")
+    box = main.get_by_role("textbox", name="Câu hỏi gửi trợ lý")
+    box.fill("Tổng số hồ sơ theo từng lĩnh vực?")
+    box.press("Enter")
+    answer = main.get_by_role("group", name="Câu trả lời").last
+    expect(answer).to_contain_text("Lĩnh vực hộ tịch có nhiều hồ sơ nhất")
+    expect(answer.get_by_text("phan_tich_bang__query_tables")).to_be_visible()
+    result = answer.get_by_test_id("analysis-result")
+    expect(result.get_by_role("img", name="Hồ sơ theo lĩnh vực")).to_be_visible()
+    rows = result.get_by_role("row")
+    expect(rows).to_have_count(4)  # the header and three fields
+    expect(rows.nth(1)).to_contain_text("Hộ tịch")
+    expect(rows.nth(1)).to_contain_text("150")
+    screenshot(page, "12-chat-analysis")
+    assert_accessible(page, "chat analysis")
+
+    # The attachment can be removed.
+    attachments.get_by_role("button", name="Gỡ ho_so.csv").click()
+    expect(main.get_by_text("ho_so.csv")).to_have_count(0)
