@@ -124,6 +124,33 @@ function DraftedFiles({ calls }: { calls: readonly StoredToolCall[] }) {
   );
 }
 
+/** The clipboard API exists only in secure contexts (HTTPS, localhost); an intranet served over
+ * plain HTTP falls back to the older copy command. */
+async function copyText(text: string): Promise<boolean> {
+  try {
+    if (navigator.clipboard && window.isSecureContext) {
+      await navigator.clipboard.writeText(text);
+      return true;
+    }
+  } catch {
+    // fall through to the older way
+  }
+  const area = document.createElement("textarea");
+  area.value = text;
+  area.setAttribute("readonly", "");
+  area.style.position = "fixed";
+  area.style.opacity = "0";
+  document.body.appendChild(area);
+  area.select();
+  try {
+    return document.execCommand("copy");
+  } catch {
+    return false;
+  } finally {
+    area.remove();
+  }
+}
+
 export interface AnswerActions {
   canRegenerate: boolean;
   feedback?: "up" | "down";
@@ -139,12 +166,8 @@ export function AnswerItem({ answer, assistantAvatar, actions }: { answer: Answe
   const analyses = answer.stored.map(analysisOf).filter((a) => a !== null);
 
   const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(answer.text);
-      message.success(t("actions.copied"));
-    } catch {
-      message.error(t("actions.copyFailed"));
-    }
+    if (await copyText(answer.text)) message.success(t("actions.copied"));
+    else message.error(t("actions.copyFailed"));
   };
 
   return (

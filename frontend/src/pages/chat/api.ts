@@ -1,5 +1,5 @@
 // The chat's reads and writes against the API, as TanStack Query hooks.
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { api } from "../../api/client";
 import { unwrap } from "../../api/errors";
@@ -51,7 +51,10 @@ export function useConversation(id: number | null) {
   return useQuery({
     queryKey: keys.conversation(id ?? 0),
     enabled: id != null,
-    placeholderData: keepPreviousData,
+    // An answer still being written elsewhere (another tab, a reload during the stream): poll
+    // until it ends.
+    refetchInterval: (query) =>
+      query.state.data?.messages.some((m) => m.status === "streaming" || m.status === "pending") ? 2000 : false,
     queryFn: async () =>
       unwrap(await api.GET("/api/v1/conversations/{conversation_id}/", { params: { path: { conversation_id: id! } } })),
   });
