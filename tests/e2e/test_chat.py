@@ -27,6 +27,7 @@ pytestmark = pytest.mark.e2e
 REGULATIONS_ASSISTANT = "Hỏi đáp quy chế nội bộ"
 REGULATIONS_BASE = "Quy chế nội bộ và văn bản hướng dẫn"
 PLAIN_ASSISTANT = "Sử dụng AI an toàn, có trách nhiệm"
+STREAMED = 90_000  # ms: retrieval and the answer are slow on a busy machine
 
 
 def _results(data: Any) -> list[dict[str, Any]]:
@@ -74,7 +75,7 @@ def test_member_asks_an_assistant_and_manages_the_conversation(page: Any, site: 
     main.get_by_role("textbox", name="Câu hỏi gửi trợ lý").press("Enter")
     page.wait_for_url(re.compile(r".*/chat/c/\d+$"))
     answer = main.get_by_role("group", name="Câu trả lời").last
-    expect(answer).to_contain_text(f"Trả lời: {question}")
+    expect(answer).to_contain_text(f"Trả lời: {question}", timeout=STREAMED)
     marker = answer.get_by_role("button", name=re.compile(r"^Nguồn 1: "))
     expect(marker).to_be_visible()
     marker.click()
@@ -139,10 +140,10 @@ def test_english_on_a_phone_retry_stop_and_history_drawer(page: Any, site: Site)
     box.fill("Can I paste personal data into a chatbot?")
     main.get_by_role("button", name="Send").click()
     alert = main.get_by_role("alert").filter(has_text="The answer could not be completed")
-    expect(alert).to_be_visible()
+    expect(alert).to_be_visible(timeout=STREAMED)
     alert.get_by_role("button", name="Try again").click()
     expect(main.get_by_role("group", name="Answer").last).to_contain_text(
-        "Trả lời: Can I paste personal data"
+        "Trả lời: Can I paste personal data", timeout=STREAMED
     )
     expect(alert).to_have_count(0)
 
@@ -152,9 +153,11 @@ def test_english_on_a_phone_retry_stop_and_history_drawer(page: Any, site: Site)
     box.press("Enter")
     stop = main.get_by_role("button", name="Stop")
     expect(stop).to_be_visible()
-    expect(main.get_by_role("group", name="Answer").last).to_contain_text("word word")
+    expect(main.get_by_role("group", name="Answer").last).to_contain_text("word word", timeout=STREAMED)
     stop.click()
-    expect(main.get_by_role("group", name="Answer").last.get_by_text("Stopped")).to_be_visible()
+    expect(main.get_by_role("group", name="Answer").last.get_by_text("Stopped")).to_be_visible(
+        timeout=STREAMED
+    )
     assert_accessible(page, "chat conversation (phone, English)")
     assert ui_strings_of_other_language(page, "en") == []
 
@@ -203,7 +206,7 @@ def test_an_attached_spreadsheet_is_analysed_into_a_table_and_chart(
     box.fill("Tổng số hồ sơ theo từng lĩnh vực?")
     box.press("Enter")
     answer = main.get_by_role("group", name="Câu trả lời").last
-    expect(answer).to_contain_text("Lĩnh vực hộ tịch có nhiều hồ sơ nhất")
+    expect(answer).to_contain_text("Lĩnh vực hộ tịch có nhiều hồ sơ nhất", timeout=STREAMED)
     expect(answer.get_by_text("phan_tich_bang__query_tables")).to_be_visible()
     result = answer.get_by_test_id("analysis-result")
     expect(result.get_by_role("img", name="Hồ sơ theo lĩnh vực")).to_be_visible()

@@ -25,15 +25,15 @@ export function AttachmentList({ conversationId }: { conversationId: number | nu
               <FileOutlined aria-hidden />
               <span className="chat-attachment-name">{document.filename}</span>
               {indexing ? (
-                <Tag icon={<LoadingOutlined />} color="processing">
+                <Tag icon={<LoadingOutlined />} color="processing" className="chat-tag-processing">
                   {t("attachments.indexing")}
                 </Tag>
               ) : failed ? (
                 <Tooltip title={document.failure_reason}>
-                  <Tag color="error">{t("attachments.failed")}</Tag>
+                  <Tag color="error" className="chat-tag-error">{t("attachments.failed")}</Tag>
                 </Tooltip>
               ) : (
-                <Tag color="success">{t("attachments.ready")}</Tag>
+                <Tag color="success" className="chat-tag-ready">{t("attachments.ready")}</Tag>
               )}
               <Button
                 type="text"
