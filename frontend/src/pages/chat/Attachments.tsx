@@ -7,6 +7,8 @@ import { useTranslation } from "react-i18next";
 import { errorMessage } from "../../api/errors";
 import { isIndexing, useAttachments, useRemoveAttachment } from "./api";
 
+// antd's coloured tags are too pale for WCAG AA contrast: darker text of the same hue (inline, as
+// antd's own styles win over a class).
 export function AttachmentList({ conversationId }: { conversationId: number | null }) {
   const { t } = useTranslation("chat");
   const { message } = App.useApp();
@@ -25,15 +27,15 @@ export function AttachmentList({ conversationId }: { conversationId: number | nu
               <FileOutlined aria-hidden />
               <span className="chat-attachment-name">{document.filename}</span>
               {indexing ? (
-                <Tag icon={<LoadingOutlined />} color="processing" className="chat-tag-processing">
+                <Tag icon={<LoadingOutlined />} color="processing" style={{ color: "#003eb3" }}>
                   {t("attachments.indexing")}
                 </Tag>
               ) : failed ? (
                 <Tooltip title={document.failure_reason}>
-                  <Tag color="error" className="chat-tag-error">{t("attachments.failed")}</Tag>
+                  <Tag color="error" style={{ color: "#a8071a" }}>{t("attachments.failed")}</Tag>
                 </Tooltip>
               ) : (
-                <Tag color="success" className="chat-tag-ready">{t("attachments.ready")}</Tag>
+                <Tag color="success" style={{ color: "#135200" }}>{t("attachments.ready")}</Tag>
               )}
               <Button
                 type="text"
