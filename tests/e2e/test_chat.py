@@ -162,11 +162,13 @@ def test_english_on_a_phone_retry_stop_and_history_drawer(page: Any, site: Site)
     assert_accessible(page, "chat conversation (phone, English)")
     assert ui_strings_of_other_language(page, "en") == []
 
-    # The history is a drawer on a phone.
+    # The history is a drawer on a phone; opening a conversation from it closes it.
     main.get_by_role("button", name="History").click()
     drawer = page.get_by_role("dialog", name="Conversation history")
-    expect(drawer.get_by_role("link", name=re.compile("^Can I paste personal data"))).to_be_visible()
+    drawer.get_by_role("link", name=re.compile("^Can I paste personal data")).click()
     expect(drawer).to_be_hidden()
+    page.wait_for_url(re.compile(r".*/chat/c/\d+$"))
+    expect(main.get_by_role("heading", name=re.compile("^Can I paste personal data"))).to_be_visible()
 
 
 ANALYSIS_ASSISTANT = "Phân tích bảng tính"
