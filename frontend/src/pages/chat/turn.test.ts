@@ -25,6 +25,7 @@ function message(id: number, role: "user" | "assistant", content: string, extra:
     created_at: "2026-11-25T10:00:00Z",
     citations: [],
     tool_calls: [],
+    redactions: {},
     ...extra,
   };
 }
