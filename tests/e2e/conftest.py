@@ -201,12 +201,20 @@ def _catalog(language: str) -> set[str]:
     return texts
 
 
-def ui_strings_of_other_language(page: Any, language: str) -> list[str]:
+def ui_strings_of_other_language(page: Any, language: str, *, data: str | None = None) -> list[str]:
     """Interface texts of the other language visible on the page: e.g. Vietnamese UI strings on an
     English screen. Texts written the same in both languages (names, "Bureau") do not count, nor do
-    texts with placeholders, which never appear verbatim."""
+    texts with placeholders, which never appear verbatim. `data`: a CSS selector of elements that show
+    data rather than interface (a table of audit events), left out."""
     other = "en" if language == "vi" else "vi"
     own = _catalog(language)
     candidates = {t for t in _catalog(other) - own if len(t) >= 4 and "{{" not in t}
-    body = page.inner_text("body")
+    if data is None:
+        body = page.inner_text("body")
+    else:  # leave out what shows data (names people gave things), which may be in either language
+        body = page.evaluate(
+            "(sel) => { const c = document.body.cloneNode(true);"
+            " c.querySelectorAll(sel).forEach((e) => e.remove()); return c.textContent; }",
+            data,
+        )
     return sorted(t for t in candidates if re.search(rf"(?<!\w){re.escape(t)}(?!\w)", body))
