@@ -128,19 +128,23 @@ def prepare_turn(
     if version.knowledge_only and (linked or attached or withheld_attached) and not passages:
         refusal = version.refusal_message or _("I could not find this in the documents.")
     tools = _bind_tools(version, actor, conversation, knowledge_bases) if target is not None else []
+    answer = Message(
+        conversation=conversation,
+        role=MessageRole.ASSISTANT,
+        status=MessageStatus.STREAMING,
+        extractive=target is None and refusal is None,
+        regenerated_from=regenerated_from,
+        model=getattr(target, "model", "") or "",
+    )
+    new_messages = [answer]
+    if regenerated_from is None:
+        new_messages.insert(0, Message(conversation=conversation, role=MessageRole.USER, content=question))
+        if not conversation.title:
+            conversation.title = question[:80]
     with transaction.atomic():
-        if regenerated_from is None:
-            Message.objects.create(conversation=conversation, role=MessageRole.USER, content=question)
-            if not conversation.title:
-                conversation.title = question[:80]
-        answer = Message.objects.create(
-            conversation=conversation,
-            role=MessageRole.ASSISTANT,
-            status=MessageStatus.STREAMING,
-            extractive=target is None and refusal is None,
-            regenerated_from=regenerated_from,
-            model=getattr(target, "model", "") or "",
-        )
+        # One INSERT for the question and the answer (ids in this order; nothing listens to their
+        # saves).
+        Message.objects.bulk_create(new_messages)
         conversation.save(update_fields=["title", "updated_at"])
     redactor = redaction_for(version, target)
     system = system_prompt(
@@ -177,9 +181,12 @@ def _as_id(value: int | str) -> int:
 
 
 def _check_assistant_still_visible(actor: Any, conversation: Conversation) -> None:
-    from assistants.selectors import assistant_get_for
+    """As assistant_get_for, but only whether the row is visible: the assistant itself came with
+    the conversation."""
+    from assistants.selectors import assistant_list_visible_to
 
-    assistant_get_for(actor=actor, assistant_id=conversation.assistant_id)
+    if not assistant_list_visible_to(actor=actor).filter(pk=conversation.assistant_id).exists():
+        raise NotFound(_("Assistant not found."))
 
 
 def _history(conversation: Conversation, *, before: Message | None) -> list[Message]:
@@ -207,6 +214,8 @@ def _chat_target(version: AssistantVersion) -> Any:
         organization_id=version.assistant.organization_id,
         provider_id=version.model_provider_id,
         model_name=version.model_name,
+        # Selected with the conversation (conversation_get_for): not read a second time.
+        named=version.model_provider if version.model_provider_id is not None else None,
     )
 
 
