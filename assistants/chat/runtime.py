@@ -343,16 +343,22 @@ async def _model_rounds(turn: Turn) -> AsyncIterator[ev.Event]:
     by_name = {tool.function_name: tool for tool in turn.tools}
     watch = _StopWatch(turn.answer.pk)
     for round_number in range(MAX_TOOL_ROUNDS + 1):
+        # The messages and tools go as `extra_body`, which the client sends as they are: passed as
+        # arguments, they are first walked against the client's typed parameters, which costs more
+        # CPU than the rest of the turn's preparation (several ms for a long conversation) and
+        # changes nothing in plain dicts like these. The request body is the same.
+        body: dict[str, Any] = {"messages": messages}
+        if schemas and round_number < MAX_TOOL_ROUNDS:
+            body["tools"] = schemas
         arguments: dict[str, Any] = {
             "model": turn.target.model,
-            "messages": messages,
+            "messages": [],
             "stream": True,
             "temperature": turn.version.temperature,
             "max_tokens": turn.version.max_tokens,
             "stream_options": {"include_usage": True},
+            "extra_body": body,
         }
-        if schemas and round_number < MAX_TOOL_ROUNDS:
-            arguments["tools"] = schemas
         calls: dict[int, dict[str, str]] = {}
         # Made per round: a tool result of the previous round may have added placeholders.
         restorer = turn.redactor.stream()
