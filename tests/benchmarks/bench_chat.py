@@ -301,7 +301,9 @@ def main() -> int:
                         break
                 except httpx.HTTPError:
                     time.sleep(0.2)
-            asyncio.run(_measure(2, 1, base, key, assistant_id, fake_url))  # warm-up
+            # Warm-up of every worker (the kernel hands connections to either): a worker's first
+            # turn loads modules and makes its model client, which no later turn does again.
+            asyncio.run(_measure(4 * WEB_WORKERS, 2, base, key, assistant_id, fake_url))
             rows = [
                 asyncio.run(_measure(int(c), args.rounds, base, key, assistant_id, fake_url))
                 for c in args.concurrency.split(",")
