@@ -241,6 +241,7 @@ async def _measure(
             concurrency, rounds, lambda i: _direct_stream(direct, "Thời giờ?")
         )
         errors += failed
+        await direct.close()  # in this loop: closed later, it would find the loop gone
         for side, outcomes in (("platform", platform), ("direct", baseline)):
             for ttft, gaps in outcomes:
                 results[side]["ttft"].append(ttft)
