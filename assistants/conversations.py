@@ -96,13 +96,26 @@ def conversation_create(
     *, actor: Any, assistant: Assistant, preview: bool = False, title: str = ""
 ) -> Conversation:
     version = version_for_new_conversation(actor=actor, assistant=assistant, preview=preview)
-    return Conversation.objects.create(
+    conversation = Conversation.objects.create(
         assistant=assistant,
         version=version,
         title=title[:300],
         user=actor if isinstance(actor, User) else None,
         api_key=actor.api_key if isinstance(actor, ApiKeyActor) else None,
     )
+    if preview:
+        # Chatting with an unpublished draft is an editor's act worth tracing: the audit log tells
+        # previews from the use of published versions.
+        audit_record(
+            actor=actor,
+            organization=assistant.organization_id,
+            department=assistant.department_id,
+            action="conversation.preview_start",
+            target=conversation,
+            after={"assistant": assistant.pk, "draft": version.pk, "preview": True},
+            target_label=assistant.name,
+        )
+    return conversation
 
 
 @transaction.atomic

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import pagination, permissions
 from rest_framework.request import Request
@@ -15,6 +18,8 @@ from rest_framework.response import Response
 
 from bureau import request_context
 from bureau.exceptions import BureauError, QuotaExceeded
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # DRF imports this module while loading its views: no runtime import back
     from rest_framework.views import APIView
@@ -29,7 +34,35 @@ def error_response(status: int, code: str, message: str, details: Any = None) ->
     return Response(body, status=status)
 
 
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(exc: BaseException) -> tuple[int, dict[str, Any]]:
+    """The database went away (restarted, connection killed, failed over): the status and body to
+    answer with. The broken connection is dropped, so that this thread's next request reconnects
+    instead of failing on the dead one."""
+    log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+    for connection in connections.all(initialized_only=True):
+        try:
+            connection.close_if_unusable_or_obsolete()
+        except DatabaseError:
+            connection.connection = None  # past saving: forget it, the next use reconnects
+    body = {
+        "error": {
+            "code": "database_unavailable",
+            "message": str(_("The database is unavailable. Try again in a moment.")),
+            "details": {},
+        },
+        "request_id": request_context.current().request_id,
+    }
+    return 503, body
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DATABASE_ERRORS):
+        status, body = database_unavailable(exc)
+        return Response(body, status=status, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if isinstance(exc, BureauError):
         response = error_response(exc.status_code, exc.code, str(exc.message), exc.details)
         if isinstance(exc, QuotaExceeded):
@@ -78,3 +111,34 @@ class Pagination(pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+def _api_error(status: int, code: str, message: str) -> JsonResponse:
+    body = {
+        "error": {"code": code, "message": message, "details": {}},
+        "request_id": request_context.current().request_id,
+    }
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler400: a request Django refuses before any view (a malformed multipart body, too many
+    fields) gets the error shape on the API, the HTML page elsewhere."""
+    if request.path.startswith("/api/"):
+        return _api_error(400, "bad_request", _("The request could not be read."))
+    return defaults.bad_request(request, exception)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: an API client gets the error shape for a URL no route matches (a malformed id),
+    not the HTML page."""
+    if request.path.startswith("/api/"):
+        return _api_error(404, "not_found", _("Not found."))
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: the error shape for the API, the HTML page elsewhere."""
+    if request.path.startswith("/api/"):
+        return _api_error(500, "server_error", _("Server error."))
+    return defaults.server_error(request)

@@ -4,8 +4,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.conf import settings
 from django.contrib.auth import middleware as auth_middleware
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
 from django.middleware import clickjacking, common, locale, security
 
@@ -91,3 +92,85 @@ class AuthenticationMiddleware(InlineHooksMixin, auth_middleware.AuthenticationM
 
 class XFrameOptionsMiddleware(InlineHooksMixin, clickjacking.XFrameOptionsMiddleware):
     pass
+
+
+class SecurityHeadersMiddleware:
+    """The browser-side hardening headers on every response (the web app, the API, static files
+    and the streamed chats): Content-Security-Policy, Permissions-Policy, X-Frame-Options,
+    X-Content-Type-Options, Referrer-Policy and Cross-Origin-Opener-Policy. A header the view set
+    itself is kept: a page with other needs states its own policy. Sync and async, like the above,
+    so that the streaming chats keep running without a thread hop."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+        self.headers = security_headers()
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.is_async:
+            return self._acall(request)
+        response: HttpResponseBase = self.get_response(request)
+        return self._apply(response)
+
+    async def _acall(self, request: HttpRequest) -> HttpResponseBase:
+        get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
+        return self._apply(await get_response(request))
+
+    def _apply(self, response: HttpResponseBase) -> HttpResponseBase:
+        for name, value in self.headers:
+            if name not in response:
+                response[name] = value
+        return response
+
+
+def content_security_policy(directives: dict[str, list[str]]) -> str:
+    return "; ".join(f"{name} {' '.join(sources)}".strip() for name, sources in directives.items())
+
+
+def security_headers() -> list[tuple[str, str]]:
+    csp_header = (
+        "Content-Security-Policy-Report-Only"
+        if settings.CONTENT_SECURITY_POLICY_REPORT_ONLY
+        else "Content-Security-Policy"
+    )
+    headers = [
+        (csp_header, content_security_policy(settings.CONTENT_SECURITY_POLICY)),
+        ("Permissions-Policy", settings.PERMISSIONS_POLICY),
+        ("X-Frame-Options", settings.X_FRAME_OPTIONS),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", settings.SECURE_REFERRER_POLICY),
+        ("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY),
+    ]
+    return [(name, value) for name, value in headers if value]
+
+
+class DatabaseUnavailableMiddleware:
+    """A lost database connection, outside the DRF views (whose exception handler does the same):
+    the async chat and OpenAI-compatible views, the web app's page. The client gets the one JSON
+    error shape with status 503 and Retry-After, not a 500 page; the next request reconnects."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> JsonResponse | None:
+        from bureau.api import DATABASE_ERRORS, RETRY_AFTER_SECONDS, database_unavailable
+
+        if not isinstance(exception, DATABASE_ERRORS):
+            return None
+        status, body = database_unavailable(exception)
+        response = JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response

@@ -132,11 +132,14 @@ INSTALLED_APPS = [
 # bureau.middleware's versions of Django's middleware run in the event loop under ASGI, not
 # through a thread hop each (see InlineHooksMixin); those that may touch the session still hop.
 MIDDLEWARE = [
+    # Outermost, so that even what the static server and the error handlers answer carries them.
+    "bureau.middleware.SecurityHeadersMiddleware",
     "bureau.middleware.SecurityMiddleware",
     # ServeStatic: WhiteNoise's async-capable successor, so that no sync middleware forces every
     # request (the streaming chats among them) through a thread hop.
     "servestatic.middleware.ServeStaticMiddleware",
     "bureau.middleware.RequestContextMiddleware",
+    "bureau.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "bureau.middleware.LocaleMiddleware",
     "bureau.middleware.CommonMiddleware",
@@ -194,6 +197,9 @@ if env_bool("BUREAU_DB_POOL", False) and not TESTING:
         **dict(DATABASES["default"].get("OPTIONS") or {}),  # type: ignore[call-overload]
         "pool": {"min_size": 1, "max_size": env_int("DB_POOL_MAX_SIZE", 20), "timeout": 30},
     }
+    # Each connection taken from the pool is checked first: after a database restart the pool
+    # would otherwise hand out its dead connections one failed request at a time.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tenancy.User"
 
@@ -366,6 +372,19 @@ KNOWLEDGE_HEARTBEAT_SECONDS = env_int("KNOWLEDGE_HEARTBEAT_SECONDS", 20)
 KNOWLEDGE_MAX_REQUEUES = env_int("KNOWLEDGE_MAX_REQUEUES", 3)
 KNOWLEDGE_EMBED_BATCH = env_int("KNOWLEDGE_EMBED_BATCH", 64)
 KNOWLEDGE_MAX_PAGES = env_int("KNOWLEDGE_MAX_PAGES", 3000)
+# Limits on what an uploaded file may make a worker do (knowledge.parsing.ParseLimits); a file past
+# one fails with the reason. Word, Excel and PowerPoint files are ZIP archives: their member count,
+# their expanded size and their compression ratio are checked before anything is inflated.
+KNOWLEDGE_MAX_ZIP_MEMBERS = env_int("KNOWLEDGE_MAX_ZIP_MEMBERS", 10_000)
+KNOWLEDGE_MAX_UNCOMPRESSED_MB = env_int("KNOWLEDGE_MAX_UNCOMPRESSED_MB", 500)
+KNOWLEDGE_MAX_COMPRESSION_RATIO = env_int("KNOWLEDGE_MAX_COMPRESSION_RATIO", 200)
+KNOWLEDGE_MAX_TEXT_CHARS = env_int("KNOWLEDGE_MAX_TEXT_CHARS", 20_000_000)
+KNOWLEDGE_MAX_NESTING_DEPTH = env_int("KNOWLEDGE_MAX_NESTING_DEPTH", 200)
+# Each parse runs in a child process of the worker (knowledge.parsing.isolated): it may allocate
+# this much beyond what it inherits, and take this long, before it is stopped and the document fails.
+KNOWLEDGE_PARSE_ISOLATED = env_bool("KNOWLEDGE_PARSE_ISOLATED", True)
+KNOWLEDGE_PARSE_MEMORY_MB = env_int("KNOWLEDGE_PARSE_MEMORY_MB", 2048)
+KNOWLEDGE_PARSE_TIMEOUT_SECONDS = env_int("KNOWLEDGE_PARSE_TIMEOUT_SECONDS", 1800)
 
 # --- REST API ---------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -400,6 +419,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "assistants.chat.schema.add_streaming_endpoints",
+        "bureau.schema.add_error_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "bureau.tenancy.models.Role",
@@ -432,11 +452,41 @@ BUREAU_MAX_UPLOAD_BYTES = env_int("BUREAU_MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
 # --- security ------------------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# bureau.middleware.SecurityHeadersMiddleware sends these on every response. The web app is a Vite
+# build (scripts and styles from our own origin); antd's CSS-in-JS writes <style> elements at run
+# time, hence 'unsafe-inline' for styles only. Scripts never run inline: the Swagger UI loads its
+# start-up script from its own URL (bureau/urls.py).
+CONTENT_SECURITY_POLICY: dict[str, list[str]] = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "font-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# To try a changed policy on a live site first: browsers then report violations but block nothing.
+CONTENT_SECURITY_POLICY_REPORT_ONLY = env_bool("CONTENT_SECURITY_POLICY_REPORT_ONLY", False)
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+# Cookies over HTTPS only, by default everywhere but DEBUG, the tests, and an embedded install whose
+# SITE_URL is plain http (one machine, reached as http://127.0.0.1:8000, where a Secure cookie would
+# never come back and nobody could sign in).
+SECURE_COOKIES = env_bool(
+    "SECURE_COOKIES",
+    not DEBUG and not TESTING and not (embedded.is_embedded() and SITE_URL.startswith("http://")),
+)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and not embedded.is_embedded())
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# The web app reads the CSRF cookie to send it back as X-CSRFToken, so it cannot be HttpOnly.
+CSRF_COOKIE_HTTPONLY = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXIES else None
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from assistants.chat import openai_compat
 from bureau import health, spa
@@ -16,11 +16,18 @@ api_v1 = [
     path("", include("assistants.urls")),
     path("", include("assistants.review_urls")),
     path("", include("assistants.template_urls")),
+    path("", include("assistants.builder_urls")),
     path("", include("assistants.chat.urls")),
     path("", include("assistants.attachment_urls")),
     path("", include("assistants.documents.urls")),
     path("", include("assistants.oversight_urls")),
+    path("", include("assistants.config_review_urls")),
 ]
+
+# The API answers errors in its own shape, even for URLs no route matches.
+handler400 = "bureau.api.bad_request"
+handler404 = "bureau.api.not_found"
+handler500 = "bureau.api.server_error"
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -30,7 +37,9 @@ urlpatterns = [
     path("v1/models", openai_compat.models, name="openai-models"),
     path("v1/chat/completions", openai_compat.chat_completions, name="openai-chat-completions"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The split view serves its start-up script from its own URL (?script): no inline script, so
+    # the Content-Security-Policy needs no exception for the API docs.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("django-admin/", admin.site.urls),

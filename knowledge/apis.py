@@ -231,7 +231,10 @@ class DocumentActionApi(APIView):
 
 
 class DocumentFileApi(APIView):
-    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="The original file")})
+    @extend_schema(
+        # Its own type, whatever was uploaded.
+        responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The original file")}
+    )
     def get(self, request: Request, kb_id: int, doc_id: int) -> FileResponse:
         document = selectors.document_get_for(actor=request.user, knowledge_base_id=kb_id, document_id=doc_id)
         return FileResponse(

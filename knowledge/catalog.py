@@ -86,3 +86,11 @@ def catalog_domains_for(*, actor: Any) -> list[DomainCount]:
         counts.update(set(tags or []))
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [DomainCount(domain=tag, count=count) for tag, count in ordered]
+
+
+def catalog_departments_for(*, actor: Any) -> QuerySet[Department]:
+    """The departments of the actor's organizations, by name: whom a knowledge base can be shared
+    with, and the owners the catalog can be filtered by. Names only; anyone else sees none."""
+    return Department.objects.filter(organization_id__in=access_of(actor).organization_ids).order_by(
+        "name", "pk"
+    )

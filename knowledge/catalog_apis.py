@@ -34,6 +34,11 @@ class CatalogEntrySerializer(serializers.ModelSerializer[KnowledgeBase]):
         read_only_fields = fields
 
 
+class CatalogDepartmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
 class DomainCountSerializer(serializers.Serializer):
     domain = serializers.CharField()
     count = serializers.IntegerField()
@@ -64,3 +69,13 @@ class CatalogDomainsApi(APIView):
     def get(self, request: Request) -> Response:
         domains = catalog.catalog_domains_for(actor=request.user)
         return Response(DomainCountSerializer(domains, many=True).data)
+
+
+class CatalogDepartmentsApi(APIView):
+    @extend_schema(
+        responses=CatalogDepartmentSerializer(many=True),
+        summary="My organization's departments (id and name): whom to share a knowledge base with",
+    )
+    def get(self, request: Request) -> Response:
+        departments = catalog.catalog_departments_for(actor=request.user)
+        return Response(CatalogDepartmentSerializer(departments, many=True).data)

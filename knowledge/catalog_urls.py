@@ -9,4 +9,9 @@ urlpatterns = [
         catalog_apis.CatalogDomainsApi.as_view(),
         name="knowledge-catalog-domains",
     ),
+    path(
+        "knowledge-catalog/departments/",
+        catalog_apis.CatalogDepartmentsApi.as_view(),
+        name="knowledge-catalog-departments",
+    ),
 ]

@@ -32,7 +32,15 @@ from knowledge import search_index, search_text, tables
 from knowledge.chunking import PATH_SEPARATOR, ChunkDraft, chunk_document
 from knowledge.doc_metadata import extract_document_metadata
 from knowledge.models import IN_PROGRESS, Chunk, Document, DocumentStatus, IndexingRun, RunStatus
-from knowledge.parsing import FileKind, ParsedDocument, ParseError, ParseLimits, parse_document
+from knowledge.parsing import (
+    FileKind,
+    ParsedDocument,
+    ParseError,
+    ParseLimits,
+    parse_document,
+    parse_document_isolated,
+)
+from knowledge.tables import ExtractedTable
 
 log = logging.getLogger(__name__)
 PARSER_VERSION = "1"
@@ -150,6 +158,29 @@ def _heartbeat(run: IndexingRun) -> Iterator[None]:
         thread.join(timeout=5)
 
 
+def _read_file(run: IndexingRun, document: Document) -> tuple[ParsedDocument, list[ExtractedTable] | None]:
+    """Parse the file (and read its tables) in a child process under the memory and time limits,
+    so that a hostile file fails its document instead of taking the worker down."""
+    path, kind, stem = Path(document.file.path), FileKind(document.kind), tables.table_stem(document)
+    limits = parse_limits()
+    if not settings.KNOWLEDGE_PARSE_ISOLATED:
+        with _heartbeat(run):
+            return parse_document(path, kind, limits=limits), tables.extract_tables_safely(path, kind, stem)
+
+    def beat() -> None:
+        IndexingRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
+
+    # The heartbeat is kept from this thread while waiting: no thread may run while forking.
+    return parse_document_isolated(
+        path,
+        kind,
+        limits=limits,
+        extra=lambda: tables.extract_tables_safely(path, kind, stem),
+        tick=beat,
+        tick_every=settings.KNOWLEDGE_HEARTBEAT_SECONDS,
+    )
+
+
 # --- stages -------------------------------------------------------------------------------------
 
 
@@ -164,10 +195,9 @@ def ingest(run_id: int) -> bool:
             _finish_cancel_if_requested(run)
             return False
         started = time.monotonic()
-        with _heartbeat(run):
-            parsed = parse_document(Path(document.file.path), FileKind(document.kind), limits=parse_limits())
+        parsed, extracted = _read_file(run, document)
         _record_timing(run, "parsing", started)
-        tables.store_tables(document, Path(document.file.path), document.kind)
+        tables.save_tables(document, extracted)
         _check(run, S.PARSING)
         _store_metadata(document, parsed)
         if not _move(run, (S.PARSING,), S.CHUNKING):
@@ -275,6 +305,17 @@ def fail_unexpected(run_id: int, error: BaseException) -> None:
         )
 
 
+def fail_timed_out(run_id: int, seconds: int) -> None:
+    run = _load_run(run_id)
+    if run is not None:
+        fail_run(
+            run,
+            stage=_current_stage(run),
+            reason=f"xử lý tài liệu mất quá {seconds} giây (processing took longer than {seconds} seconds)",
+            retryable=False,
+        )
+
+
 def _finalize(run: IndexingRun) -> None:
     with transaction.atomic():
         document = Document.objects.select_for_update().get(pk=run.document_id)
@@ -377,7 +418,16 @@ def failure_reason(error: ParseError) -> str:
 
 
 def parse_limits() -> ParseLimits:
-    return ParseLimits(max_pages=settings.KNOWLEDGE_MAX_PAGES)
+    return ParseLimits(
+        max_pages=settings.KNOWLEDGE_MAX_PAGES,
+        max_zip_members=settings.KNOWLEDGE_MAX_ZIP_MEMBERS,
+        max_uncompressed_bytes=settings.KNOWLEDGE_MAX_UNCOMPRESSED_MB * 1024 * 1024,
+        max_compression_ratio=float(settings.KNOWLEDGE_MAX_COMPRESSION_RATIO),
+        max_text_chars=settings.KNOWLEDGE_MAX_TEXT_CHARS,
+        max_nesting_depth=settings.KNOWLEDGE_MAX_NESTING_DEPTH,
+        memory_mb=settings.KNOWLEDGE_PARSE_MEMORY_MB,
+        timeout_seconds=float(settings.KNOWLEDGE_PARSE_TIMEOUT_SECONDS),
+    )
 
 
 def embedding_text(heading_path: list[str], text: str) -> str:

@@ -16,7 +16,7 @@ from knowledge.models import (
 
 class KnowledgeBaseSerializer(serializers.ModelSerializer[KnowledgeBase]):
     department_name = serializers.CharField(source="department.name", read_only=True)
-    document_count = serializers.IntegerField(read_only=True, default=None)
+    document_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = KnowledgeBase

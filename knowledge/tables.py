@@ -261,13 +261,25 @@ def extract_tables(path: Path, kind: str, stem: str) -> list[ExtractedTable]:
     return []
 
 
-def store_tables(document: Document, path: Path, kind: str) -> int:
-    """Replaces the document's tables with those of its file. Never raises: the tables are an extra
-    and a spreadsheet we cannot tabulate is still indexed as text."""
+def extract_tables_safely(path: Path, kind: str, stem: str) -> list[ExtractedTable] | None:
+    """The tables of the file, or None when they cannot be read. Runs in the parsing child
+    (knowledge.parsing.isolated), beside the parse of the same untrusted file."""
     if kind not in TABLE_KINDS:
+        return []
+    try:
+        return extract_tables(path, kind, stem)
+    except Exception:
+        # Deliberately broad: whatever goes wrong here must not fail the document's indexing.
+        log.exception("could not extract the tables of %s", stem)
+        return None
+
+
+def save_tables(document: Document, extracted: list[ExtractedTable] | None) -> int:
+    """Replaces the document's tables. None (unreadable tables) keeps nothing and fails nothing: the
+    tables are an extra and a spreadsheet we cannot tabulate is still indexed as text."""
+    if extracted is None:
         return 0
     try:
-        tables = extract_tables(path, kind, Path(document.filename or document.title).stem)
         with transaction.atomic():
             DataTable.objects.filter(document=document).delete()
             DataTable.objects.bulk_create(
@@ -281,10 +293,18 @@ def store_tables(document: Document, path: Path, kind: str) -> int:
                     row_count=len(table.rows),
                     truncated=table.truncated,
                 )
-                for table in tables
+                for table in extracted
             )
-        return len(tables)
+        return len(extracted)
     except Exception:
-        # Deliberately broad: whatever goes wrong here must not fail the document's indexing.
         log.exception("could not store the tables of document %s", document.pk)
         return 0
+
+
+def store_tables(document: Document, path: Path, kind: str) -> int:
+    """Extract and save in this process (both steps above)."""
+    return save_tables(document, extract_tables_safely(path, kind, table_stem(document)))
+
+
+def table_stem(document: Document) -> str:
+    return Path(document.filename or document.title).stem

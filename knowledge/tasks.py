@@ -4,18 +4,33 @@ and chunking, `embed` for embeddings (routed in settings)."""
 from __future__ import annotations
 
 from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 
 from bureau.llm.embedders import EmbeddingError
 from knowledge import indexing
 from knowledge.watchdog import run_watchdog
 
 EMBED_MAX_RETRIES = 5
+# Beyond the parse's own deadline (enforced in its child process): chunking and writing the chunks
+# of the largest document. The soft limit fails the document with the reason; the hard one (prefork
+# pool only) ends the pool process, and the watchdog then re-queues or fails the document.
+INGEST_SOFT_TIME_LIMIT = settings.KNOWLEDGE_PARSE_TIMEOUT_SECONDS + 300
+INGEST_TIME_LIMIT = INGEST_SOFT_TIME_LIMIT + 120
 
 
-@shared_task(name="knowledge.tasks.ingest_document", acks_late=True)
+@shared_task(
+    name="knowledge.tasks.ingest_document",
+    acks_late=True,
+    soft_time_limit=INGEST_SOFT_TIME_LIMIT,
+    time_limit=INGEST_TIME_LIMIT,
+)
 def ingest_document(run_id: int) -> None:
     try:
         ready = indexing.ingest(run_id)
+    except SoftTimeLimitExceeded:
+        indexing.fail_timed_out(run_id, INGEST_SOFT_TIME_LIMIT)
+        return
     except Exception as error:
         indexing.fail_unexpected(run_id, error)
         raise

@@ -17,6 +17,13 @@ embedded.ensure_services()
 from tests.factories import World, build_world  # noqa: E402
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser tests go last: Playwright's synchronous API keeps an event loop running in the
+    main thread from its first use to the end of the session, and tests that call asyncio.run()
+    cannot run after that."""
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.path).replace("\\", "/"))
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
     """Rate-limit counters live in the Redis cache; a test must not inherit another's."""

@@ -20,7 +20,18 @@ async def chunk_batches(response: Any) -> AsyncIterator[list[dict[str, Any]]]:
     reads return several tokens at once, relays them as one event rather than falling behind.
     An error object in the stream becomes the client's error."""
     pending = b""
-    async for data in response.iter_bytes():
+    reads = response.iter_bytes().__aiter__()
+    while True:
+        try:
+            data = await reads.__anext__()
+        except StopAsyncIteration:
+            break
+        except openai.OpenAIError:
+            raise
+        except Exception as broken:
+            # Only the transport can fail here (the provider dropped the connection mid-answer, or
+            # a read timed out): the client's own errors, raised outside the stream, say which.
+            raise _transport_error(response, broken) from broken
         pending += data
         *lines, pending = pending.split(b"\n")
         batch: list[dict[str, Any]] = []
@@ -41,6 +52,14 @@ async def chunk_batches(response: Any) -> AsyncIterator[list[dict[str, Any]]]:
             batch.append(chunk)
         if batch:
             yield batch
+
+
+def _transport_error(response: Any, error: Exception) -> openai.OpenAIError:
+    if "Timeout" in type(error).__name__:
+        return openai.APITimeoutError(request=response.http_request)
+    return openai.APIConnectionError(
+        message=f"the provider's stream broke: {type(error).__name__}: {error}", request=response.http_request
+    )
 
 
 def extractive_answer(passages: list[RetrievedChunk]) -> str:

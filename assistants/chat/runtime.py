@@ -181,11 +181,14 @@ def _as_id(value: int | str) -> int:
 
 
 def _check_assistant_still_visible(actor: Any, conversation: Conversation) -> None:
-    """As assistant_get_for, but only whether the row is visible: the assistant itself came with
-    the conversation."""
-    from assistants.selectors import assistant_list_visible_to
+    """The assistant must still be visible (whether the row is: the assistant itself came with the
+    conversation); a preview, pinned to the draft, also needs the right to edit it still, so that
+    someone whose editor share was removed cannot go on using the draft."""
+    from assistants.selectors import assistant_get_for, assistant_list_visible_to
 
-    if not assistant_list_visible_to(actor=actor).filter(pk=conversation.assistant_id).exists():
+    if conversation.version.number is None:
+        assistant_get_for(actor=actor, assistant_id=conversation.assistant_id, write=True)
+    elif not assistant_list_visible_to(actor=actor).filter(pk=conversation.assistant_id).exists():
         raise NotFound(_("Assistant not found."))
 
 

@@ -6,8 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from assistants.chat.events import __doc__ as EVENTS_DOC
+from bureau.schema import ERROR_ENVELOPE, ERROR_REF
 
-ERROR = {"$ref": "#/components/schemas/ErrorEnvelope"}
+ERROR = ERROR_REF
+# One server-sent event, as `event: <type>` and `data: <json>` lines (OpenAPI 3.0 describes a stream
+# by its events).
+SSE_EVENT = {
+    "type": "object",
+    "required": ["event", "data"],
+    "properties": {"event": {"type": "string"}, "data": {"type": "string"}, "id": {"type": "string"}},
+}
 SECURITY: list[dict[str, list[str]]] = [{"apiKey": []}, {"cookieAuth": []}]
 
 
@@ -29,7 +37,7 @@ def _answer_operation(
                 "description": "The answer (JSON), or its events (text/event-stream)",
                 "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/Answer"}},
-                    "text/event-stream": {"schema": {"type": "string"}},
+                    "text/event-stream": {"schema": SSE_EVENT},
                 },
             },
             "400": {"description": "Invalid question", "content": {"application/json": {"schema": ERROR}}},
@@ -60,6 +68,13 @@ def _answer_operation(
     return operation
 
 
+def _openai_error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OpenAIError"}}},
+    }
+
+
 def _path_parameter(name: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
 
@@ -68,20 +83,7 @@ def add_streaming_endpoints(
     result: dict[str, Any], generator: Any, request: Any, public: bool
 ) -> dict[str, Any]:
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
-    schemas["ErrorEnvelope"] = {
-        "type": "object",
-        "properties": {
-            "error": {
-                "type": "object",
-                "properties": {
-                    "code": {"type": "string"},
-                    "message": {"type": "string"},
-                    "details": {"type": "object"},
-                },
-            },
-            "request_id": {"type": "string"},
-        },
-    }
+    schemas["ErrorEnvelope"] = ERROR_ENVELOPE
     schemas["Answer"] = {
         "type": "object",
         "properties": {
@@ -115,13 +117,31 @@ def add_streaming_endpoints(
             [conversation, _path_parameter("message_id")],
         ),
     }
+    schemas["OpenAIError"] = {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "properties": {
+                    "message": {"type": "string"},
+                    "type": {"type": "string"},
+                    "code": {"type": "string", "nullable": True},
+                },
+            }
+        },
+    }
     paths["/v1/models"] = {
         "get": {
             "operationId": "openai_models",
             "tags": ["openai-compatible"],
             "security": [{"apiKey": []}],
             "summary": "The published assistants this API key may use, as OpenAI models (id = slug)",
-            "responses": {"200": {"description": "An OpenAI model list"}},
+            "responses": {
+                "200": {"description": "An OpenAI model list"},
+                "401": _openai_error("No valid API key"),
+                "403": _openai_error("Not allowed"),
+            },
         }
     }
     paths["/v1/chat/completions"] = {
@@ -137,8 +157,12 @@ def add_streaming_endpoints(
             },
             "responses": {
                 "200": {"description": "An OpenAI chat completion, or its chunks as server-sent events"},
-                "404": {"description": "No such assistant for this key"},
-                "502": {"description": "The model provider failed"},
+                "400": _openai_error("Invalid request"),
+                "401": _openai_error("No valid API key"),
+                "403": _openai_error("Not allowed"),
+                "404": _openai_error("No such assistant for this key"),
+                "409": _openai_error("The conversation's state does not allow it"),
+                "502": _openai_error("The model provider failed"),
             },
         }
     }

@@ -21,7 +21,7 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 
 class GeneratedFileDownloadApi(APIView):
-    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="The DOCX")})
+    @extend_schema(responses={(200, DOCX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="The DOCX")})
     def get(self, request: Request, file_id: int) -> FileResponse:
         generated = generated_file_get_for(actor=request.user, file_id=file_id)
         return FileResponse(

@@ -52,7 +52,10 @@ CSV_COLUMNS = AuditEventSerializer.Meta.fields
 class AuditEventExportApi(APIView):
     @extend_schema(
         parameters=[AuditExportFilterSerializer],
-        responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="CSV or JSON Lines")},
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="CSV"),
+            (200, "application/x-ndjson"): OpenApiResponse(OpenApiTypes.BINARY, description="JSON Lines"),
+        },
         summary="Export the audit log (filters as for the list) as CSV or JSON Lines",
     )
     def get(self, request: Request) -> StreamingHttpResponse:

@@ -7,6 +7,8 @@ class OrganizationPolicySerializer(serializers.ModelSerializer[OrganizationPolic
     default_retention_days = serializers.IntegerField(
         min_value=1, max_value=36500, allow_null=True, required=False
     )
+    # None while the organization still has the unsaved defaults.
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = OrganizationPolicy

@@ -15,12 +15,17 @@ from bureau.llm.serializers import (
     ModelProviderSerializer,
     ModelProviderWriteSerializer,
 )
+from bureau.tenancy.access import access_of
 from bureau.tenancy.apis import PaginatedAPIView, _paginated
 
 
 class ModelProviderListApi(PaginatedAPIView):
     @extend_schema(responses=ModelProviderSerializer(many=True), summary="Model providers of my organization")
     def get(self, request: Request) -> Response:
+        # The provider made from OPENAI_BASE_URL is otherwise stored when a chat first needs it; an
+        # admin looking at the list should see it from the start.
+        for organization_id in access_of(request.user).organization_ids:
+            services.ensure_default_provider(organization_id)
         providers = selectors.model_provider_list_visible_to(actor=request.user)
         return _paginated(self, request, providers, ModelProviderSerializer)
 

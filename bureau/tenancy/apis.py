@@ -8,7 +8,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bureau.api import Pagination
 from bureau.exceptions import NotFound, PermissionDenied
+from bureau.schema import PaginatedListSchema
 from bureau.tenancy import selectors, services
 from bureau.tenancy.access import access_of
 from bureau.tenancy.models import Membership, Organization, User
@@ -32,11 +34,12 @@ def _paginated(view: APIView, request: Request, queryset: Any, serializer_class:
 
 
 class PaginatedAPIView(APIView):
+    # The lists these views GET are documented as pages (a POST answering a list is not one).
+    schema = PaginatedListSchema()
+
     @property
     def paginator(self) -> Any:
         if not hasattr(self, "_paginator"):
-            from bureau.api import Pagination
-
             self._paginator = Pagination()
         return self._paginator
 

@@ -9,10 +9,18 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.http import HttpRequest
 
+from bureau import request_context
+
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return bool(settings.BUREAU_OPEN_SIGNUP)
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """The address the login throttle counts by: the client behind our trusted proxies (as the
+        audit log records it), not the proxy itself, which would pool everyone's failures into one
+        count and let one guesser lock the whole organization out."""
+        return request_context.client_ip(request) or super().get_client_ip(request)
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

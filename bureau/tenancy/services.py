@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -114,7 +115,14 @@ def department_delete(*, actor: Any, department: Department) -> None:
         target=department,
         before=before,
     )
-    department.delete()
+    try:
+        with transaction.atomic():
+            department.delete()
+    except ProtectedError:
+        # The Conflict rolls the audit event back with the rest of the transaction.
+        raise Conflict(
+            _("The department still has assistants, knowledge bases or files: move or delete them first.")
+        ) from None
 
 
 def _membership_state(membership: Membership) -> dict[str, Any]:

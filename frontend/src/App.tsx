@@ -58,6 +58,8 @@ function NotFound() {
 const THEME = {
   token: {
     colorPrimary: "#b3261e",
+    colorError: "#c41d1d",
+    colorLink: "#0b57d0",
     borderRadius: 6,
     colorTextSecondary: "rgba(0, 0, 0, 0.68)",
     colorTextTertiary: "rgba(0, 0, 0, 0.62)",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from .base import (
     Block,
@@ -18,8 +19,11 @@ from .base import (
     ParseError,
     ParseLimits,
     empty_file_error,
+    library_error,
+    too_deep_error,
 )
 from .detect import SNIFF_BYTES, detect_kind, detect_path
+from .isolated import run_isolated
 from .office import parse_pptx, parse_xlsx
 from .pdf import ocr_available, parse_pdf
 from .text import decode_text, parse_csv, parse_markdown, parse_text
@@ -39,7 +43,10 @@ __all__ = [
     "detect_path",
     "ocr_available",
     "parse_document",
+    "parse_document_isolated",
 ]
+
+T = TypeVar("T")
 
 _PARSERS: dict[FileKind, Callable[[Path, ParseLimits], ParsedDocument]] = {
     FileKind.PDF: parse_pdf,
@@ -73,7 +80,29 @@ def parse_document(path: Path, kind: FileKind, *, limits: ParseLimits | None = N
         raise
     except MemoryError as exc:
         raise ParseError("too_large", "the file is too large to process", "tệp quá lớn để xử lý") from exc
+    except RecursionError as exc:
+        raise too_deep_error(limits.max_nesting_depth) from exc
     except Exception as exc:
-        from .base import corrupt_error
+        raise library_error(FileKind(kind), exc) from exc
 
-        raise corrupt_error(FileKind(kind), f"{type(exc).__name__}: {exc}") from exc
+
+def parse_document_isolated(
+    path: Path,
+    kind: FileKind,
+    *,
+    limits: ParseLimits,
+    extra: Callable[[], T] | None = None,
+    tick: Callable[[], None] | None = None,
+    tick_every: float = 20.0,
+) -> tuple[ParsedDocument, T | None]:
+    """``parse_document`` in a child process under ``limits.memory_mb`` and
+    ``limits.timeout_seconds`` (see isolated.py); ``extra`` runs there too, after the parse, for
+    more reading of the same untrusted file (its tables)."""
+
+    def work() -> tuple[ParsedDocument, T | None]:
+        parsed = parse_document(path, kind, limits=limits)
+        return parsed, extra() if extra is not None else None
+
+    return run_isolated(
+        work, memory_mb=limits.memory_mb, timeout=limits.timeout_seconds, tick=tick, tick_every=tick_every
+    )

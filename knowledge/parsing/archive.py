@@ -9,6 +9,7 @@ from .base import FileKind, ParseError, ParseLimits, corrupt_error, zip_bomb_err
 
 #: Members smaller than this are never judged by their compression ratio alone.
 _RATIO_MIN_BYTES = 1024 * 1024
+_STORED_OVERHEAD = 1024
 
 
 def check_zip(path: Path, kind: FileKind, limits: ParseLimits) -> list[str]:
@@ -16,8 +17,9 @@ def check_zip(path: Path, kind: FileKind, limits: ParseLimits) -> list[str]:
 
     Rejects archives with too many members, a total declared uncompressed size above
     ``limits.max_uncompressed_bytes`` or a compression ratio above
-    ``limits.max_compression_ratio``. Python's ``zipfile`` never inflates a member past
-    its declared size, so checking the declared sizes is sufficient.
+    ``limits.max_compression_ratio``, and members whose declared size is smaller than their
+    compressed bytes. Python's ``zipfile`` never returns more than the declared size, so checking
+    the declared sizes bounds memory; the parse's deadline (isolated.py) bounds the rest.
     """
     try:
         with zipfile.ZipFile(path) as zf:
@@ -33,6 +35,11 @@ def check_zip(path: Path, kind: FileKind, limits: ParseLimits) -> list[str]:
         total_compressed += info.compress_size
         if total > limits.max_uncompressed_bytes:
             raise zip_bomb_error(f"declared size {total} > {limits.max_uncompressed_bytes}")
+        if info.compress_size > info.file_size + info.file_size // 100 + _STORED_OVERHEAD:
+            # Deflate never grows data by more than a few bytes per block: a member whose compressed
+            # bytes outnumber its declared size lies about the size, and inflating it only to stop
+            # at the declared size would still cost the CPU time of the whole bomb.
+            raise zip_bomb_error(f"member {info.filename!r} declares {info.file_size} bytes")
         if info.file_size >= _RATIO_MIN_BYTES:
             ratio = info.file_size / max(info.compress_size, 1)
             if ratio > limits.max_compression_ratio:

@@ -95,6 +95,12 @@ class ParseLimits:
     max_ocr_pages: int = 300
     ocr_timeout_seconds: float = 120.0
     converter_timeout_seconds: float = 120.0
+    #: Elements inside elements (HTML, and the XML of Word/Excel/PowerPoint, which libxml2 caps at
+    #: 256): real documents stay far below; a hostile one nests until a recursive reader overflows.
+    max_nesting_depth: int = 200
+    #: What a parse may allocate and how long it may take, in the child that runs it (isolated.py).
+    memory_mb: int = 2048
+    timeout_seconds: float = 1800.0
 
 
 class ParseError(Exception):
@@ -164,6 +170,33 @@ def too_much_text_error(limit: int) -> ParseError:
         f"the document contains more than {limit} characters of text",
         f"tài liệu chứa hơn {limit} ký tự văn bản",
     )
+
+
+def too_deep_error(limit: int) -> ParseError:
+    return ParseError(
+        "too_deep",
+        f"the document is nested more than {limit} levels deep",
+        f"tài liệu lồng nhau quá {limit} cấp",
+    )
+
+
+def library_error(kind: FileKind, exc: BaseException) -> ParseError:
+    """A reading library's exception as a ParseError: libxml2's depth guard has its own reason."""
+    detail = f"{type(exc).__name__}: {exc}"
+    if "Excessive depth" in str(exc):
+        return ParseError(*_args(too_deep_error(256)), detail)
+    if "amplification" in str(exc):  # libxml2's and expat's guards against "billion laughs"
+        return ParseError(
+            "entity_bomb",
+            "the document's XML expands far beyond its size (possible entity bomb)",
+            "XML của tài liệu tự mở rộng quá lớn so với kích thước (có thể là entity bomb)",
+            detail,
+        )
+    return corrupt_error(kind, detail)
+
+
+def _args(error: ParseError) -> tuple[str, str, str]:
+    return error.code, error.reason, error.reason_vi
 
 
 # Text helpers ----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from .base import (
     clean_line,
     corrupt_error,
     empty_file_error,
+    library_error,
     no_text_error,
     rows_to_text,
     too_many_pages_error,
@@ -45,7 +46,7 @@ def parse_xlsx(path: Path, limits: ParseLimits) -> ParsedDocument:
     try:
         workbook = openpyxl.load_workbook(str(path), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for broken packages
-        raise corrupt_error(FileKind.XLSX, f"{type(exc).__name__}: {exc}") from exc
+        raise library_error(FileKind.XLSX, exc) from exc
     sink = BlockSink(limits)
     try:
         sheets = workbook.worksheets
@@ -71,7 +72,7 @@ def parse_xlsx(path: Path, limits: ParseLimits) -> ParsedDocument:
                 raise corrupt_error(FileKind.XLSX, f"sheet {sheet.title!r}: {exc}") from exc
             except Exception as exc:
                 if exc.__class__.__name__ in {"XMLSyntaxError", "BadZipFile", "ParseError"}:
-                    raise corrupt_error(FileKind.XLSX, f"sheet {sheet.title!r}: {exc}") from exc
+                    raise library_error(FileKind.XLSX, exc) from exc
                 raise
         page_count = len(sheets)
     finally:
@@ -127,7 +128,7 @@ def parse_pptx(path: Path, limits: ParseLimits) -> ParsedDocument:
         presentation = pptx.Presentation(str(path))
         slides = list(presentation.slides)
     except Exception as exc:  # python-pptx raises many kinds for broken packages
-        raise corrupt_error(FileKind.PPTX, f"{type(exc).__name__}: {exc}") from exc
+        raise library_error(FileKind.PPTX, exc) from exc
     if len(slides) > limits.max_pages:
         raise too_many_pages_error(len(slides), limits.max_pages)
     sink = BlockSink(limits)

@@ -264,6 +264,14 @@ def parse_csv(path: Path, limits: ParseLimits) -> ParsedDocument:
             rows += 1
             sink.add(rows_to_text(header, cells), BlockKind.ROW)
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            limit = csv.field_size_limit()
+            raise ParseError(
+                "field_too_long",
+                f"a field of the CSV file is longer than the limit of {limit} characters",
+                f"một ô của tệp CSV dài hơn giới hạn {limit} ký tự",
+                str(exc),
+            ) from exc
         raise corrupt_error(FileKind.CSV, str(exc)) from exc
     if header is not None and rows == 0:
         sink.add(" | ".join(c for c in header if c), BlockKind.ROW)

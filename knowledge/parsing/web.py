@@ -15,6 +15,7 @@ from .base import (
     clean_line,
     no_text_error,
     rows_to_text,
+    too_deep_error,
 )
 from .text import _estimate, decode_text, read_bytes
 
@@ -89,9 +90,10 @@ _META_CHARSET_RE = re.compile(rb"<meta[^>]+charset", re.I)
 
 
 class _Walker:
-    def __init__(self, sink: BlockSink) -> None:
+    def __init__(self, sink: BlockSink, max_depth: int) -> None:
         self.sink = sink
         self.buffer: list[str] = []
+        self.max_depth = max_depth
 
     def flush(self) -> None:
         if self.buffer:
@@ -99,9 +101,11 @@ class _Walker:
                 self.sink.add(line)
             self.buffer = []
 
-    def walk(self, node: Any) -> None:
+    def walk(self, node: Any, depth: int = 0) -> None:
         from bs4.element import Comment, Doctype, NavigableString, Tag
 
+        if depth > self.max_depth:
+            raise too_deep_error(self.max_depth)
         for child in node.children:
             if isinstance(child, (Comment, Doctype)):
                 continue
@@ -127,7 +131,7 @@ class _Walker:
                     sub.extract()
                 self.sink.add(child.get_text(" "), BlockKind.LIST_ITEM)
                 for sub in nested:
-                    self.walk(sub)
+                    self.walk(sub, depth + 1)
             elif name == "table":
                 self.flush()
                 self._table(child)
@@ -137,7 +141,7 @@ class _Walker:
                     self.sink.add(line)
             else:
                 self.flush()
-                self.walk(child)
+                self.walk(child, depth + 1)
                 self.flush()
 
     def _table(self, table: Any) -> None:
@@ -162,7 +166,7 @@ def parse_html(path: Path, limits: ParseLimits) -> ParsedDocument:
     markup: str | bytes = data if _META_CHARSET_RE.search(data[:4096]) else decode_text(data)
     soup = BeautifulSoup(markup, "lxml")
     sink = BlockSink(limits)
-    walker = _Walker(sink)
+    walker = _Walker(sink, limits.max_nesting_depth)
     walker.walk(soup.body if soup.body is not None else soup)
     walker.flush()
     if not sink.blocks:

@@ -21,6 +21,7 @@ from .base import (
     clean_line,
     corrupt_error,
     empty_file_error,
+    library_error,
     no_text_error,
     rows_to_text,
 )
@@ -153,7 +154,7 @@ def parse_docx(path: Path, limits: ParseLimits) -> ParsedDocument:
     except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
         raise corrupt_error(FileKind.DOCX, f"{type(exc).__name__}: {exc}") from exc
     except Exception as exc:  # lxml.etree.XMLSyntaxError, zipfile errors, ...
-        raise corrupt_error(FileKind.DOCX, f"{type(exc).__name__}: {exc}") from exc
+        raise library_error(FileKind.DOCX, exc) from exc
     styles = {s.style_id: s.name or "" for s in document.styles if s.style_id}
     body = document.element.body
     total_chars = sum(len(t.text or "") for t in body.iter(_T))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import time
 import unicodedata
 from pathlib import Path
 
@@ -231,18 +230,16 @@ def test_tsquery_or_with_query_terms() -> None:
     assert out == "'điều' | '8' | 'điều_8' | '8_nói'"
 
 
-def test_index_text_speed_on_one_megabyte() -> None:
+def test_index_text_on_one_megabyte() -> None:
+    """A megabyte of a real decree goes through both index forms (its speed is measured by the
+    ingestion benchmark, not asserted here: tests never assert wall-clock times)."""
     sample = DOCS / "labor_decrees" / "nghi_dinh_145_2020_nd_cp.txt"
     if sample.is_file():
         base = sample.read_text(encoding="utf-8")
     else:
         base = "Căn cứ Luật Tổ chức Chính phủ ngày 19 tháng 6 năm 2015; người lao động hoà giải, thuý. " * 50
     text = (base * (1_000_000 // len(base) + 1))[:1_000_000]
-    index_text(text[:1000])  # warm caches
-    start = time.perf_counter()
     out = index_text(text)
     folded = index_text_folded(text)
-    elapsed = time.perf_counter() - start
-    assert out and folded
-    # ~0.35 s each on the dev machine; generous bound for loaded CI machines
-    assert elapsed < 3.0, elapsed
+    assert " điều_8 " in out and " dieu_8 " in folded  # words and their bigrams, accents folded
+    assert len(out.split()) > 100_000

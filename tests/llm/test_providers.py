@@ -301,3 +301,16 @@ def test_a_key_echoed_by_the_provider_is_not_repeated(world: World, llm: FakeLLM
     body = _client(world).post(f"{P}{created['id']}/test").json()
     assert body["ok"] is False and KEY not in body["error"] and "***" in body["error"]
     assert KEY not in _everything_said_about(int(created["id"]))
+
+
+@pytest.mark.django_db
+def test_the_provider_list_shows_the_default_provider_from_the_start(
+    world: World, llm: FakeLLM, api: Any
+) -> None:
+    api.force_authenticate(world.user("org_admin"))
+    with override_settings(OPENAI_BASE_URL=llm.base_url, OPENAI_API_KEY=KEY, OPENAI_CHAT_MODEL="fake-chat"):
+        first = api.get("/api/v1/model-providers/").json()
+        again = api.get("/api/v1/model-providers/").json()
+    assert [p["name"] for p in first["results"]] == ["Mặc định"]
+    assert again["results"] == first["results"]
+    assert ModelProvider.objects.filter(organization=world.organization).count() == 1

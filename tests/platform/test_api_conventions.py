@@ -113,3 +113,25 @@ def test_a_department_admin_cannot_grant_organization_roles(world: World) -> Non
         format="json",
     )
     assert response.status_code == 400 and "role" in response.json()["error"]["details"]
+
+
+def test_a_request_django_refuses_before_the_view_gets_the_error_shape(world: World) -> None:
+    """More files than DATA_UPLOAD_MAX_NUMBER_FILES: Django refuses the body before DRF sees it."""
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from knowledge.services import knowledge_base_create
+
+    base = knowledge_base_create(actor=None, department=world.department, name="Kho thử")
+    client = APIClient()
+    client.force_authenticate(world.user("builder"))
+    files = [
+        SimpleUploadedFile(f"{n}.txt", b"x", content_type="text/plain")
+        for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FILES + 1)
+    ]
+    response = client.post(
+        f"/api/v1/knowledge-bases/{base.pk}/documents/", {"file": files}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"] == "bad_request"

@@ -1,8 +1,22 @@
-// Placeholder until this screen is built: its own routes live under /builder/* in this folder.
-import { Typography } from "antd";
+// The assistant builder: the list of assistants I may edit (/builder) and the editor of one draft
+// with its live preview and version history (/builder/:assistantId).
+import { Result } from "antd";
 import { useTranslation } from "react-i18next";
+import { Route, Routes } from "react-router";
+
+import { useAuth } from "../../auth/AuthProvider";
+import { AssistantList } from "./AssistantList";
+import { Editor } from "./Editor";
+import "./builder.css";
 
 export default function BuilderSection() {
   const { t } = useTranslation("builder");
-  return <Typography.Title level={2}>{t("title")}</Typography.Title>;
+  const auth = useAuth();
+  if (!auth.canBuild) return <Result status="403" title={t("forbidden")} />;
+  return (
+    <Routes>
+      <Route index element={<AssistantList />} />
+      <Route path=":assistantId" element={<Editor />} />
+    </Routes>
+  );
 }

@@ -1,8 +1,19 @@
-// Placeholder until this screen is built: its own routes live under /knowledge/* in this folder.
-import { Typography } from "antd";
-import { useTranslation } from "react-i18next";
+// The Knowledge section: the knowledge bases I can see (and the organization's catalog), one
+// knowledge base's documents, hit testing and sharing, and one document's detail.
+import { Route, Routes } from "react-router";
+
+import { CatalogPage } from "./CatalogPage";
+import { DocumentDetailPage } from "./DocumentDetailPage";
+import { KnowledgeBaseListPage } from "./KnowledgeBaseListPage";
+import { KnowledgeBasePage } from "./KnowledgeBasePage";
 
 export default function KnowledgeSection() {
-  const { t } = useTranslation("knowledge");
-  return <Typography.Title level={2}>{t("title")}</Typography.Title>;
+  return (
+    <Routes>
+      <Route index element={<KnowledgeBaseListPage />} />
+      <Route path="catalog" element={<CatalogPage />} />
+      <Route path=":kbId/documents/:docId" element={<DocumentDetailPage />} />
+      <Route path=":kbId/:tab?" element={<KnowledgeBasePage />} />
+    </Routes>
+  );
 }

@@ -1,0 +1,103 @@
+// Usage for IT: by day, by department and by assistant (tokens, messages, latency).
+import { useQuery } from "@tanstack/react-query";
+import { Card, Col, Row, Segmented, Select, Space, Table } from "antd";
+import dayjs from "dayjs";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+
+import { api } from "../../api/client";
+import { unwrap } from "../../api/errors";
+import type { components } from "../../api/schema";
+import { BarChart } from "../../components/BarChart";
+import { QueryState } from "../../components/PageState";
+import { UsageByDay } from "../../components/UsageByDay";
+
+type Group = components["schemas"]["UsageGroup"];
+type Metric = "total_tokens" | "messages" | "avg_latency_ms";
+
+function Breakdown({ by, days }: { by: "department" | "assistant"; days: number }) {
+  const { t } = useTranslation("audit");
+  const [metric, setMetric] = useState<Metric>("total_tokens");
+  const since = dayjs().subtract(days, "day").startOf("day").toISOString();
+  const query = useQuery({
+    queryKey: ["usage-breakdown", by, since],
+    queryFn: async () => unwrap(await api.GET("/api/v1/usage/breakdown/", { params: { query: { by, since } } })),
+  });
+  const title = by === "department" ? t("usage.byDepartment") : t("usage.byAssistant");
+  const unnamed = by === "department" ? t("usage.noDepartment") : t("usage.noAssistant");
+  return (
+    <Card
+      size="small"
+      title={title}
+      extra={
+        <Segmented<Metric>
+          value={metric}
+          onChange={setMetric}
+          options={[
+            { value: "total_tokens", label: t("usage.tokens") },
+            { value: "messages", label: t("usage.messages") },
+            { value: "avg_latency_ms", label: t("usage.latency") },
+          ]}
+        />
+      }
+    >
+      <QueryState query={query} isEmpty={(groups) => groups.length === 0}>
+        {(groups) => (
+          <Space orientation="vertical" style={{ width: "100%" }}>
+            <BarChart
+              title={title}
+              unit={metric === "avg_latency_ms" ? " ms" : ""}
+              bars={groups.slice(0, 12).map((g) => ({ label: g.name || unnamed, value: Math.round(Number(g[metric] ?? 0)) }))}
+            />
+            <Table<Group>
+              size="small"
+              rowKey={(g) => String(g.id)}
+              pagination={false}
+              dataSource={groups}
+              scroll={{ x: 500 }}
+              columns={[
+                { title: t("usage.name"), dataIndex: "name", render: (name: string) => name || unnamed },
+                { title: t("usage.messages"), dataIndex: "messages", align: "right" },
+                { title: t("usage.tokens"), dataIndex: "total_tokens", align: "right" },
+                {
+                  title: t("usage.latency"),
+                  dataIndex: "avg_latency_ms",
+                  align: "right",
+                  render: (value: number | null) => (value === null ? "—" : `${Math.round(value)} ms`),
+                },
+              ]}
+            />
+          </Space>
+        )}
+      </QueryState>
+    </Card>
+  );
+}
+
+export function UsagePanel() {
+  const { t } = useTranslation("audit");
+  const [days, setDays] = useState(30);
+  return (
+    <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
+      <Space>
+        <label htmlFor="usage-period">{t("usage.period")}</label>
+        <Select
+          id="usage-period"
+          value={days}
+          onChange={setDays}
+          options={[7, 30, 90, 365].map((d) => ({ value: d, label: t("usage.lastDays", { count: d }) }))}
+          style={{ width: 160 }}
+        />
+      </Space>
+      <UsageByDay days={days} />
+      <Row gutter={[16, 16]}>
+        <Col xs={24} lg={12}>
+          <Breakdown by="department" days={days} />
+        </Col>
+        <Col xs={24} lg={12}>
+          <Breakdown by="assistant" days={days} />
+        </Col>
+      </Row>
+    </Space>
+  );
+}

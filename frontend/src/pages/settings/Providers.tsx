@@ -1,0 +1,220 @@
+// Model providers: any OpenAI-compatible endpoint (OpenAI, Azure OpenAI, vLLM, Ollama, LM Studio).
+// The key is write-only; the connection test lists the endpoint's models or says why it failed.
+import { ApiOutlined, PlusOutlined } from "@ant-design/icons";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Alert, App, Button, Checkbox, Form, Input, Modal, Popconfirm, Select, Space, Switch, Table, Tag } from "antd";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+
+import { api } from "../../api/client";
+import { errorMessage, unwrap } from "../../api/errors";
+import { asPage } from "../../api/paginated";
+import type { components } from "../../api/schema";
+import { ErrorState } from "../../components/PageState";
+
+type Provider = components["schemas"]["ModelProvider"];
+type ConnectionTest = components["schemas"]["ConnectionTest"];
+type ProviderForm = {
+  name: string;
+  base_url: string;
+  api_key?: string;
+  chat_models: string[];
+  embedding_models: string[];
+  default_chat_model: string;
+  on_premises: boolean;
+  allowed_classifications: Classification[];
+  is_default: boolean;
+};
+type Classification = "public" | "internal" | "confidential" | "secret";
+
+const CLASSIFICATIONS: Classification[] = ["public", "internal", "confidential", "secret"];
+
+export function Providers() {
+  const { t } = useTranslation("settings");
+  const { t: tc } = useTranslation();
+  const { message } = App.useApp();
+  const queryClient = useQueryClient();
+  const [editing, setEditing] = useState<Provider | "new" | null>(null);
+  const [tests, setTests] = useState<Record<number, ConnectionTest>>({});
+  const [form] = Form.useForm<ProviderForm>();
+  const query = useQuery({
+    queryKey: ["model-providers"],
+    queryFn: async () => asPage<Provider>(unwrap(await api.GET("/api/v1/model-providers/"))).results,
+  });
+  const invalidate = () => queryClient.invalidateQueries({ queryKey: ["model-providers"] });
+  const save = useMutation({
+    mutationFn: async (values: ProviderForm) => {
+      const body = { ...values };
+      if (!body.api_key) delete body.api_key; // left empty: keep the current key
+      if (editing === "new" || editing === null) return unwrap(await api.POST("/api/v1/model-providers/", { body }));
+      return unwrap(
+        await api.PATCH("/api/v1/model-providers/{provider_id}/", { params: { path: { provider_id: editing.id } }, body }),
+      );
+    },
+    onSuccess: () => {
+      message.success(t("providers.saved"));
+      setEditing(null);
+      void invalidate();
+    },
+  });
+  const test = useMutation({
+    mutationFn: async (id: number) =>
+      unwrap(await api.POST("/api/v1/model-providers/{provider_id}/test", { params: { path: { provider_id: id } } })),
+    onSuccess: (result, id) => setTests((current) => ({ ...current, [id]: result })),
+    onError: (error) => message.error(errorMessage(error)),
+  });
+  const remove = useMutation({
+    mutationFn: async (id: number) => {
+      const result = await api.DELETE("/api/v1/model-providers/{provider_id}/", { params: { path: { provider_id: id } } });
+      if (!result.response.ok) unwrap(result);
+    },
+    onSuccess: () => {
+      message.success(t("providers.deleted"));
+      void invalidate();
+    },
+    onError: (error) => message.error(errorMessage(error)),
+  });
+
+  function open(provider: Provider | "new") {
+    setEditing(provider);
+    save.reset();
+    form.setFieldsValue(
+      provider === "new"
+        ? { name: "", base_url: "", chat_models: [], embedding_models: [], default_chat_model: "", on_premises: false, allowed_classifications: ["public"], is_default: false }
+        : {
+            name: provider.name,
+            base_url: provider.base_url,
+            api_key: "",
+            chat_models: (provider.chat_models as string[]) ?? [],
+            embedding_models: (provider.embedding_models as string[]) ?? [],
+            default_chat_model: provider.default_chat_model,
+            on_premises: provider.on_premises,
+            allowed_classifications: (provider.allowed_classifications as Classification[]) ?? [],
+            is_default: provider.is_default,
+          },
+    );
+  }
+
+  if (query.error) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
+  return (
+    <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
+      <Button type="primary" icon={<PlusOutlined />} onClick={() => open("new")}>
+        {t("providers.add")}
+      </Button>
+      <Table<Provider>
+        rowKey="id"
+        loading={query.isLoading}
+        dataSource={query.data ?? []}
+        locale={{ emptyText: t("providers.empty") }}
+        scroll={{ x: 900 }}
+        pagination={false}
+        expandable={{
+          expandedRowKeys: Object.keys(tests).map(Number),
+          showExpandColumn: false,
+          expandedRowRender: (row) => {
+            const result = tests[row.id];
+            if (!result) return null;
+            return result.ok ? (
+              <Alert type="success" showIcon title={t("providers.testOk", { count: result.models.length })} description={result.models.join(", ")} />
+            ) : (
+              <Alert type="error" showIcon title={t("providers.testFailed")} description={result.error} />
+            );
+          },
+        }}
+        columns={[
+          {
+            title: t("providers.name"),
+            dataIndex: "name",
+            render: (name: string, row) => (
+              <Space>
+                {name}
+                {row.is_default && <Tag color="blue">{t("providers.default")}</Tag>}
+              </Space>
+            ),
+          },
+          { title: t("providers.baseUrl"), dataIndex: "base_url", ellipsis: true },
+          { title: t("providers.chatModels"), dataIndex: "chat_models", render: (models: string[]) => (models ?? []).map((m) => <Tag key={m}>{m}</Tag>) },
+          {
+            title: t("providers.location"),
+            dataIndex: "on_premises",
+            render: (onPremises: boolean) => (
+              <Tag color={onPremises ? "green" : "orange"}>{onPremises ? t("providers.onPremises") : t("providers.external")}</Tag>
+            ),
+          },
+          {
+            title: t("providers.classifications"),
+            dataIndex: "allowed_classifications",
+            render: (list: string[]) => (list ?? []).map((c) => <Tag key={c}>{t(`classification.${c}`)}</Tag>),
+          },
+          {
+            title: "",
+            key: "actions",
+            width: 260,
+            render: (_, row) => (
+              <Space wrap>
+                <Button size="small" icon={<ApiOutlined />} loading={test.isPending && test.variables === row.id} onClick={() => test.mutate(row.id)}>
+                  {t("providers.test")}
+                </Button>
+                <Button size="small" onClick={() => open(row)}>
+                  {tc("actions.edit")}
+                </Button>
+                <Popconfirm
+                  title={t("providers.confirmDelete", { name: row.name })}
+                  okText={tc("actions.delete")}
+                  cancelText={tc("actions.cancel")}
+                  onConfirm={() => remove.mutate(row.id)}
+                >
+                  <Button size="small" danger>
+                    {tc("actions.delete")}
+                  </Button>
+                </Popconfirm>
+              </Space>
+            ),
+          },
+        ]}
+      />
+      <Modal
+        open={editing !== null}
+        title={editing === "new" ? t("providers.add") : t("providers.edit")}
+        onCancel={() => setEditing(null)}
+        onOk={() => form.submit()}
+        okText={tc("actions.save")}
+        cancelText={tc("actions.cancel")}
+        confirmLoading={save.isPending}
+        width={640}
+        destroyOnHidden
+      >
+        <Form form={form} layout="vertical" name="provider" onFinish={(values) => save.mutate(values)}>
+          {save.error && <ErrorState error={save.error} />}
+          <Form.Item name="name" label={t("providers.name")} rules={[{ required: true, message: t("providers.required") }]}>
+            <Input />
+          </Form.Item>
+          <Form.Item name="base_url" label={t("providers.baseUrl")} extra={t("providers.baseUrlHelp")} rules={[{ required: true, message: t("providers.required") }]}>
+            <Input placeholder="http://vllm.noi-bo:8000/v1" />
+          </Form.Item>
+          <Form.Item name="api_key" label={t("providers.apiKey")} extra={editing !== "new" ? t("providers.apiKeyKeep") : undefined}>
+            <Input.Password autoComplete="new-password" />
+          </Form.Item>
+          <Form.Item name="chat_models" label={t("providers.chatModels")}>
+            <Select mode="tags" tokenSeparators={[","]} open={false} suffixIcon={null} />
+          </Form.Item>
+          <Form.Item name="default_chat_model" label={t("providers.defaultChatModel")}>
+            <Input />
+          </Form.Item>
+          <Form.Item name="embedding_models" label={t("providers.embeddingModels")}>
+            <Select mode="tags" tokenSeparators={[","]} open={false} suffixIcon={null} />
+          </Form.Item>
+          <Form.Item name="on_premises" label={t("providers.onPremisesLabel")} valuePropName="checked" extra={t("providers.onPremisesHelp")}>
+            <Switch />
+          </Form.Item>
+          <Form.Item name="allowed_classifications" label={t("providers.classifications")} extra={t("providers.classificationsHelp")}>
+            <Checkbox.Group options={CLASSIFICATIONS.map((c) => ({ value: c, label: t(`classification.${c}`) }))} />
+          </Form.Item>
+          <Form.Item name="is_default" label={t("providers.defaultLabel")} valuePropName="checked">
+            <Switch />
+          </Form.Item>
+        </Form>
+      </Modal>
+    </Space>
+  );
+}
