@@ -52,7 +52,10 @@ def conversation_get_for(*, actor: Any, conversation_id: int | str) -> Conversat
         pk = int(conversation_id)
     except (TypeError, ValueError):
         raise NotFound(_("Conversation not found.")) from None
-    conversation = conversation_list_for(actor=actor).filter(pk=pk).first()
+    # The version's provider too: a chat turn needs it (assistants/chat/runtime.py).
+    conversation = (
+        conversation_list_for(actor=actor).select_related("version__model_provider").filter(pk=pk).first()
+    )
     if conversation is None:
         raise NotFound(_("Conversation not found."))
     return conversation

@@ -5,8 +5,10 @@ from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
+from django.contrib.auth import middleware as auth_middleware
 from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
+from django.middleware import clickjacking, common, locale, security
 
 from bureau import request_context
 
@@ -46,6 +48,50 @@ class RequestContextMiddleware:
             request_context.reset(token)
         response["X-Request-ID"] = meta.request_id
         return response
+
+
+class InlineHooksMixin:
+    """For Django middleware whose hooks only read the request and set headers, never touching the
+    database or the session: under ASGI they run in the event loop. Django's MiddlewareMixin runs
+    each hook of a sync middleware through `sync_to_async` (one thread, shared by all requests):
+    two hops per middleware and request, before a streaming answer's first byte is sent, each
+    waiting for a turn of the loop, which 100 concurrent streams keep busy. Under WSGI (and the
+    test client) nothing changes."""
+
+    get_response: Any  # set by MiddlewareMixin: async in the mode this method serves
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        response = None
+        process_request = getattr(self, "process_request", None)
+        if process_request is not None:
+            response = process_request(request)
+        response = response or await self.get_response(request)
+        process_response = getattr(self, "process_response", None)
+        if process_response is not None:
+            response = process_response(request, response)
+        return response
+
+
+class SecurityMiddleware(InlineHooksMixin, security.SecurityMiddleware):
+    pass
+
+
+class LocaleMiddleware(InlineHooksMixin, locale.LocaleMiddleware):
+    """Activates the request's language in the request's context (the view and its database
+    threads see it, as with the thread hop, which copied it back)."""
+
+
+class CommonMiddleware(InlineHooksMixin, common.CommonMiddleware):
+    pass
+
+
+class AuthenticationMiddleware(InlineHooksMixin, auth_middleware.AuthenticationMiddleware):
+    """Only sets the lazy `request.user` and `request.auser`; reading the user is the view's
+    business (the chat's views await `request.auser()`)."""
+
+
+class XFrameOptionsMiddleware(InlineHooksMixin, clickjacking.XFrameOptionsMiddleware):
+    pass
 
 
 class SecurityHeadersMiddleware:

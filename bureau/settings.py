@@ -129,22 +129,24 @@ INSTALLED_APPS = [
     "assistants",
 ]
 
+# bureau.middleware's versions of Django's middleware run in the event loop under ASGI, not
+# through a thread hop each (see InlineHooksMixin); those that may touch the session still hop.
 MIDDLEWARE = [
     # Outermost, so that even what the static server and the error handlers answer carries them.
     "bureau.middleware.SecurityHeadersMiddleware",
-    "django.middleware.security.SecurityMiddleware",
+    "bureau.middleware.SecurityMiddleware",
     # ServeStatic: WhiteNoise's async-capable successor, so that no sync middleware forces every
     # request (the streaming chats among them) through a thread hop.
     "servestatic.middleware.ServeStaticMiddleware",
     "bureau.middleware.RequestContextMiddleware",
     "bureau.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "bureau.middleware.LocaleMiddleware",
+    "bureau.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "bureau.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "bureau.middleware.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
 

@@ -128,19 +128,23 @@ def prepare_turn(
     if version.knowledge_only and (linked or attached or withheld_attached) and not passages:
         refusal = version.refusal_message or _("I could not find this in the documents.")
     tools = _bind_tools(version, actor, conversation, knowledge_bases) if target is not None else []
+    answer = Message(
+        conversation=conversation,
+        role=MessageRole.ASSISTANT,
+        status=MessageStatus.STREAMING,
+        extractive=target is None and refusal is None,
+        regenerated_from=regenerated_from,
+        model=getattr(target, "model", "") or "",
+    )
+    new_messages = [answer]
+    if regenerated_from is None:
+        new_messages.insert(0, Message(conversation=conversation, role=MessageRole.USER, content=question))
+        if not conversation.title:
+            conversation.title = question[:80]
     with transaction.atomic():
-        if regenerated_from is None:
-            Message.objects.create(conversation=conversation, role=MessageRole.USER, content=question)
-            if not conversation.title:
-                conversation.title = question[:80]
-        answer = Message.objects.create(
-            conversation=conversation,
-            role=MessageRole.ASSISTANT,
-            status=MessageStatus.STREAMING,
-            extractive=target is None and refusal is None,
-            regenerated_from=regenerated_from,
-            model=getattr(target, "model", "") or "",
-        )
+        # One INSERT for the question and the answer (ids in this order; nothing listens to their
+        # saves).
+        Message.objects.bulk_create(new_messages)
         conversation.save(update_fields=["title", "updated_at"])
     redactor = redaction_for(version, target)
     system = system_prompt(
@@ -177,12 +181,15 @@ def _as_id(value: int | str) -> int:
 
 
 def _check_assistant_still_visible(actor: Any, conversation: Conversation) -> None:
-    """The assistant must still be visible; a preview (pinned to the draft) also needs the right to
-    edit it still, so that someone whose editor share was removed cannot go on using the draft."""
-    from assistants.selectors import assistant_get_for
+    """The assistant must still be visible (whether the row is: the assistant itself came with the
+    conversation); a preview, pinned to the draft, also needs the right to edit it still, so that
+    someone whose editor share was removed cannot go on using the draft."""
+    from assistants.selectors import assistant_get_for, assistant_list_visible_to
 
-    preview = conversation.version.number is None
-    assistant_get_for(actor=actor, assistant_id=conversation.assistant_id, write=preview)
+    if conversation.version.number is None:
+        assistant_get_for(actor=actor, assistant_id=conversation.assistant_id, write=True)
+    elif not assistant_list_visible_to(actor=actor).filter(pk=conversation.assistant_id).exists():
+        raise NotFound(_("Assistant not found."))
 
 
 def _history(conversation: Conversation, *, before: Message | None) -> list[Message]:
@@ -210,6 +217,8 @@ def _chat_target(version: AssistantVersion) -> Any:
         organization_id=version.assistant.organization_id,
         provider_id=version.model_provider_id,
         model_name=version.model_name,
+        # Selected with the conversation (conversation_get_for): not read a second time.
+        named=version.model_provider if version.model_provider_id is not None else None,
     )
 
 
@@ -337,16 +346,22 @@ async def _model_rounds(turn: Turn) -> AsyncIterator[ev.Event]:
     by_name = {tool.function_name: tool for tool in turn.tools}
     watch = _StopWatch(turn.answer.pk)
     for round_number in range(MAX_TOOL_ROUNDS + 1):
+        # The messages and tools go as `extra_body`, which the client sends as they are: passed as
+        # arguments, they are first walked against the client's typed parameters, which costs more
+        # CPU than the rest of the turn's preparation (several ms for a long conversation) and
+        # changes nothing in plain dicts like these. The request body is the same.
+        body: dict[str, Any] = {"messages": messages}
+        if schemas and round_number < MAX_TOOL_ROUNDS:
+            body["tools"] = schemas
         arguments: dict[str, Any] = {
             "model": turn.target.model,
-            "messages": messages,
+            "messages": [],
             "stream": True,
             "temperature": turn.version.temperature,
             "max_tokens": turn.version.max_tokens,
             "stream_options": {"include_usage": True},
+            "extra_body": body,
         }
-        if schemas and round_number < MAX_TOOL_ROUNDS:
-            arguments["tools"] = schemas
         calls: dict[int, dict[str, str]] = {}
         # Made per round: a tool result of the previous round may have added placeholders.
         restorer = turn.redactor.stream()

@@ -68,9 +68,18 @@ def _target(provider: ModelProvider, model_name: str) -> ChatTarget | None:
     )
 
 
-def chat_target_for(*, organization_id: int, provider_id: int | None, model_name: str) -> ChatTarget | None:
+def chat_target_for(
+    *,
+    organization_id: int,
+    provider_id: int | None,
+    model_name: str,
+    named: ModelProvider | None = None,
+) -> ChatTarget | None:
     """See the module docstring. Synchronous (it may read and write the database): call it from an
-    async view through `sync_to_async`."""
+    async view through `sync_to_async`. `named`: the provider `provider_id` names, when the caller
+    has it already (read in the same request), to save reading it again."""
+    if named is not None and named.pk == provider_id and named.organization_id == organization_id:
+        return _target(named, model_name)
     providers = ModelProvider.objects.filter(organization_id=organization_id)
     if provider_id is not None:
         named = providers.filter(pk=provider_id).first()

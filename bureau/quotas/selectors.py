@@ -127,32 +127,47 @@ class Consumption:
     api_key: int | None = None
 
 
-def department_tokens(*, department_id: int, organization_id: int, now: datetime) -> Consumption:
+def department_tokens(
+    *, department_id: int, organization_id: int, now: datetime, only_if_limited: bool = False
+) -> Consumption:
+    """`only_if_limited`: with no limit, `used` is left at 0 rather than read (enforcement needs
+    it only against a limit)."""
     window = month_of(now)
+    limit = effective_limit(
+        kind=QuotaKind.DEPARTMENT_TOKENS_PER_MONTH,
+        organization_id=organization_id,
+        department_ids=[department_id],
+    )
+    used = 0
+    if limit is not None or not only_if_limited:
+        used = department_tokens_used(department_id=department_id, window=window)
     return Consumption(
         kind=QuotaKind.DEPARTMENT_TOKENS_PER_MONTH,
-        used=department_tokens_used(department_id=department_id, window=window),
-        limit=effective_limit(
-            kind=QuotaKind.DEPARTMENT_TOKENS_PER_MONTH,
-            organization_id=organization_id,
-            department_ids=[department_id],
-        ),
+        used=used,
+        limit=limit,
         resets_at=window.end,
         department=department_id,
     )
 
 
-def user_messages(user: User, organization_id: int, now: datetime) -> Consumption:
+def user_messages(
+    user: User, organization_id: int, now: datetime, *, only_if_limited: bool = False
+) -> Consumption:
+    """`only_if_limited` as for department_tokens."""
     window = day_of(now)
+    limit = effective_limit(
+        kind=QuotaKind.USER_MESSAGES_PER_DAY,
+        organization_id=organization_id,
+        department_ids=departments_in_organization(user, organization_id),
+        user_id=user.pk,
+    )
+    used = 0
+    if limit is not None or not only_if_limited:
+        used = user_messages_used(user_id=user.pk, organization_id=organization_id, window=window)
     return Consumption(
         kind=QuotaKind.USER_MESSAGES_PER_DAY,
-        used=user_messages_used(user_id=user.pk, organization_id=organization_id, window=window),
-        limit=effective_limit(
-            kind=QuotaKind.USER_MESSAGES_PER_DAY,
-            organization_id=organization_id,
-            department_ids=departments_in_organization(user, organization_id),
-            user_id=user.pk,
-        ),
+        used=used,
+        limit=limit,
         resets_at=window.end,
         user=user.pk,
     )

@@ -146,8 +146,10 @@ def chat_turn_admit(
     person messages left today. A turn in progress may take a department past its budget; the next
     one is refused."""
     now = now or windows.clock()
+    # The limits first: with none (the usual case) the month's usage, a sum over a growing table,
+    # is not read at every turn.
     tokens = selectors.department_tokens(
-        department_id=department_id, organization_id=organization_id, now=now
+        department_id=department_id, organization_id=organization_id, now=now, only_if_limited=True
     )
     if tokens.limit is not None and tokens.used >= tokens.limit:
         raise _exceeded(
@@ -160,7 +162,7 @@ def chat_turn_admit(
             now=now,
         )
     if isinstance(actor, User):
-        messages = selectors.user_messages(actor, organization_id, now)
+        messages = selectors.user_messages(actor, organization_id, now, only_if_limited=True)
         if messages.limit is not None and messages.used >= messages.limit:
             raise _exceeded(
                 _("You have sent your %(limit)s messages for today. The limit resets at %(reset)s.")
