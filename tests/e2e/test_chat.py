@@ -131,7 +131,12 @@ def test_english_on_a_phone_retry_stop_and_history_drawer(page: Any, site: Site)
     page.set_viewport_size({"width": 390, "height": 844})
     main = page.locator("#main")
     expect(main.get_by_role("heading", name="Assistants", exact=True)).to_be_visible()
-    assert ui_strings_of_other_language(page, "en") == []
+    # Assistants' names, departments, descriptions and starters are data, in whatever language their
+    # authors wrote them (the builder test makes some from the Vietnamese templates).
+    assistant_data = (
+        ".chat-assistant-name, .chat-assistant-card .ant-tag, .chat-assistant-description, .chat-starter"
+    )
+    assert ui_strings_of_other_language(page, "en", data=assistant_data) == []
     main.get_by_label("Search assistants").fill("an toan")
     main.get_by_role("button", name=f"Start a conversation with {PLAIN_ASSISTANT}").click()
 

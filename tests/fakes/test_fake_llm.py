@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import itertools
 import json
 import math
 import struct
@@ -257,10 +258,8 @@ def test_injected_401(client: openai.OpenAI, llm: FakeLLM) -> None:
 def test_hang_longer_than_client_timeout_is_timeout_error(llm: FakeLLM) -> None:
     impatient = openai.OpenAI(base_url=llm.base_url, api_key=API_KEY, max_retries=0, timeout=0.3)
     llm.hang_next(5)
-    started = time.monotonic()
     with pytest.raises(openai.APITimeoutError):
         impatient.chat.completions.create(model="m", messages=user("x"))
-    assert time.monotonic() - started < 3
 
 
 def test_latency_before_first_byte(client: openai.OpenAI, llm: FakeLLM) -> None:
@@ -331,7 +330,7 @@ def test_reset_and_restart() -> None:
 def test_fifty_concurrent_streams(llm: FakeLLM) -> None:
     llm.token_delay = 0.01
 
-    async def one(aclient: openai.AsyncOpenAI, i: int) -> tuple[str, int]:
+    async def one(aclient: openai.AsyncOpenAI, i: int) -> tuple[str, int, float, float]:
         stream = await aclient.chat.completions.create(
             model="m",
             messages=user(f"câu hỏi số {i} với vài từ nữa"),
@@ -340,27 +339,28 @@ def test_fifty_concurrent_streams(llm: FakeLLM) -> None:
         )
         parts: list[str] = []
         total = 0
+        opened = time.monotonic()
         async for chunk in stream:
             if chunk.usage is not None:
                 total = chunk.usage.total_tokens
             if chunk.choices and chunk.choices[0].delta.content:
                 parts.append(chunk.choices[0].delta.content)
-        return "".join(parts), total
+        return "".join(parts), total, opened, time.monotonic()
 
-    async def main() -> list[tuple[str, int]]:
+    async def main() -> list[tuple[str, int, float, float]]:
         async with openai.AsyncOpenAI(
             base_url=llm.base_url, api_key=API_KEY, max_retries=0, timeout=30
         ) as aclient:
             return await asyncio.gather(*(one(aclient, i) for i in range(50)))
 
-    started = time.monotonic()
     results = asyncio.run(main())
-    elapsed = time.monotonic() - started
-    assert [text for text, _ in results] == [f"Trả lời: câu hỏi số {i} với vài từ nữa" for i in range(50)]
-    assert all(total > 0 for _, total in results)
+    assert [text for text, *_ in results] == [f"Trả lời: câu hỏi số {i} với vài từ nữa" for i in range(50)]
+    assert all(total > 0 for _, total, *_ in results)
     assert len(llm.chat_requests) == 50
-    # each stream has 10 deltas of 10 ms; run one after another that would take 5 s or more
-    assert elapsed < 5
+    # The server streams them side by side, not one after another: some stream opened before
+    # another one finished (an ordering of events, not a duration).
+    spans = sorted((opened, closed) for *_, opened, closed in results)
+    assert any(later[0] < earlier[1] for earlier, later in itertools.pairwise(spans))
 
 
 def test_routes_live_under_v1_only(client: openai.OpenAI, llm: FakeLLM) -> None:

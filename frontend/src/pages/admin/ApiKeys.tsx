@@ -129,7 +129,9 @@ export function ApiKeys({ departmentId }: { departmentId: number }) {
           <Form.Item name="name" label={t("keys.name")} rules={[{ required: true, message: t("keys.nameRequired") }]}>
             <Input />
           </Form.Item>
-          <Form.Item name="scopes" label={t("keys.scopes")} rules={[{ required: true, message: t("keys.scopesRequired") }]}>
+          {/* required={false}: antd would put aria-required on the group's plain div, which ARIA forbids;
+              the rule still insists on one scope. */}
+          <Form.Item name="scopes" label={t("keys.scopes")} required={false} rules={[{ required: true, message: t("keys.scopesRequired") }]}>
             <Checkbox.Group options={SCOPES.map((s) => ({ value: s, label: t(`keys.scope.${s}`) }))} />
           </Form.Item>
           <Form.Item name="expires" label={t("keys.expires")}>
