@@ -141,43 +141,48 @@ export function ConversationScreen({ mode }: { mode: "assistant" | "conversation
       </header>
       <div className="chat-messages" aria-live="polite" aria-relevant="additions">
         {empty && <Welcome assistant={assistant} onStarter={(q) => void send(q)} />}
-        {messages.map((m) =>
-          m.role === "user" ? (
-            <QuestionItem key={m.id} text={m.content} />
-          ) : (
-            <AnswerItem
-              key={m.id}
-              answer={answerOfStored(m)}
-              assistantAvatar={avatar}
-              actions={{
-                canRegenerate: m.id === lastAnswer && !streaming && !live,
-                feedback: ratings[m.id],
-                onRegenerate: () => conversationId != null && streams.regenerate(conversationId, m.id),
-                onRetry: () => conversationId != null && streams.regenerate(conversationId, m.id),
-                onFeedback: (rating) => conversationId != null && setFeedbackTarget({ conversation: conversationId, message: m.id, rating }),
-              }}
-            />
+        {/* One keyed list: the live answer has its stored message's key, so that when the stored
+            copy replaces it the answer stays mounted (an open citation popover stays open). */}
+        {[
+          ...messages.map((m) =>
+            m.role === "user" ? (
+              <QuestionItem key={`m${m.id}`} text={m.content} />
+            ) : (
+              <AnswerItem
+                key={`m${m.id}`}
+                answer={answerOfStored(m)}
+                assistantAvatar={avatar}
+                actions={{
+                  canRegenerate: m.id === lastAnswer && !streaming && !live,
+                  feedback: ratings[m.id],
+                  onRegenerate: () => conversationId != null && streams.regenerate(conversationId, m.id),
+                  onRetry: () => conversationId != null && streams.regenerate(conversationId, m.id),
+                  onFeedback: (rating) => conversationId != null && setFeedbackTarget({ conversation: conversationId, message: m.id, rating }),
+                }}
+              />
+            ),
           ),
-        )}
-        {live && (
-          <>
-            {live.regenerateOf == null && live.question && <QuestionItem text={live.question} />}
-            <AnswerItem
-              answer={answerOfLive(live)}
-              assistantAvatar={avatar}
-              actions={{
-                canRegenerate: false,
-                feedback: live.messageId != null ? ratings[live.messageId] : undefined,
-                onRegenerate: () => undefined,
-                onRetry: () => conversationId != null && streams.retry(conversationId),
-                onFeedback: (rating) =>
-                  conversationId != null &&
-                  live.messageId != null &&
-                  setFeedbackTarget({ conversation: conversationId, message: live.messageId, rating }),
-              }}
-            />
-          </>
-        )}
+          ...(live
+            ? [
+                live.regenerateOf == null && live.question ? <QuestionItem key="live-question" text={live.question} /> : null,
+                <AnswerItem
+                  key={live.messageId != null ? `m${live.messageId}` : "live-answer"}
+                  answer={answerOfLive(live)}
+                  assistantAvatar={avatar}
+                  actions={{
+                    canRegenerate: false,
+                    feedback: live.messageId != null ? ratings[live.messageId] : undefined,
+                    onRegenerate: () => undefined,
+                    onRetry: () => conversationId != null && streams.retry(conversationId),
+                    onFeedback: (rating) =>
+                      conversationId != null &&
+                      live.messageId != null &&
+                      setFeedbackTarget({ conversation: conversationId, message: live.messageId, rating }),
+                  }}
+                />,
+              ]
+            : []),
+        ]}
         <div ref={end} />
       </div>
       <div className="chat-composer-dock">
