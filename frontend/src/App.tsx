@@ -66,6 +66,10 @@ const THEME = {
     colorTextDescription: "rgba(0, 0, 0, 0.62)",
     colorTextPlaceholder: "rgba(0, 0, 0, 0.55)",
   },
+  components: {
+    // An empty table's message is drawn in the "disabled" grey: readable here.
+    Table: { colorTextDisabled: "rgba(0, 0, 0, 0.62)" },
+  },
 };
 
 function Localized({ children }: { children: ReactNode }) {

@@ -9,6 +9,7 @@ first (`make frontend`, which `make test` runs).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.fakes.fake_llm import FakeLLM
 
@@ -166,11 +168,20 @@ def screenshot(page: Any, name: str) -> Path:
     return path
 
 
+# No finite animation or transition running (a spinner's endless one does not count).
+SETTLED = """() => document.getAnimations().every(
+    (a) => a.playState !== "running" || a.effect?.getTiming().iterations === Infinity)"""
+
+
 def assert_accessible(page: Any, screen: str) -> None:
-    """axe-core over the page as it is: no serious or critical violation."""
+    """axe-core over the page as it is: no serious or critical violation. It runs once what fades
+    in or out has settled (axe measures a half-transparent text's contrast as it is at that moment),
+    and leaves out the passing toasts ("Đã lưu."), which come and go on their own."""
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page)
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_function(SETTLED, timeout=5000)
+    results = Axe().run(page, context={"exclude": [[".ant-message"], [".ant-notification"]]})
     bad = [v for v in results.response["violations"] if v.get("impact") in {"serious", "critical"}]
     summary = [
         {
