@@ -72,7 +72,7 @@ class InlineHooksMixin:
             async def process_view(request: HttpRequest, view: Any, args: Any, kwargs: Any) -> Any:
                 return view_hook(request, view, args, kwargs)
 
-            self.process_view = process_view
+            self.__dict__["process_view"] = process_view  # on the instance: what Django reads
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         response = None
