@@ -3,12 +3,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.contrib.auth import middleware as auth_middleware
+from django.contrib.messages import middleware as messages_middleware
+from django.contrib.sessions import middleware as sessions_middleware
 from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
-from django.middleware import clickjacking, common, locale, security
+from django.middleware import clickjacking, common, csrf, locale, security
 
 from bureau import request_context
 
@@ -59,6 +61,18 @@ class InlineHooksMixin:
     test client) nothing changes."""
 
     get_response: Any  # set by MiddlewareMixin: async in the mode this method serves
+    async_mode: bool
+
+    def __init__(self, get_response: Any) -> None:
+        super().__init__(get_response)  # type: ignore[call-arg]
+        view_hook = getattr(self, "process_view", None)
+        if self.async_mode and view_hook is not None:
+            # Django adapts a sync `process_view` with sync_to_async (a thread hop per request);
+            # an async one it awaits as it is.
+            async def process_view(request: HttpRequest, view: Any, args: Any, kwargs: Any) -> Any:
+                return view_hook(request, view, args, kwargs)
+
+            self.__dict__["process_view"] = process_view  # on the instance: what Django reads
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         response = None
@@ -92,6 +106,45 @@ class AuthenticationMiddleware(InlineHooksMixin, auth_middleware.AuthenticationM
 
 class XFrameOptionsMiddleware(InlineHooksMixin, clickjacking.XFrameOptionsMiddleware):
     pass
+
+
+class CsrfViewMiddleware(InlineHooksMixin, csrf.CsrfViewMiddleware):
+    """Its token lives in a cookie (CSRF_USE_SESSIONS is off): no hook reads the database."""
+
+
+class SessionMiddleware(sessions_middleware.SessionMiddleware):
+    """Makes the lazy session in the loop (it is read from the database only when used, which the
+    views do in their own threads) and saves it, in Django's thread, only when it changed: an API
+    call or a chat that did not sign anyone in or out costs no thread hop."""
+
+    get_response: Any
+    async_mode: bool
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        self.process_request(request)
+        response = await self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and (session.modified or settings.SESSION_SAVE_EVERY_REQUEST):
+            saved: HttpResponseBase = await sync_to_async(self.process_response)(request, response)
+            return saved
+        return self.process_response(request, response)
+
+
+class MessageMiddleware(messages_middleware.MessageMiddleware):
+    """Its storage is made in the loop; storing messages (which may load the session) only happens,
+    in Django's thread, when a view used or added one."""
+
+    get_response: Any
+    async_mode: bool
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        self.process_request(request)
+        response = await self.get_response(request)
+        storage = getattr(request, "_messages", None)
+        if storage is not None and (storage.used or storage.added_new):
+            stored: HttpResponseBase = await sync_to_async(self.process_response)(request, response)
+            return stored
+        return self.process_response(request, response)
 
 
 class SecurityHeadersMiddleware:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -43,6 +44,12 @@ async def chunk_batches(response: Any) -> AsyncIterator[list[dict[str, Any]]]:
             if payload == b"[DONE]":
                 if batch:
                     yield batch
+                # Read to the end of the body (the chunked encoding's last chunk), so the connection
+                # goes back to the pool: closed half-read, it is dropped, and the next turn pays
+                # for a new one.
+                with contextlib.suppress(Exception):  # the answer is whole: a broken tail is no matter
+                    async for _rest in reads:
+                        pass
                 return
             chunk = json.loads(payload)
             if isinstance(chunk, dict) and chunk.get("error"):

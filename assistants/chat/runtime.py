@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import openai
-from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -27,7 +26,8 @@ from assistants.chat.answers import chunk_batches, extractive_answer, provider_e
 from assistants.chat.db import in_db_thread
 from assistants.chat.prompt import build_messages, markers_used, passages_as_data, system_prompt
 from assistants.chat.redaction import redacted_history, redacted_passages, redaction_for, tool_arguments
-from assistants.conversations import STOP_KEY, conversation_get_for
+from assistants.chat.stops import stop_flag
+from assistants.conversations import conversation_get_for
 from assistants.models import (
     AssistantVersion,
     Citation,
@@ -46,7 +46,6 @@ from knowledge.retrieval import RetrievedChunk, retrieve
 
 MAX_TOOL_ROUNDS = 4
 MAX_QUESTION_CHARS = 8_000
-STOP_CHECK_SECONDS = 0.25
 
 
 @dataclass
@@ -277,8 +276,9 @@ async def _stream(turn: Turn) -> AsyncIterator[ev.Event]:
             async for event in _emit_text(turn, extractive_answer(turn.passages)):
                 yield event
         else:
-            async for event in _model_rounds(turn):
-                yield event
+            with stop_flag(turn.answer.pk) as stopped:
+                async for event in _model_rounds(turn, stopped):
+                    yield event
     except _Stopped:
         status = MessageStatus.STOPPED
     except openai.OpenAIError as error:
@@ -320,31 +320,13 @@ async def _emit_text(turn: Turn, text: str) -> AsyncIterator[ev.Event]:
     yield ev.Event(ev.TEXT_DELTA, {"text": text})
 
 
-class _StopWatch:
-    """Checks the shared stop flag at most every STOP_CHECK_SECONDS, so a stop reaches the stream
-    in whichever process it runs, without a cache round trip per token."""
-
-    def __init__(self, message_id: int) -> None:
-        self.key = STOP_KEY.format(message_id)
-        self.next_check = time.monotonic() + STOP_CHECK_SECONDS
-
-    async def check(self) -> None:
-        now = time.monotonic()
-        if now < self.next_check:
-            return
-        self.next_check = now + STOP_CHECK_SECONDS
-        if await cache.aget(self.key):
-            raise _Stopped()
-
-
-async def _model_rounds(turn: Turn) -> AsyncIterator[ev.Event]:
+async def _model_rounds(turn: Turn, stopped: asyncio.Event) -> AsyncIterator[ev.Event]:
     from bureau.llm.client import async_client
 
     client = async_client(turn.target)
     messages = list(turn.prompt)
     schemas = [tool.schema for tool in turn.tools]
     by_name = {tool.function_name: tool for tool in turn.tools}
-    watch = _StopWatch(turn.answer.pk)
     for round_number in range(MAX_TOOL_ROUNDS + 1):
         # The messages and tools go as `extra_body`, which the client sends as they are: passed as
         # arguments, they are first walked against the client's typed parameters, which costs more
@@ -377,7 +359,8 @@ async def _model_rounds(turn: Turn) -> AsyncIterator[ev.Event]:
                     _first_token(turn)
                     turn.text += text
                     yield ev.Event(ev.TEXT_DELTA, {"text": text})
-                    await watch.check()
+                    if stopped.is_set():
+                        raise _Stopped()
         tail = restorer.flush()
         if tail:
             _first_token(turn)

@@ -107,6 +107,7 @@ def test_streaming_sends_the_documented_events(world: World, llm: FakeLLM, kb: K
         world.department, provider=make_provider(world.department, llm.base_url), knowledge_bases=[kb]
     )
     client = _client(world)
+    llm.token_delay = 0.005  # a model's pace, so each token arrives on its own (together, they go as one)
     response = _ask(client, _start(client, assistant.pk), "Quy định về chữ ký số?", stream=True)
     assert response["Content-Type"].startswith("text/event-stream")
     events = sse_events(streamed(response))

@@ -21,7 +21,7 @@ from bureau.tenancy.services import api_key_create
 from knowledge import services as knowledge_services
 from knowledge.models import KnowledgeBase
 from tests.assistants.chat_helpers import FAKE_KEY, make_assistant, make_provider, sse_events
-from tests.factories import World, build_world
+from tests.factories import PASSWORD, World, build_world
 from tests.fakes.fake_llm import FakeLLM
 from tests.knowledge.pipeline_helpers import DATA, upload_and_index, use_hash_embedder
 
@@ -111,10 +111,17 @@ INLINE_HOOKS = {
     "CommonMiddleware.process_response",
     "AuthenticationMiddleware.process_request",
     "XFrameOptionsMiddleware.process_response",
+    "CsrfViewMiddleware.process_request",
+    "CsrfViewMiddleware.process_view",
+    "CsrfViewMiddleware.process_response",
+    "SessionMiddleware.process_request",
+    "SessionMiddleware.process_response",
+    "MessageMiddleware.process_request",
+    "MessageMiddleware.process_response",
 }
 
 
-def test_under_asgi_the_header_middleware_runs_without_a_thread_hop(
+def test_under_asgi_the_middleware_runs_without_a_thread_hop(
     world: World, llm: FakeLLM, kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assistant = make_assistant(
@@ -158,8 +165,9 @@ def test_under_asgi_the_header_middleware_runs_without_a_thread_hop(
     assert response["Content-Language"] == "en"
     assert response["X-Content-Type-Options"] == "nosniff" and response["X-Frame-Options"]
     assert not INLINE_HOOKS & set(hopped), hopped
-    # Middleware that may touch the session still runs in a thread.
-    assert "SessionMiddleware.process_response" in hopped
+    # No middleware hook went through a thread: a chat that changes no session and stores no
+    # message costs none.
+    assert not [name for name in hopped if "Middleware" in name], hopped
 
 
 def test_under_asgi_a_signed_in_person_chats_and_reads_their_conversations(
@@ -192,3 +200,26 @@ def test_under_asgi_a_signed_in_person_chats_and_reads_their_conversations(
     assert [kind for kind, _data in sse_events(body)][-1] == "message.completed"
     assert listed.status_code == 200 and listed["Content-Language"] == "en"
     assert len(listed.json()["results"]) == 1
+
+
+def test_under_asgi_signing_in_still_saves_the_session(world: World) -> None:
+    """The session middleware saves a changed session (in Django's thread): the sign-in holds for
+    the next request, and signing out ends it."""
+    client = AsyncClient()
+
+    async def sign_in_and_out() -> tuple[Any, Any, Any, Any]:
+        login = await client.post(
+            "/_allauth/browser/v1/auth/login",
+            {"email": world.user("builder").email, "password": PASSWORD},
+            content_type="application/json",
+        )
+        me = await client.get("/api/v1/me/")
+        logout = await client.delete("/_allauth/browser/v1/auth/session")
+        after = await client.get("/api/v1/me/")
+        return login, me, logout, after
+
+    login, me, logout, after = async_to_sync(sign_in_and_out)()
+    assert login.status_code == 200, login.content
+    assert me.status_code == 200 and me.json()["email"] == world.user("builder").email
+    assert logout.status_code == 401  # allauth's answer once signed out
+    assert after.status_code in (401, 403)

@@ -99,6 +99,7 @@ class FakeLLM:
         self.embedding_dim = embedding_dim
         self.latency = latency
         self.token_delay = token_delay
+        self._default_token_delay = token_delay
         self.responder: Responder | None = None
         self._lock = threading.Lock()
         self._script: deque[Reply] = deque()
@@ -214,12 +215,13 @@ class FakeLLM:
             self._injections.clear()
 
     def reset(self) -> None:
-        """Forget the script, the faults and the recorded requests."""
+        """Forget the script, the faults, the recorded requests and a changed pace."""
         with self._lock:
             self._script.clear()
             self._injections.clear()
             self._requests.clear()
         self.responder = None
+        self.token_delay = self._default_token_delay
 
     # -- recorded traffic ------------------------------------------------------------------
 
