@@ -192,7 +192,12 @@ def _check_assistant_still_visible(actor: Any, conversation: Conversation) -> No
 
 
 def _history(conversation: Conversation, *, before: Message | None) -> list[Message]:
-    messages = conversation.messages.filter(status=MessageStatus.COMPLETED).order_by("-id")
+    # Only what the prompt takes: not the usage, redaction counts and times of each message.
+    messages = (
+        conversation.messages.filter(status=MessageStatus.COMPLETED)
+        .order_by("-id")
+        .only("id", "role", "content")
+    )
     if before is not None:
         messages = messages.filter(id__lt=before.pk)
     return list(reversed(list(messages[:40])))

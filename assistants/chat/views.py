@@ -60,22 +60,28 @@ def _admitted_api_key(raw_key: str) -> ApiKeyActor:
     return actor
 
 
-async def authenticate(request: HttpRequest) -> Any:
+def authenticate_in_thread(request: HttpRequest) -> Any:
     """The actor, or _Unauthenticated, PermissionError (CSRF) or QuotaExceeded (an API key's
-    requests per minute)."""
+    requests per minute). Synchronous: it reads the database (the key, or the session and its
+    user), so it runs in a database thread, with whatever else the request needs there."""
     header = request.headers.get("Authorization", "")
     scheme, _sep, token = header.partition(" ")
     if scheme == "Bearer" and token.strip().startswith(API_KEY_PREFIX):
         try:
-            return await in_db_thread(_admitted_api_key)(token.strip())
+            return _admitted_api_key(token.strip())
         except AuthenticationFailed as error:
             raise _Unauthenticated(str(error.detail)) from None
-    user = await request.auser()
+    user = request.user  # the lazy user of AuthenticationMiddleware, read here from the session
     if not user.is_authenticated:
         raise _Unauthenticated(_("Authentication credentials were not provided."))
     if _csrf_failure(request) is not None:
         raise PermissionError(_("CSRF check failed."))
     return user
+
+
+async def authenticate(request: HttpRequest) -> Any:
+    """As authenticate_in_thread, from async code."""
+    return await in_db_thread(authenticate_in_thread)(request)
 
 
 def _wants_stream(request: HttpRequest) -> bool:
@@ -112,25 +118,35 @@ def answer_json(turn: Turn, events: list[ev.Event]) -> JsonResponse:
     return JsonResponse(body, status=502 if errors else 200, json_dumps_params={"ensure_ascii": False})
 
 
+class _BadBody(Exception):
+    pass
+
+
+def _authenticated_turn(request: HttpRequest, prepare: Callable[[Any, dict[str, Any]], Turn]) -> Turn:
+    """Who asks, then the turn (quotas, retrieval, the prompt), in one database thread: each hop
+    between the event loop and a thread waits for a turn of the loop, which many concurrent streams
+    keep busy, and would add to the time to first token."""
+    actor = authenticate_in_thread(request)
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        raise _BadBody() from None
+    if not isinstance(body, dict):
+        raise _BadBody()
+    return prepare(actor, body)
+
+
 async def _answer(request: HttpRequest, prepare: Callable[[Any, dict[str, Any]], Turn]) -> HttpResponseBase:
     try:
-        actor = await authenticate(request)
+        # Quotas are checked in here, so a refused streaming request gets a JSON 429, not a stream.
+        turn = await in_db_thread(_authenticated_turn)(request, prepare)
     except _Unauthenticated as error:
         return error_json(401, "not_authenticated", error.message)
     except PermissionError as error:
         return error_json(403, "permission_denied", str(error))
-    except QuotaExceeded as error:
-        return bureau_error_json(error)
-    try:
-        body = json.loads(request.body or b"{}")
-        if not isinstance(body, dict):
-            raise ValueError
-    except ValueError:
+    except _BadBody:
         return error_json(400, "invalid", _("The body must be a JSON object."))
-    try:
-        # Quotas are checked in here, so a refused streaming request gets a JSON 429, not a stream.
-        turn = await in_db_thread(prepare)(actor, body)
-    except BureauError as error:
+    except BureauError as error:  # QuotaExceeded among them
         return bureau_error_json(error)
     if _wants_stream(request):
         return streaming_response(ev.as_sse(stream_turn(turn)))

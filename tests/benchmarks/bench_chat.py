@@ -102,6 +102,7 @@ def _setup(fake_urls: list[str]) -> tuple[str, list[int]]:
     from bureau.tenancy.models import Department, Organization
     from bureau.tenancy.services import api_key_create
     from knowledge import indexing, services
+    from knowledge.models import KnowledgeBase
     from tests.assistants.chat_helpers import FAKE_KEY, make_assistant, make_provider
     from tests.knowledge.pipeline_helpers import DATA, upload
 
@@ -110,6 +111,10 @@ def _setup(fake_urls: list[str]) -> tuple[str, list[int]]:
         organization=organization, code="bench", defaults={"name": "B"}
     )
     Assistant.objects.filter(department=department).delete()
+    # The previous runs' knowledge bases go too, so that every run searches the same amount.
+    for old in KnowledgeBase.objects.filter(department=department):
+        with transaction.atomic():
+            services.knowledge_base_delete(actor=None, knowledge_base=old)
     with transaction.atomic():
         kb = services.knowledge_base_create(
             actor=None,
