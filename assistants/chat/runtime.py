@@ -196,7 +196,7 @@ def _history(conversation: Conversation, *, before: Message | None) -> list[Mess
     messages = (
         conversation.messages.filter(status=MessageStatus.COMPLETED)
         .order_by("-id")
-        .only("id", "role", "content")
+        .only("id", "conversation_id", "role", "content")
     )
     if before is not None:
         messages = messages.filter(id__lt=before.pk)

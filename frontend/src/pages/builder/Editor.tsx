@@ -25,7 +25,7 @@ import {
   type Version,
 } from "./api";
 import { downloadJson } from "./download";
-import { changesOf, fieldErrors, isDirty, toolErrors, valuesOf, type EditorValues } from "./editorForm";
+import { changesOf, fieldErrors, isDirty, rebase, toolErrors, valuesOf, type EditorValues } from "./editorForm";
 import { PreviewChat } from "./PreviewChat";
 import { PublishModal } from "./PublishModal";
 import { SharesPanel } from "./SharesPanel";
@@ -69,13 +69,15 @@ function DraftForm({
   const canEdit = assistant.permissions.edit;
   const provider = providers.find((p) => p.id === values.model_provider);
 
-  // A draft changed on the server (a rollback resets it) replaces what the form holds.
+  // A draft changed on the server (a rollback resets it, a publish reloads it) updates the fields
+  // the person has not touched; what they are typing is kept (the reload may arrive mid-edit).
   useEffect(() => {
     const fresh = valuesOf(assistant, draft);
     if (JSON.stringify(fresh) === JSON.stringify(saved)) return;
+    const merged = rebase(saved, fresh, { ...values, ...form.getFieldsValue(true) } as EditorValues);
     setSaved(fresh);
-    setValues(fresh);
-    form.setFieldsValue(fresh);
+    setValues(merged);
+    form.setFieldsValue(merged);
   }, [assistant, draft]);
 
   // Unsaved changes: the browser asks before a reload or closing the tab, and this screen asks

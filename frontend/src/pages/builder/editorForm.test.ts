@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { changesOf, fieldErrors, isDirty, toolErrors, type EditorValues } from "./editorForm";
+import { changesOf, fieldErrors, isDirty, rebase, toolErrors, type EditorValues } from "./editorForm";
 
 const saved: EditorValues = {
   name: "Trợ lý hộ tịch",
@@ -27,6 +27,16 @@ describe("editor form", () => {
     expect(changesOf(saved, current)).toEqual({ assistant: { name: "Trợ lý hộ tịch mới" }, draft: { temperature: 0.5, conversation_starters: ["Đăng ký khai sinh cần gì?"] } });
     expect(isDirty(saved, { ...saved })).toBe(false);
     expect(isDirty(saved, current)).toBe(true);
+  });
+
+  it("keeps what the person is typing when the server's copy changes under it", () => {
+    const typing = { ...saved, instructions: "Trả lời đầy đủ, kèm căn cứ pháp lý." };
+    const reloaded = { ...saved, knowledge_base_ids: [3], instructions: saved.instructions };
+    const merged = rebase(saved, reloaded, typing);
+    expect(merged.instructions).toBe("Trả lời đầy đủ, kèm căn cứ pháp lý."); // their edit stays
+    expect(merged.knowledge_base_ids).toEqual([3]); // an untouched field takes the server's value
+    expect(isDirty(reloaded, merged)).toBe(true);
+    expect(rebase(saved, reloaded, { ...saved })).toEqual(reloaded); // nothing typed: all new
   });
 
   it("counts a typed secret as a change of the tools", () => {

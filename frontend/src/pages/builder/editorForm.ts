@@ -72,6 +72,16 @@ export function changesOf(saved: EditorValues, current: EditorValues) {
   return { assistant, draft: draft as DraftChanges };
 }
 
+/** The form after the server's copy changed (a publish, a rollback, another tab): each field the
+ * person has not edited since `saved` takes the server's new value; their own edits stay. */
+export function rebase(saved: EditorValues, fresh: EditorValues, current: EditorValues): EditorValues {
+  const merged = { ...fresh } as Record<keyof EditorValues, unknown>;
+  for (const name of Object.keys(fresh) as (keyof EditorValues)[]) {
+    if (JSON.stringify(current[name]) !== JSON.stringify(saved[name])) merged[name] = current[name];
+  }
+  return merged as unknown as EditorValues;
+}
+
 export function isDirty(saved: EditorValues, current: EditorValues): boolean {
   const { assistant, draft } = changesOf(saved, current);
   return Object.keys(assistant).length > 0 || Object.keys(draft).length > 0;
