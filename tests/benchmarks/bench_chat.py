@@ -57,6 +57,19 @@ def _p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def wait_until_healthy(base: str, seconds: float = 60) -> None:
+    """Until the web server started as a child answers /healthz (or `seconds` pass)."""
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+
+
 @contextlib.contextmanager
 def start_fake(words: int = ANSWER_WORDS, token_delay: float = TOKEN_DELAY) -> Iterator[str]:
     """The fake LLM in a process of its own (fake_server.py); yields its base URL."""
@@ -298,15 +311,7 @@ def main() -> int:
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            import httpx
-
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
+            wait_until_healthy(base)
             # Warm-up of every worker (the kernel hands connections to either): a worker's first
             # turn loads modules and makes its model client, which no later turn does again.
             asyncio.run(_measure(4 * WEB_WORKERS, 2, base, key, assistant_id, fake_url))

@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,18 +28,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.benchmarks.bench_chat import _free_port, wait_until_healthy  # noqa: E402
+
 DOCUMENTS = ROOT.parent / "shared" / "data" / "documents"
 TOKEN_DELAY = float(os.environ.get("BENCH_TOKEN_DELAY", "0.02"))  # the fake model: 50 tokens/s
 ANSWER_WORDS = 80
 WEB_WORKERS = 2
 QUESTION = "Thời giờ làm việc bình thường là bao nhiêu giờ trong một ngày?"
 METRICS = ("ttft", "answer", "upload", "ready")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _p(values: list[float], q: float) -> float | None:
@@ -158,15 +153,7 @@ def main() -> int:
         server = _spawn([*uvicorn, *quiet, "--workers", str(WEB_WORKERS)], env)
         base = f"http://127.0.0.1:{port}"
         try:
-            import httpx
-
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
+            wait_until_healthy(base)
             with tempfile.TemporaryDirectory() as scratch:
                 config = Path(scratch) / "config.json"
                 out = Path(scratch) / "result.json"

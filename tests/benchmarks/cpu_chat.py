@@ -19,7 +19,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,6 +31,7 @@ from tests.benchmarks.bench_chat import (  # noqa: E402
     _platform_stream,
     _setup,
     start_fake,
+    wait_until_healthy,
 )
 
 SHORT, LONG = 10, 210
@@ -89,15 +89,7 @@ def main() -> int:
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            import httpx
-
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
+            wait_until_healthy(base)
             short, long = (
                 asyncio.run(_series(base, key, a, args.turns, args.concurrency, server.pid))
                 for a in assistant_ids
