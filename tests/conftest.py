@@ -26,10 +26,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
-    """Rate-limit counters live in the Redis cache; a test must not inherit another's."""
+    """Rate-limit counters live in the Redis cache, and what chat turns remember of the
+    configuration in the process (bureau/memo.py): a test must not inherit another's."""
     from django.core.cache import cache
 
+    from bureau import memo
+
     cache.clear()
+    memo.forget_all()
     yield
 
 

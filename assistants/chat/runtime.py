@@ -18,6 +18,8 @@ from typing import Any
 
 import openai
 from django.db import transaction
+from django.db.models import Case, F, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assistants import attachments, clearance
@@ -37,6 +39,7 @@ from assistants.models import (
     MessageStatus,
     ToolCall,
 )
+from bureau import memo
 from bureau.exceptions import NotFound, ValidationFailed
 from bureau.quotas.services import chat_turn_admit
 from bureau.security.pii import Redactor
@@ -85,8 +88,7 @@ def prepare_turn(
     """`history` replaces the stored one (the OpenAI-compatible API sends the whole conversation)."""
     started = time.monotonic()
     question = (question or "").strip()
-    conversation = conversation_get_for(actor=actor, conversation_id=conversation_id)
-    _check_assistant_still_visible(actor, conversation)
+    conversation, linked = _conversation_of_turn(actor, conversation_id)
     chat_turn_admit(
         actor=actor,
         organization_id=conversation.assistant.organization_id,
@@ -106,14 +108,12 @@ def prepare_turn(
     if len(question) > MAX_QUESTION_CHARS:
         raise ValidationFailed(details={"content": [_("The question is too long.")]})
     version = conversation.version  # selected with the conversation, as is its assistant
-    version.assistant = conversation.assistant
     target = _chat_target(version)
     if history is None:
         history = clearance.history_for(target, _history(conversation, before=regenerated_from))
     # The classification policy, checked at each turn against the provider's clearance of now: a
     # knowledge base the provider may not receive is not searched, by retrieval or tool (see
     # assistants/clearance.py).
-    linked = list(version.knowledge_bases.all())
     knowledge_bases, withheld = clearance.split_for(target, linked)
     attached, withheld_attached = clearance.split_for(
         target, attachments.attachment_knowledge_bases(conversation)
@@ -138,13 +138,16 @@ def prepare_turn(
     new_messages = [answer]
     if regenerated_from is None:
         new_messages.insert(0, Message(conversation=conversation, role=MessageRole.USER, content=question))
-        if not conversation.title:
-            conversation.title = question[:80]
     with transaction.atomic():
         # One INSERT for the question and the answer (ids in this order; nothing listens to their
         # saves).
         Message.objects.bulk_create(new_messages)
-        conversation.save(update_fields=["title", "updated_at"])
+        # The first question names the conversation. Decided in the UPDATE, not from the title
+        # read with the conversation, which may be a turn old (_conversation_of_turn).
+        Conversation.objects.filter(pk=conversation.pk).update(
+            updated_at=timezone.now(),
+            title=Case(When(title="", then=Value(question[:80])), default=F("title")),
+        )
     redactor = redaction_for(version, target)
     system = system_prompt(
         instructions=redactor.redact(version.instructions),
@@ -177,6 +180,21 @@ def _as_id(value: int | str) -> int:
         return int(value)
     except (TypeError, ValueError):
         return -1
+
+
+def _conversation_of_turn(actor: Any, conversation_id: int | str) -> tuple[Conversation, list[Any]]:
+    """The asker's conversation, with its version, assistant and provider, checked that the asker
+    may still use the assistant; and the version's knowledge bases. Remembered for the next turns
+    until the configuration changes (bureau/memo.py): shared, so not to be changed."""
+
+    def load() -> tuple[Conversation, list[Any]]:
+        conversation = conversation_get_for(actor=actor, conversation_id=conversation_id)
+        _check_assistant_still_visible(actor, conversation)
+        conversation.version.assistant = conversation.assistant
+        return conversation, list(conversation.version.knowledge_bases.all())
+
+    who = ("key", actor.api_key.pk) if isinstance(actor, ApiKeyActor) else ("user", actor.pk)
+    return memo.remember(("chat-turn", who, _as_id(conversation_id)), load)
 
 
 def _check_assistant_still_visible(actor: Any, conversation: Conversation) -> None:
@@ -231,8 +249,6 @@ def _bind_tools(
 ) -> list[Any]:
     if not version.tools:
         return []
-    from django.utils import timezone
-
     from assistants.tools import ToolContext, bind_tools
 
     context = ToolContext(

@@ -19,7 +19,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from assistants.chat import events as ev
 from assistants.chat.db import in_db_thread
 from assistants.chat.runtime import Turn, collect, prepare_turn, stream_turn
-from bureau import request_context
+from bureau import memo, request_context
 from bureau.exceptions import BureauError, QuotaExceeded
 from bureau.quotas.services import actor_request_admit
 from bureau.tenancy.access import ApiKeyActor
@@ -126,14 +126,15 @@ def _authenticated_turn(request: HttpRequest, prepare: Callable[[Any, dict[str, 
     """Who asks, then the turn (quotas, retrieval, the prompt), in one database thread: each hop
     between the event loop and a thread waits for a turn of the loop, which many concurrent streams
     keep busy, and would add to the time to first token."""
-    actor = authenticate_in_thread(request)
-    try:
-        body = json.loads(request.body or b"{}")
-    except ValueError:
-        raise _BadBody() from None
-    if not isinstance(body, dict):
-        raise _BadBody()
-    return prepare(actor, body)
+    with memo.reading():  # what every turn reads of the configuration, remembered while unchanged
+        actor = authenticate_in_thread(request)
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            raise _BadBody() from None
+        if not isinstance(body, dict):
+            raise _BadBody()
+        return prepare(actor, body)
 
 
 async def _answer(request: HttpRequest, prepare: Callable[[Any, dict[str, Any]], Turn]) -> HttpResponseBase:

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,16 @@ class AuditConfig(AppConfig):
     name = "bureau.audit"
     label = "audit"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.contrib.admin.models import LogEntry
+        from django.db.models.signals import post_save
+
+        # An edit in the Django admin writes no audit event, but it does write a LogEntry.
+        post_save.connect(_admin_changed, sender=LogEntry, dispatch_uid="audit-admin-changed")
+
+
+def _admin_changed(**kwargs: Any) -> None:
+    from bureau import memo
+
+    memo.changed()

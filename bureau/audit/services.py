@@ -13,7 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
-from bureau import request_context
+from bureau import memo, request_context
 from bureau.audit.models import AuditChainCheck, AuditEvent
 from bureau.tenancy.access import ApiKeyActor
 from bureau.tenancy.models import Department, Organization, User
@@ -103,6 +103,7 @@ def audit_record(
     event.prev_hash = last.first() or GENESIS_HASH
     event.hash = event_hash(prev_hash=event.prev_hash, fields=_hashed_fields(event))
     event.save(force_insert=True)
+    memo.changed()  # what chat turns remember of the configuration is stale (bureau/memo.py)
     return event
 
 

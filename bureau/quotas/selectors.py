@@ -18,6 +18,7 @@ from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from bureau import memo
 from bureau.audit.models import UsageRecord
 from bureau.exceptions import NotFound, PermissionDenied, ValidationFailed
 from bureau.quotas import windows
@@ -54,6 +55,15 @@ def effective_limit(
     organization's, then the settings. Someone in several departments gets the most generous of
     them (None, no limit, beats any number). None means no limit."""
     departments = list(department_ids)
+    return memo.remember(
+        ("quota-limit", kind, organization_id, tuple(departments), user_id, api_key_id),
+        lambda: _effective_limit(kind, organization_id, departments, user_id, api_key_id),
+    )
+
+
+def _effective_limit(
+    kind: str, organization_id: int, departments: list[int], user_id: int | None, api_key_id: int | None
+) -> int | None:
     scope = Q(department__isnull=True, user__isnull=True, api_key__isnull=True) | Q(
         department_id__in=departments
     )

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from bureau import memo
 from bureau.tenancy.access import ApiKeyActor
 from bureau.tenancy.models import ApiKey
 from bureau.tenancy.services import API_KEY_PREFIX, hash_api_key
@@ -24,7 +25,10 @@ def authenticate_api_key(raw_key: str) -> ApiKey:
     parts = raw_key.split("_")
     if not raw_key.startswith(API_KEY_PREFIX) or len(parts) < 3:
         raise exceptions.AuthenticationFailed(_("Malformed API key."))
-    key = ApiKey.objects.select_related("department__organization").filter(prefix=parts[1]).first()
+    key = memo.remember(
+        ("api-key", parts[1]),
+        lambda: ApiKey.objects.select_related("department__organization").filter(prefix=parts[1]).first(),
+    )
     if key is None or not hmac.compare_digest(key.key_hash, hash_api_key(raw_key)):
         raise exceptions.AuthenticationFailed(_("Invalid API key."))
     if key.revoked_at is not None:

@@ -1,0 +1,213 @@
+"""What chat turns remember of the configuration (bureau/memo.py): a change made through the
+platform applies from the very next turn, although the turn before it remembered the old state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.test import Client
+
+from assistants import services as assistant_services
+from assistants.conversations import conversation_rename
+from assistants.models import Conversation
+from bureau import memo
+from bureau.quotas.models import QuotaKind
+from bureau.quotas.services import quota_set
+from bureau.tenancy.models import ApiKey
+from bureau.tenancy.services import api_key_create, api_key_revoke
+from tests.assistants.chat_helpers import FAKE_KEY, make_assistant, make_provider, sse_events, streamed
+from tests.factories import World, build_world
+from tests.fakes.fake_llm import FakeLLM
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def world() -> World:
+    return build_world()
+
+
+@pytest.fixture
+def llm() -> Iterator[FakeLLM]:
+    with FakeLLM(api_key=FAKE_KEY) as fake:
+        yield fake
+
+
+@pytest.fixture
+def assistant(world: World, llm: FakeLLM) -> Any:
+    return make_assistant(world.department, provider=make_provider(world.department, llm.base_url))
+
+
+def _member(world: World) -> Client:
+    client = Client()
+    client.force_login(world.user("member"))
+    return client
+
+
+def _start(client: Client, assistant_id: int, **headers: str) -> int:
+    response = client.post(
+        "/api/v1/conversations/",
+        {"assistant": assistant_id},
+        content_type="application/json",
+        headers=headers,
+    )
+    assert response.status_code == 201, response.content
+    return int(response.json()["id"])
+
+
+def _ask(client: Client, conversation_id: int, content: str = "Xin chào", **headers: str) -> Any:
+    return client.post(
+        f"/api/v1/conversations/{conversation_id}/messages/",
+        {"content": content},
+        content_type="application/json",
+        headers={"Accept": "text/event-stream", **headers},
+    )
+
+
+def _answered(response: Any) -> bool:
+    assert response.status_code == 200, response.content
+    return [name for name, _ in sse_events(streamed(response))][-1] == "message.completed"
+
+
+def test_a_revoked_api_key_is_refused_at_the_next_turn(world: World, assistant: Any) -> None:
+    with transaction.atomic():
+        created = api_key_create(actor=None, department=world.department, name="bot", scopes=["chat"])
+    bearer = {"Authorization": f"Bearer {created.raw_key}"}
+    client = Client()
+    conversation = _start(client, assistant.pk, **bearer)
+    assert _answered(_ask(client, conversation, **bearer))
+    assert _answered(_ask(client, conversation, **bearer))  # served from what the first turn read
+    with transaction.atomic():
+        api_key_revoke(actor=world.user("dept_admin"), api_key=ApiKey.objects.get(pk=created.api_key.pk))
+    refused = _ask(client, conversation, **bearer)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "not_authenticated"
+
+
+def test_an_assistant_made_private_is_gone_at_the_next_turn(world: World, assistant: Any) -> None:
+    client = _member(world)
+    conversation = _start(client, assistant.pk)
+    assert _answered(_ask(client, conversation))
+    assert _answered(_ask(client, conversation))
+    with transaction.atomic():
+        assistant_services.assistant_update(
+            actor=world.user("builder"), assistant=assistant, visibility="private"
+        )
+    assert _ask(client, conversation).status_code == 404
+
+
+def test_a_new_message_limit_applies_at_the_next_turn(world: World, assistant: Any) -> None:
+    client = _member(world)
+    conversation = _start(client, assistant.pk)
+    assert _answered(_ask(client, conversation))
+    assert _answered(_ask(client, conversation))
+    with transaction.atomic():
+        quota_set(
+            actor=world.user("org_admin"),
+            organization_id=world.organization.pk,
+            kind=QuotaKind.USER_MESSAGES_PER_DAY,
+            limit=2,
+            department=world.department,
+        )
+    refused = _ask(client, conversation)
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "quota_exceeded"
+
+
+def test_the_first_question_names_the_conversation_and_a_rename_stays(world: World, assistant: Any) -> None:
+    client = _member(world)
+    conversation_id = _start(client, assistant.pk)
+    assert _answered(_ask(client, conversation_id, "Thủ tục cấp lại căn cước"))
+    assert _answered(_ask(client, conversation_id, "Lệ phí bao nhiêu?"))
+    assert Conversation.objects.get(pk=conversation_id).title == "Thủ tục cấp lại căn cước"
+    renamed = Conversation.objects.get(pk=conversation_id)
+    conversation_rename(actor=world.user("member"), conversation=renamed, title="Căn cước")
+    assert _answered(_ask(client, conversation_id, "Nộp ở đâu?"))
+    assert Conversation.objects.get(pk=conversation_id).title == "Căn cước"
+
+
+def test_without_redis_turns_still_answer_and_nothing_is_remembered(
+    world: World, assistant: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = _member(world)
+    conversation = _start(client, assistant.pk)
+
+    def unreachable(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(memo.cache, "get", unreachable)
+    memo.forget_all()
+    assert _answered(_ask(client, conversation))
+    assert memo._entries == {}
+
+
+def test_remember_serves_an_entry_only_at_its_epoch_and_age(monkeypatch: pytest.MonkeyPatch) -> None:
+    computed: list[int] = []
+
+    def compute() -> int:
+        computed.append(1)
+        return len(computed)
+
+    assert memo.remember("k", compute) == 1  # outside reading(): never remembered
+    assert memo.remember("k", compute) == 2
+    with memo.reading():
+        assert memo.remember("k", compute) == 3
+        assert memo.remember("k", compute) == 3
+    with memo.reading():
+        assert memo.remember("k", compute) == 3  # same epoch, another turn
+    memo.bump()
+    with memo.reading():
+        assert memo.remember("k", compute) == 4
+    clock = [memo.time.monotonic()]
+    monkeypatch.setattr(memo.time, "monotonic", lambda: clock[0])
+    with memo.reading():
+        assert memo.remember("k", compute) == 4
+        clock[0] += memo.MAX_AGE_SECONDS + 1  # too old, though nothing changed
+        assert memo.remember("k", compute) == 5
+
+
+def test_an_exception_is_not_remembered() -> None:
+    def failing() -> int:
+        raise LookupError("not found")
+
+    with memo.reading():
+        for _ in range(2):
+            with pytest.raises(LookupError):
+                memo.remember("missing", failing)
+    assert "missing" not in memo._entries
+
+
+def test_a_lost_epoch_comes_back_as_a_new_number() -> None:
+    before = memo.epoch()
+    assert before is not None
+    memo.cache.delete(memo.EPOCH_KEY)
+    after = memo.epoch()
+    assert after is not None and after != before
+
+
+def test_an_edit_in_the_django_admin_moves_the_epoch(world: World) -> None:
+    before = memo.epoch()
+    admin = world.user("org_admin")
+    LogEntry.objects.create(
+        user=admin,
+        content_type=ContentType.objects.get_for_model(ApiKey),
+        object_id="1",
+        object_repr="key",
+        action_flag=CHANGE,
+        change_message="changed",
+    )
+    assert memo.epoch() != before
+
+
+def test_an_audited_change_moves_the_epoch(world: World) -> None:
+    before = memo.epoch()
+    with transaction.atomic():
+        api_key_create(actor=None, department=world.department, name="bot", scopes=["chat"])
+        inside = memo.epoch()
+    assert inside != before  # at once, and again at commit
+    assert memo.epoch() not in (before, inside)
