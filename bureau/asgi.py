@@ -1,4 +1,5 @@
 import os
+import sys
 
 from django.core.asgi import get_asgi_application
 
@@ -6,6 +7,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bureau.settings")
 os.environ.setdefault("BUREAU_DB_POOL", "1")
 
 from bureau import embedded
+
+# The event loop relays every streaming answer's tokens while the chat's database threads prepare
+# other turns in Python. A thread that wants the GIL waits up to the switch interval for the one
+# holding it (5 ms by default), and each such wait delays a token; 0.5 ms bounds that delay.
+sys.setswitchinterval(float(os.environ.get("WEB_GIL_SWITCH_INTERVAL", "0.0005")))
 
 embedded.ensure_services()
 application = get_asgi_application()

@@ -29,8 +29,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from typing import Any, TypeVar
 
-from django.core.cache import cache
 from django.db import transaction
+
+from bureau import shared_redis
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +48,12 @@ _turn = threading.local()
 
 def epoch() -> int | None:
     """The shared change counter, or None when Redis cannot be read."""
+    redis, name = shared_redis.client(), shared_redis.key(EPOCH_KEY)
     try:
-        value = cache.get(EPOCH_KEY)
+        value = redis.get(name)
         if value is None:  # never set, or Redis lost it: start from a number no process has seen
-            cache.add(EPOCH_KEY, _fresh_epoch(), timeout=None)
-            value = cache.get(EPOCH_KEY)
+            redis.set(name, _fresh_epoch(), nx=True)
+            value = redis.get(name)
     except Exception as error:  # Redis down: no memo, not no chat
         logger.warning("config epoch unreadable: %s", error)
         return None
@@ -60,11 +62,12 @@ def epoch() -> int | None:
 
 def bump() -> None:
     """Marks every process's memo stale (call after a change to configuration)."""
+    name = shared_redis.key(EPOCH_KEY)
     try:
-        try:
-            cache.incr(EPOCH_KEY)
-        except ValueError:  # no counter: a fresh one is as good as a bump
-            cache.add(EPOCH_KEY, _fresh_epoch(), timeout=None)
+        with shared_redis.client().pipeline() as pipeline:
+            pipeline.set(name, _fresh_epoch(), nx=True)  # no counter yet: INCR would start it at 1
+            pipeline.incr(name)
+            pipeline.execute()
     except Exception as error:
         # Without Redis no process can read the epoch either, so none uses its memo.
         logger.warning("config epoch not moved: %s", error)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from bureau import shared_redis
 from bureau.audit.services import audit_record
 from bureau.exceptions import QuotaExceeded, ValidationFailed
 from bureau.quotas import selectors, windows
@@ -188,11 +188,13 @@ def api_key_request_admit(*, key: ApiKey, now: datetime | None = None) -> None:
     if limit is None:
         return
     window = minute_of(now)
-    counter = selectors.requests_counter_key(key.pk, window)
-    # add() is atomic and a no-op when the counter exists; incr() is atomic in Redis. The counter
-    # outlives its minute a little so that a slow request still finds it.
-    cache.add(counter, 0, timeout=120)
-    used = cache.incr(counter)
+    counter = shared_redis.key(selectors.requests_counter_key(key.pk, window))
+    # SET NX is a no-op when the counter exists; INCR is atomic. One round trip for both. The
+    # counter outlives its minute a little so that a slow request still finds it.
+    with shared_redis.client().pipeline() as pipeline:
+        pipeline.set(counter, 0, ex=120, nx=True)
+        pipeline.incr(counter)
+        used = int(pipeline.execute()[1])
     if used > limit:
         raise _exceeded(
             _("This API key has made its %(limit)s requests for this minute. The limit resets at %(reset)s.")

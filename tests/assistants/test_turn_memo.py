@@ -137,10 +137,11 @@ def test_without_redis_turns_still_answer_and_nothing_is_remembered(
     client = _member(world)
     conversation = _start(client, assistant.pk)
 
-    def unreachable(*args: Any, **kwargs: Any) -> Any:
-        raise ConnectionError("redis is down")
+    class Unreachable:
+        def __getattr__(self, name: str) -> Any:
+            raise ConnectionError("redis is down")
 
-    monkeypatch.setattr(memo.cache, "get", unreachable)
+    monkeypatch.setattr(memo.shared_redis, "client", Unreachable)
     memo.forget_all()
     assert _answered(_ask(client, conversation))
     assert memo._entries == {}
@@ -185,7 +186,7 @@ def test_an_exception_is_not_remembered() -> None:
 def test_a_lost_epoch_comes_back_as_a_new_number() -> None:
     before = memo.epoch()
     assert before is not None
-    memo.cache.delete(memo.EPOCH_KEY)
+    memo.shared_redis.client().delete(memo.shared_redis.key(memo.EPOCH_KEY))
     after = memo.epoch()
     assert after is not None and after != before
 
