@@ -6,6 +6,8 @@ from assistants.chat import openai_compat
 from bureau import health, spa
 
 api_v1 = [
+    # First: a chat turn's URL is the one asked most often, and resolving walks the list in order.
+    path("", include("assistants.chat.urls")),
     path("", include("bureau.tenancy.urls")),
     path("", include("bureau.audit.urls")),
     path("", include("bureau.llm.urls")),
@@ -17,7 +19,6 @@ api_v1 = [
     path("", include("assistants.review_urls")),
     path("", include("assistants.template_urls")),
     path("", include("assistants.builder_urls")),
-    path("", include("assistants.chat.urls")),
     path("", include("assistants.attachment_urls")),
     path("", include("assistants.documents.urls")),
     path("", include("assistants.oversight_urls")),

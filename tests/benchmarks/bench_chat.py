@@ -1,17 +1,24 @@
 """Benchmark: the platform's added time to first token and added gap between tokens, against calling
 the same fake LLM directly, at 1 and at 100 concurrent streaming conversations (retrieval on, over
-a small knowledge base whose embeddings also come from the fake). Prints a table and writes
-var/bench/chat.json.
+a small knowledge base whose embeddings also come from the fake). Prints a table of the times and
+one of the CPU the processes took, and writes var/bench/chat.json.
 
     python tests/benchmarks/bench_chat.py [--concurrency 1,100] [--rounds 3]
 
 It starts the fake LLM (fake_server.py) and the web server (uvicorn, WEB_WORKERS processes) as
-children, and uses the embedded database. The fake runs in a process of its own, not in this one:
-serving 100 streams costs it CPU, which in this process was taken from the client measuring the
-times, and unevenly (the platform's run also sends it the embedding requests). Both runs, the
-platform's and the direct baseline, face that same fake process, at the same pace and answer length.
-tests/benchmarks/cpu_chat.py measures the platform's CPU per turn and per token, which contention
-on a shared machine blurs less than these wall-clock times.
+children, and uses the embedded database. Both runs, the platform's and the direct baseline, face
+the same fake process, at the same pace and answer length, and are timed by the same client.
+
+The measuring tools are lean, because on a 2-core machine every CPU second they take is taken from
+the platform they measure, and their own delays show up in both sides' times: with a threaded fake,
+httpx and the openai client (pydantic models for every chunk), and INFO logs of every request, the
+direct baseline alone showed a TTFT p95 of 600 ms and a gap p95 of 118 ms at 100 streams of 50
+tokens a second. So the fake is a single-threaded asyncio server whose tokens cost one write each
+(fake_server.py), the client is a raw HTTP/1.1 one that stamps each event when its bytes are read
+(sse_client.py), this process logs nothing below WARNING, and the CPU seconds each of them (and the
+web server, and the whole machine) took in each run are reported, so a reader sees what the tools
+took of the 2 cores. tests/benchmarks/cpu_chat.py measures the platform's CPU per turn and per
+token, which contention on a shared machine blurs less than these wall-clock times.
 
 Figures to reach: added TTFT p95 ≤ 25 ms at 1, ≤ 100 ms at 100; added inter-token gap p95 ≤ 5 ms;
 no errors.
@@ -22,8 +29,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import itertools
 import json
+import logging
 import os
 import signal
 import socket
@@ -31,12 +38,23 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+
+from tests.benchmarks.sse_client import (  # noqa: E402
+    SSEConnection,
+    Tokens,
+    check_words,
+    openai_tokens,
+    platform_tokens,
+)
+
+T = TypeVar("T")
 
 # The fake model's pace: 50 tokens per second unless BENCH_TOKEN_DELAY says otherwise.
 TOKEN_DELAY = float(os.environ.get("BENCH_TOKEN_DELAY", "0.02"))
@@ -71,8 +89,10 @@ def wait_until_healthy(base: str, seconds: float = 60) -> None:
 
 
 @contextlib.contextmanager
-def start_fake(words: int = ANSWER_WORDS, token_delay: float = TOKEN_DELAY) -> Iterator[str]:
-    """The fake LLM in a process of its own (fake_server.py); yields its base URL."""
+def start_fake_process(
+    words: int = ANSWER_WORDS, token_delay: float = TOKEN_DELAY
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """The fake LLM in a process of its own (fake_server.py); yields its base URL and its process."""
     fake = subprocess.Popen(
         [
             sys.executable,
@@ -85,17 +105,34 @@ def start_fake(words: int = ANSWER_WORDS, token_delay: float = TOKEN_DELAY) -> I
         cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        # Its server logs each connection a client drops; the clients count their own errors.
-        stderr=subprocess.DEVNULL,
-        text=True,
+        text=True,  # its stderr is this process's: it says nothing unless it fails
     )
     try:
         assert fake.stdout is not None
-        yield fake.stdout.readline().strip()
+        url = fake.stdout.readline().strip()
+        if not url:
+            raise RuntimeError("the fake LLM did not start")
+        yield url, fake
     finally:
         assert fake.stdin is not None
         fake.stdin.close()
         fake.wait(30)
+
+
+@contextlib.contextmanager
+def start_fake(words: int = ANSWER_WORDS, token_delay: float = TOKEN_DELAY) -> Iterator[str]:
+    """The fake LLM in a process of its own (fake_server.py); yields its base URL."""
+    with start_fake_process(words, token_delay) as (url, _):
+        yield url
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """On uvloop when installed (the web server runs on it too): less of the CPU for the client."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coroutine)
+    return uvloop.run(coroutine)
 
 
 def _setup(fake_urls: list[str]) -> tuple[str, list[int]]:
@@ -107,6 +144,10 @@ def _setup(fake_urls: list[str]) -> tuple[str, list[int]]:
 
     embedded.ensure_services()
     django.setup()
+    # The project's logging configuration logs every request of httpx (and of openai) at INFO: in
+    # this process, that is CPU taken from the measuring client.
+    for name in ("httpx", "httpcore", "openai"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     from django.core.management import call_command
     from django.db import transaction
 
@@ -165,54 +206,52 @@ async def _conversation(client: Any, base: str, key: str, assistant_id: int) -> 
     return int(created.json()["id"])
 
 
+QUESTION = "Thời giờ làm việc bình thường là bao nhiêu giờ?"
+
+
 async def _platform_stream(
-    client: Any, base: str, key: str, conversation_id: int
-) -> tuple[float, list[float]]:
-    url = f"{base}/api/v1/conversations/{conversation_id}/messages/"
-    headers = {"Authorization": f"Bearer {key}", "Accept": "text/event-stream"}
-    started = time.perf_counter()
-    first: float | None = None
-    stamps: list[float] = []
-    async with client.stream(
-        "POST", url, json={"content": "Thời giờ làm việc bình thường là bao nhiêu giờ?"}, headers=headers
-    ) as response:
-        response.raise_for_status()
-        async for line in response.aiter_lines():
-            if line.startswith("event: error"):
-                raise RuntimeError("error event")
-            if line.startswith("event: text.delta"):
-                now = time.perf_counter()
-                first = first if first is not None else now - started
-                stamps.append(now)
-    if first is None:
-        raise RuntimeError("no text")
-    return first, [b - a for a, b in itertools.pairwise(stamps)]
-
-
-async def _direct_stream(client: Any, question: str) -> tuple[float, list[float]]:
-    started = time.perf_counter()
-    first: float | None = None
-    stamps: list[float] = []
-    stream = await client.chat.completions.create(
-        model="fake-chat", stream=True, messages=[{"role": "user", "content": question}]
+    connection: SSEConnection, key: str, conversation_id: int, words: int | None = ANSWER_WORDS
+) -> Tokens:
+    """One question in the conversation, streamed; its text.delta events, checked to carry the
+    fake's whole answer (of `words` words, unless None)."""
+    response = await connection.post(
+        f"/api/v1/conversations/{conversation_id}/messages/",
+        {"content": QUESTION},
+        {"Authorization": f"Bearer {key}"},
     )
-    async for chunk in stream:
-        if chunk.choices and chunk.choices[0].delta.content:
-            now = time.perf_counter()
-            first = first if first is not None else now - started
-            stamps.append(now)
-    assert first is not None
-    return first, [b - a for a, b in itertools.pairwise(stamps)]
+    tokens = platform_tokens(response)
+    if words is not None:
+        check_words(tokens, words)
+    return tokens
 
 
-async def _closed_loop(concurrency: int, rounds: int, stream: Any) -> tuple[list[Any], int]:
+async def _direct_stream(connection: SSEConnection, words: int = ANSWER_WORDS) -> Tokens:
+    """The same question to the fake, as the platform asks it; one content chunk per word."""
+    response = await connection.post(
+        "/chat/completions",
+        {
+            "model": "fake-chat",
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            "messages": [{"role": "user", "content": QUESTION}],
+        },
+        {"Authorization": "Bearer sk-fake-test"},
+    )
+    tokens = openai_tokens(response)
+    check_words(tokens, words, events=words)
+    return tokens
+
+
+async def _closed_loop(
+    concurrency: int, rounds: int, stream: Callable[[int], Awaitable[Tokens]]
+) -> tuple[list[Tokens], int]:
     """`concurrency` conversations, each asking `rounds` questions one after the other: the steady
     state of that many people chatting at once. Starts are spread over one answer's length, as
     they would be in use (a burst of simultaneous first questions is another benchmark)."""
     import random
 
     spread = TOKEN_DELAY * ANSWER_WORDS
-    outcomes: list[Any] = []
+    outcomes: list[Tokens] = []
     errors = 0
 
     async def conversation(index: int) -> None:
@@ -230,53 +269,158 @@ async def _closed_loop(concurrency: int, rounds: int, stream: Any) -> tuple[list
     return outcomes, errors
 
 
+def _embedded_services() -> list[int]:
+    """The pids of the embedded PostgreSQL and Redis that the web server uses (none if external)."""
+    from bureau import embedded
+
+    pids = []
+    for path in (embedded.pg_data_dir() / "postmaster.pid", embedded.run_dir() / "redis.pid"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            pids.append(int(path.read_text().split()[0]))
+    return pids
+
+
+@dataclass
+class Processes:
+    """The processes whose CPU time is reported: the fake, this one (the client), the web server
+    (uvicorn and its workers), and the embedded database and Redis (shared with whatever else uses
+    them)."""
+
+    fake: int
+    web: int
+    services: list[int]
+
+    def snapshot(self) -> dict[str, dict[int, float]]:
+        """CPU seconds (user + system) used so far by each process of each group; the whole
+        machine's busy time under pid 0 of "machine", the time of day under pid 0 of "wall"."""
+        import psutil
+
+        def of(pids: list[int], tree: bool = False) -> dict[int, float]:
+            family: list[psutil.Process] = []
+            for pid in pids:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    process = psutil.Process(pid)
+                    family += [process, *process.children(recursive=True)] if tree else [process]
+            seconds = {}
+            for each in family:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    times = each.cpu_times()
+                    seconds[each.pid] = times.user + times.system
+            return seconds
+
+        machine = psutil.cpu_times()  # busy: not idle, iowait, steal; guest time is within user
+        busy = sum(getattr(machine, name, 0.0) for name in ("user", "nice", "system", "irq", "softirq"))
+        return {
+            "fake": of([self.fake]),
+            "client": of([os.getpid()]),
+            "web": of([self.web], tree=True),
+            "db": of(self.services, tree=True),
+            "machine": {0: float(busy)},
+            "wall": {0: time.monotonic()},
+        }
+
+    @staticmethod
+    def used(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
+        """Seconds per group between two snapshots (of a process that ended in between, what it
+        used is lost; one that started counts whole)."""
+        return {
+            group: round(
+                sum(seconds - before[group].get(pid, 0.0) for pid, seconds in after[group].items()), 2
+            )
+            for group in after
+        }
+
+
+async def _phase(
+    processes: Processes, concurrency: int, rounds: int, stream: Callable[[int], Awaitable[Tokens]]
+) -> tuple[list[Tokens], int, dict[str, float]]:
+    """A closed loop, and the CPU seconds each process took during it."""
+    before = processes.snapshot()
+    outcomes, errors = await _closed_loop(concurrency, rounds, stream)
+    return outcomes, errors, processes.used(before, processes.snapshot())
+
+
 async def _measure(
-    concurrency: int, rounds: int, base: str, key: str, assistant_id: int, fake_url: str
+    concurrency: int,
+    rounds: int,
+    base: str,
+    key: str,
+    assistant_id: int,
+    fake_url: str,
+    processes: Processes,
 ) -> dict[str, Any]:
     import httpx
-    import openai
 
-    results: dict[str, dict[str, list[float]]] = {
-        "platform": {"ttft": [], "gap": []},
-        "direct": {"ttft": [], "gap": []},
-    }
-    errors = 0
-    limits = httpx.Limits(max_connections=concurrency + 10, max_keepalive_connections=concurrency + 10)
-    async with httpx.AsyncClient(timeout=120, limits=limits) as http:
-        direct = openai.AsyncOpenAI(
-            base_url=fake_url,
-            api_key="sk-fake-test",
-            max_retries=0,
-            timeout=120,
-        )
-        # Each simulated person has one conversation and asks `rounds` questions in it.
+    # Each simulated person has one conversation, on a connection of its own to the platform (and
+    # one to the fake for the baseline), and asks `rounds` questions in it.
+    async with httpx.AsyncClient(timeout=120) as http:
         conversations = [await _conversation(http, base, key, assistant_id) for _ in range(concurrency)]
-        platform, failed = await _closed_loop(
-            concurrency, rounds, lambda i: _platform_stream(http, base, key, conversations[i])
-        )
-        errors += failed
-        baseline, failed = await _closed_loop(
-            concurrency, rounds, lambda i: _direct_stream(direct, "Thời giờ?")
-        )
-        errors += failed
-        await direct.close()  # in this loop: closed later, it would find the loop gone
-        for side, outcomes in (("platform", platform), ("direct", baseline)):
-            for ttft, gaps in outcomes:
-                results[side]["ttft"].append(ttft)
-                results[side]["gap"].extend(gaps)
-    row: dict[str, Any] = {"concurrency": concurrency, "streams": concurrency * rounds, "errors": errors}
-    for side in ("platform", "direct"):
-        for metric in ("ttft", "gap"):
-            values = results[side][metric]
+    platform = [await SSEConnection.open(base) for _ in range(concurrency)]
+    direct = [await SSEConnection.open(fake_url) for _ in range(concurrency)]
+    try:
+        sides = {
+            "platform": await _phase(
+                processes,
+                concurrency,
+                rounds,
+                lambda i: _platform_stream(platform[i], key, conversations[i]),
+            ),
+            "direct": await _phase(processes, concurrency, rounds, lambda i: _direct_stream(direct[i])),
+        }
+    finally:
+        for connection in platform + direct:
+            connection.close()
+    row: dict[str, Any] = {
+        "concurrency": concurrency,
+        "streams": concurrency * rounds,
+        "errors": sum(errors for _, errors, _ in sides.values()),
+    }
+    gaps: dict[str, list[float]] = {}
+    for side, (outcomes, _, cpu) in sides.items():
+        ttfts = [tokens.ttft for tokens in outcomes]
+        gaps[side] = [gap for tokens in outcomes for gap in tokens.gaps]
+        for metric, values in (("ttft", ttfts), ("gap", gaps[side])):
             row[f"{side}_{metric}_p50_ms"] = round(_p(values, 0.5) * 1000, 2)
             row[f"{side}_{metric}_p95_ms"] = round(_p(values, 0.95) * 1000, 2)
+        row[f"{side}_wall_s"] = cpu["wall"]
+        for name in ("fake", "client", "web", "db", "machine"):
+            row[f"{side}_cpu_{name}_s"] = cpu[name]
     row["added_ttft_p50_ms"] = round(row["platform_ttft_p50_ms"] - row["direct_ttft_p50_ms"], 2)
     row["added_ttft_p95_ms"] = round(row["platform_ttft_p95_ms"] - row["direct_ttft_p95_ms"], 2)
     row["added_gap_p95_ms"] = round(row["platform_gap_p95_ms"] - row["direct_gap_p95_ms"], 2)
-    row["mean_gap_ms"] = (
-        round(statistics.fmean(results["platform"]["gap"]) * 1000, 2) if results["platform"]["gap"] else None
-    )
+    row["mean_gap_ms"] = round(statistics.fmean(gaps["platform"]) * 1000, 2) if gaps["platform"] else None
     return row
+
+
+def _print_tables(rows: list[dict[str, Any]]) -> None:
+    print(
+        f"{'streams':>8} {'conc':>5} {'err':>4} | {'platform TTFT p50/p95':>22} {'direct TTFT p50/p95':>20} "
+        f"| {'added TTFT p95':>14} | {'platform/direct gap p95':>23} | {'added gap p95':>13}"
+    )
+    for row in rows:
+        print(
+            f"{row['streams']:>8} {row['concurrency']:>5} {row['errors']:>4} | "
+            f"{row['platform_ttft_p50_ms']:>10.1f}/{row['platform_ttft_p95_ms']:<10.1f} "
+            f"{row['direct_ttft_p50_ms']:>9.1f}/{row['direct_ttft_p95_ms']:<10.1f} | "
+            f"{row['added_ttft_p95_ms']:>14.1f} | "
+            f"{row['platform_gap_p95_ms']:>11.1f}/{row['direct_gap_p95_ms']:<11.1f} | "
+            f"{row['added_gap_p95_ms']:>13.2f}"
+        )
+    cores = os.cpu_count() or 1
+    print(
+        f"\nCPU seconds during each run, and their share of its wall time × {cores} cores (db: the "
+        "embedded PostgreSQL and Redis; machine: all processes, other users' too):"
+    )
+    names = ("fake", "client", "web", "db", "machine")
+    print(f"{'conc':>5} {'side':>9} {'wall s':>7} | " + " ".join(f"{name:>13}" for name in names))
+    for row in rows:
+        for side in ("platform", "direct"):
+            wall = row[f"{side}_wall_s"]
+            cells = []
+            for name in names:
+                seconds = row[f"{side}_cpu_{name}_s"]
+                cells.append(f"{seconds:>6.2f} ({seconds / (wall * cores):>4.0%})")
+            print(f"{row['concurrency']:>5} {side:>9} {wall:>7.2f} | " + " ".join(cells))
 
 
 def main() -> int:
@@ -285,7 +429,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="questions per conversation")
     args = parser.parse_args()
 
-    with start_fake() as fake_url:
+    with start_fake_process() as (fake_url, fake):
         os.environ.update(EMBEDDING_BASE_URL=fake_url, EMBEDDING_API_KEY="sk-fake-test")
         key, [assistant_id] = _setup([fake_url])
         port = _free_port()
@@ -310,29 +454,20 @@ def main() -> int:
             env=env,
         )
         base = f"http://127.0.0.1:{port}"
+        processes = Processes(fake=fake.pid, web=server.pid, services=_embedded_services())
         try:
             wait_until_healthy(base)
             # Warm-up of every worker (the kernel hands connections to either): a worker's first
             # turn loads modules and makes its model client, which no later turn does again.
-            asyncio.run(_measure(4 * WEB_WORKERS, 2, base, key, assistant_id, fake_url))
+            run(_measure(4 * WEB_WORKERS, 2, base, key, assistant_id, fake_url, processes))
             rows = [
-                asyncio.run(_measure(int(c), args.rounds, base, key, assistant_id, fake_url))
+                run(_measure(int(c), args.rounds, base, key, assistant_id, fake_url, processes))
                 for c in args.concurrency.split(",")
             ]
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(30)
-    print(
-        f"{'streams':>8} {'conc':>5} {'err':>4} | {'platform TTFT p50/p95':>22} {'direct TTFT p50/p95':>20} "
-        f"| {'added TTFT p95':>14} | {'added gap p95':>13}"
-    )
-    for row in rows:
-        print(
-            f"{row['streams']:>8} {row['concurrency']:>5} {row['errors']:>4} | "
-            f"{row['platform_ttft_p50_ms']:>10.1f}/{row['platform_ttft_p95_ms']:<10.1f} "
-            f"{row['direct_ttft_p50_ms']:>9.1f}/{row['direct_ttft_p95_ms']:<10.1f} | "
-            f"{row['added_ttft_p95_ms']:>14.1f} | {row['added_gap_p95_ms']:>13.2f}"
-        )
+    _print_tables(rows)
     out = ROOT / "var" / "bench" / "chat.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(

@@ -30,9 +30,11 @@ from tests.benchmarks.bench_chat import (  # noqa: E402
     _free_port,
     _platform_stream,
     _setup,
+    run,
     start_fake,
     wait_until_healthy,
 )
+from tests.benchmarks.sse_client import SSEConnection  # noqa: E402
 
 SHORT, LONG = 10, 210
 
@@ -49,27 +51,31 @@ def _cpu_seconds(pid: int) -> float:
     return total
 
 
-async def _series(base: str, key: str, assistant_id: int, turns: int, concurrency: int, pid: int) -> float:
+async def _series(
+    base: str, key: str, assistant_id: int, words: int, turns: int, concurrency: int, pid: int
+) -> float:
     import httpx
 
     async with httpx.AsyncClient(timeout=120) as http:
         conversations = [await _conversation(http, base, key, assistant_id) for _ in range(concurrency)]
-        await _platform_stream(http, base, key, conversations[0])  # warm-up
+    connections = [await SSEConnection.open(base) for _ in conversations]
+    try:
+        await _platform_stream(connections[0], key, conversations[0], words)  # warm-up
         rounds = max(1, turns // concurrency)
 
-        async def person(conversation_id: int) -> None:
+        async def person(connection: SSEConnection, conversation_id: int) -> None:
             for _ in range(rounds):
-                await _platform_stream(http, base, key, conversation_id)
+                await _platform_stream(connection, key, conversation_id, words)
 
         before = _cpu_seconds(pid)
-        await asyncio.gather(*[person(c) for c in conversations])
+        await asyncio.gather(*[person(*pair) for pair in zip(connections, conversations, strict=True)])
         return (_cpu_seconds(pid) - before) / (rounds * len(conversations))
+    finally:
+        for connection in connections:
+            connection.close()
 
 
 def main() -> int:
-    import logging
-
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--turns", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=5)
@@ -91,8 +97,8 @@ def main() -> int:
         try:
             wait_until_healthy(base)
             short, long = (
-                asyncio.run(_series(base, key, a, args.turns, args.concurrency, server.pid))
-                for a in assistant_ids
+                run(_series(base, key, a, words, args.turns, args.concurrency, server.pid))
+                for a, words in zip(assistant_ids, (SHORT, LONG), strict=True)
             )
         finally:
             server.send_signal(signal.SIGTERM)
