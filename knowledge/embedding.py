@@ -6,9 +6,13 @@ import functools
 
 from django.conf import settings
 
-from bureau.llm.cache import DatabaseEmbeddingCache
+from bureau.llm.cache import DatabaseEmbeddingCache, MemoryFrontedCache
 from bureau.llm.embedders import CachingEmbedder, Embedder, embedder_for_profile
 from knowledge.models import EmbeddingProvider, KnowledgeBase
+
+# The vectors of recent questions, in this process: a chat turn needs its question's vector before
+# anything else of the search.
+QUESTIONS = MemoryFrontedCache(DatabaseEmbeddingCache())
 
 
 def embedder_for(knowledge_base: KnowledgeBase) -> CachingEmbedder:
@@ -21,7 +25,7 @@ def embedder_for(knowledge_base: KnowledgeBase) -> CachingEmbedder:
         settings.EMBEDDING_BASE_URL,
         settings.EMBEDDING_API_KEY,
     )
-    return CachingEmbedder(inner, DatabaseEmbeddingCache(), cache_queries=True)
+    return CachingEmbedder(inner, DatabaseEmbeddingCache(), cache_queries=True, query_cache=QUESTIONS)
 
 
 @functools.lru_cache(maxsize=64)

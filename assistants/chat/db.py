@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +28,23 @@ def in_db_thread(function: Callable[P, R]) -> Callable[P, Awaitable[R]]:
     pytest (CHAT_DB_THREAD_SENSITIVE) it runs in the test's thread, where the test's data is."""
     if settings.CHAT_DB_THREAD_SENSITIVE:
         return sync_to_async(function, thread_sensitive=True)
+    return sync_to_async(_released(function), thread_sensitive=False, executor=EXECUTOR)
 
+
+def beside(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> Callable[[], R]:
+    """Starts `function` in another thread of the pool, on a connection of its own, while the
+    caller goes on with its own queries; what it returns gives the result (or raises the error)
+    when called. Under pytest (CHAT_DB_THREAD_SENSITIVE) `function` runs then, in the caller's
+    thread, where the test's data is."""
+    if settings.CHAT_DB_THREAD_SENSITIVE:
+        return functools.partial(function, *args, **kwargs)
+    # The caller's context goes along: the active language, the request's id for the logs.
+    context, released = contextvars.copy_context(), _released(function)
+    future = EXECUTOR.submit(lambda: context.run(released, *args, **kwargs))
+    return future.result
+
+
+def _released(function: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(function)
     def released(*args: P.args, **kwargs: P.kwargs) -> R:
         close_old_connections()
@@ -36,4 +53,4 @@ def in_db_thread(function: Callable[P, R]) -> Callable[P, Awaitable[R]]:
         finally:
             connection.close()
 
-    return sync_to_async(released, thread_sensitive=False, executor=EXECUTOR)
+    return released

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from assistants import attachments, clearance
 from assistants.chat import events as ev
 from assistants.chat.answers import chunk_batches, extractive_answer, provider_error
-from assistants.chat.db import in_db_thread
+from assistants.chat.db import beside, in_db_thread
 from assistants.chat.prompt import build_messages, markers_used, passages_as_data, system_prompt
 from assistants.chat.redaction import redacted_history, redacted_passages, redaction_for, tool_arguments
 from assistants.chat.stops import stop_flag
@@ -109,8 +109,6 @@ def prepare_turn(
         raise ValidationFailed(details={"content": [_("The question is too long.")]})
     version = conversation.version  # selected with the conversation, as is its assistant
     target = _chat_target(version)
-    if history is None:
-        history = clearance.history_for(target, _history(conversation, before=regenerated_from))
     # The classification policy, checked at each turn against the provider's clearance of now: a
     # knowledge base the provider may not receive is not searched, by retrieval or tool (see
     # assistants/clearance.py).
@@ -119,19 +117,18 @@ def prepare_turn(
         target, attachments.attachment_knowledge_bases(conversation)
     )
     groups = attachments.retrieval_groups(knowledge_bases, attached)
-    passages = attachments.merge_passages(
-        [_retrieve(g, question, version) for g in groups], top_k=version.top_k
-    )
+    # The search, the longest wait before the first token, runs in another database thread while
+    # this one reads the history and stores the question.
+    searched = beside(_retrieve_groups, groups, question, version)
+    if history is None:
+        history = clearance.history_for(target, _history(conversation, before=regenerated_from))
     knowledge_bases += attached
-    refusal = None
-    if version.knowledge_only and (linked or attached or withheld_attached) and not passages:
-        refusal = version.refusal_message or _("I could not find this in the documents.")
     tools = _bind_tools(version, actor, conversation, knowledge_bases) if target is not None else []
     answer = Message(
         conversation=conversation,
         role=MessageRole.ASSISTANT,
         status=MessageStatus.STREAMING,
-        extractive=target is None and refusal is None,
+        extractive=target is None,  # unless it turns out to be the refusal, below
         regenerated_from=regenerated_from,
         model=getattr(target, "model", "") or "",
     )
@@ -148,6 +145,13 @@ def prepare_turn(
             updated_at=timezone.now(),
             title=Case(When(title="", then=Value(question[:80])), default=F("title")),
         )
+    passages = attachments.merge_passages(searched(), top_k=version.top_k)
+    refusal = None
+    if version.knowledge_only and (linked or attached or withheld_attached) and not passages:
+        refusal = version.refusal_message or _("I could not find this in the documents.")
+        if answer.extractive:  # no provider: the refusal is not an extract of the documents
+            answer.extractive = False
+            Message.objects.filter(pk=answer.pk).update(extractive=False)
     redactor = redaction_for(version, target)
     system = system_prompt(
         instructions=redactor.redact(version.instructions),
@@ -219,6 +223,12 @@ def _history(conversation: Conversation, *, before: Message | None) -> list[Mess
     if before is not None:
         messages = messages.filter(id__lt=before.pk)
     return list(reversed(list(messages[:40])))
+
+
+def _retrieve_groups(
+    groups: list[list[Any]], question: str, version: AssistantVersion
+) -> list[list[RetrievedChunk]]:
+    return [_retrieve(group, question, version) for group in groups]
 
 
 def _retrieve(knowledge_bases: list[Any], question: str, version: AssistantVersion) -> list[RetrievedChunk]:

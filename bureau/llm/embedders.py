@@ -406,6 +406,7 @@ class CachingEmbedder:
         cache: EmbeddingCache,
         batch_size: int = 64,
         cache_queries: bool = False,
+        query_cache: EmbeddingCache | None = None,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
@@ -413,6 +414,7 @@ class CachingEmbedder:
         self.cache = cache
         self.batch_size = batch_size
         self.cache_queries = cache_queries
+        self.query_cache = query_cache or cache  # queries may have a cache of their own
         self.model_name = inner.model_name
         self.dimension = inner.dimension
         self.namespace = cache_namespace(inner)
@@ -428,14 +430,16 @@ class CachingEmbedder:
     def embed_queries(self, texts: list[str]) -> list[list[float]]:
         if not self.cache_queries:
             return self.inner.embed_queries(texts)
-        return self._embed(texts, self.namespace + "|query", self.inner.embed_queries)
+        return self._embed(texts, self.namespace + "|query", self.inner.embed_queries, self.query_cache)
 
     def _embed(
         self,
         texts: list[str],
         namespace: str,
         compute: Callable[[list[str]], list[list[float]]],
+        cache: EmbeddingCache | None = None,
     ) -> list[list[float]]:
+        cache = cache or self.cache
         if not texts:
             return []
         hashes = [text_hash(t) for t in texts]
@@ -445,7 +449,7 @@ class CachingEmbedder:
         found: dict[str, list[float]] = {}
         keys = list(unique)
         for chunk in _batches(keys, 1000):
-            got = self.cache.get_many(namespace, list(chunk))
+            got = cache.get_many(namespace, list(chunk))
             found.update({h: v for h, v in got.items() if len(v) == self.dimension})
         missing = [h for h in keys if h not in found]
         self.hits += len(keys) - len(missing)
@@ -457,7 +461,7 @@ class CachingEmbedder:
                     f"embedder returned {len(vectors)} vectors for {len(chunk)} texts", False
                 )
             fresh = dict(zip(chunk, vectors, strict=True))
-            self.cache.put_many(namespace, fresh)
+            cache.put_many(namespace, fresh)
             found.update(fresh)
         return [found[h] for h in hashes]
 
