@@ -19,6 +19,9 @@ R = TypeVar("R")
 # mostly waits on PostgreSQL, so more threads let more turns prepare at once (the connection pool,
 # DB_POOL_MAX_SIZE, still bounds what reaches the database).
 EXECUTOR = ThreadPoolExecutor(max_workers=32, thread_name_prefix="chat-db")
+# What runs beside() a turn's thread has threads of its own: queued behind the turns that wait for
+# it, in the same pool, it could wait for ever.
+BESIDE_EXECUTOR = ThreadPoolExecutor(max_workers=16, thread_name_prefix="chat-beside")
 
 
 def in_db_thread(function: Callable[P, R]) -> Callable[P, Awaitable[R]]:
@@ -32,16 +35,24 @@ def in_db_thread(function: Callable[P, R]) -> Callable[P, Awaitable[R]]:
 
 
 def beside(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> Callable[[], R]:
-    """Starts `function` in another thread of the pool, on a connection of its own, while the
-    caller goes on with its own queries; what it returns gives the result (or raises the error)
-    when called. Under pytest (CHAT_DB_THREAD_SENSITIVE) `function` runs then, in the caller's
-    thread, where the test's data is."""
+    """Starts `function` in another thread, on a connection of its own, while the caller goes on
+    with its own queries; what it returns gives the result (or raises the error) when called.
+    Waiting, the caller gives its connection back to the pool first (outside a transaction only):
+    with every connection held by a caller waiting for its `function`, none would be left for it.
+    Under pytest (CHAT_DB_THREAD_SENSITIVE) `function` runs when called, in the caller's thread,
+    where the test's data is."""
     if settings.CHAT_DB_THREAD_SENSITIVE:
         return functools.partial(function, *args, **kwargs)
     # The caller's context goes along: the active language, the request's id for the logs.
     context, released = contextvars.copy_context(), _released(function)
-    future = EXECUTOR.submit(lambda: context.run(released, *args, **kwargs))
-    return future.result
+    future = BESIDE_EXECUTOR.submit(lambda: context.run(released, *args, **kwargs))
+
+    def result() -> R:
+        if not connection.in_atomic_block:
+            connection.close()
+        return future.result()
+
+    return result
 
 
 def _released(function: Callable[P, R]) -> Callable[P, R]:

@@ -59,7 +59,7 @@ T = TypeVar("T")
 # The fake model's pace: 50 tokens per second unless BENCH_TOKEN_DELAY says otherwise.
 TOKEN_DELAY = float(os.environ.get("BENCH_TOKEN_DELAY", "0.02"))
 ANSWER_WORDS = 120  # so a stream lasts ~2.4 s, as real answers do (they last longer)
-WEB_WORKERS = 2  # as in production: one ASGI process per core
+WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))  # as in production: one ASGI process per core
 
 
 def _free_port() -> int:
