@@ -21,7 +21,7 @@ async def chunk_batches(response: Any) -> AsyncIterator[list[dict[str, Any]]]:
     reads return several tokens at once, relays them as one event rather than falling behind.
     An error object in the stream becomes the client's error."""
     pending = b""
-    reads = response.iter_bytes().__aiter__()
+    reads = _body(response).__aiter__()
     while True:
         try:
             data = await reads.__anext__()
@@ -59,6 +59,15 @@ async def chunk_batches(response: Any) -> AsyncIterator[list[dict[str, Any]]]:
             batch.append(chunk)
         if batch:
             yield batch
+
+
+def _body(response: Any) -> AsyncIterator[bytes]:
+    """The response's bytes as they arrive. Without a content encoding (the usual case for event
+    streams), the HTTP response's raw stream: the decoding layers cost a little for each token."""
+    http_response = getattr(response, "http_response", None)
+    if http_response is not None and http_response.headers.get("content-encoding", "identity") == "identity":
+        return http_response.aiter_raw()
+    return response.iter_bytes()
 
 
 def _transport_error(response: Any, error: Exception) -> openai.OpenAIError:
