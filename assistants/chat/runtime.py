@@ -113,9 +113,7 @@ def prepare_turn(
     # knowledge base the provider may not receive is not searched, by retrieval or tool (see
     # assistants/clearance.py).
     knowledge_bases, withheld = clearance.split_for(target, linked)
-    attached, withheld_attached = clearance.split_for(
-        target, attachments.attachment_knowledge_bases(conversation)
-    )
+    attached, withheld_attached = clearance.split_for(target, _attachments_of_turn(conversation))
     groups = attachments.retrieval_groups(knowledge_bases, attached)
     # The search, the longest wait before the first token, runs in another database thread while
     # this one reads the history and stores the question.
@@ -199,6 +197,14 @@ def _conversation_of_turn(actor: Any, conversation_id: int | str) -> tuple[Conve
 
     who = ("key", actor.api_key.pk) if isinstance(actor, ApiKeyActor) else ("user", actor.pk)
     return memo.remember(("chat-turn", who, _as_id(conversation_id)), load)
+
+
+def _attachments_of_turn(conversation: Conversation) -> list[Any]:
+    """The conversation's attachment base when it has something to search; remembered as
+    _conversation_of_turn is (an upload, a deletion and the end of indexing are audited)."""
+    return memo.remember(
+        ("chat-attachments", conversation.pk), lambda: attachments.attachment_knowledge_bases(conversation)
+    )
 
 
 def _check_assistant_still_visible(actor: Any, conversation: Conversation) -> None:

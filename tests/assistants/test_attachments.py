@@ -117,6 +117,20 @@ def test_the_answer_uses_the_attachment_only_in_its_own_conversation(world: Worl
     assert "15 tháng 11" not in system
 
 
+def test_a_file_attached_after_a_question_is_searched_at_the_next_one(world: World, llm: FakeLLM) -> None:
+    # The first turn remembers that the conversation had nothing attached (bureau/memo.py); the
+    # audited upload and indexing make the next turn look again.
+    assistant = make_assistant(world.department, provider=make_provider(world.department, llm.base_url))
+    client = _client(world)
+    conversation = _start(client, assistant)
+    question = "Hạn nộp báo cáo tổng kết công tác bồi thường là ngày nào?"
+    _ask(client, conversation, question)
+    assert "15 tháng 11" not in llm.chat_requests[-1].body["messages"][0]["content"]
+    _attach_and_index(client, conversation, "bien_ban.txt", NOTE.encode())
+    _ask(client, conversation, question)
+    assert "15 tháng 11" in llm.chat_requests[-1].body["messages"][0]["content"]
+
+
 def test_analyze_table_reads_an_attached_spreadsheet(world: World, llm: FakeLLM) -> None:
     tools = [{"kind": "analyze_table", "name": "bang_tinh", "settings": {}}]
     assistant = make_assistant(
