@@ -28,7 +28,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from assistants.models import AssistantVersion, Citation, Message, MessageRole
+from assistants.models import AssistantVersion, Citation, MessageRole
 from bureau.exceptions import ValidationFailed
 from bureau.llm.models import ModelProvider
 from knowledge.models import Classification, KnowledgeBase
@@ -109,13 +109,13 @@ def check_publishable(version: AssistantVersion) -> None:
         raise ValidationFailed(problems[0], details={"knowledge_base_ids": problems})
 
 
-def history_for(target: Any, messages: Sequence[Message]) -> list[tuple[str, str]]:
-    """The conversation's earlier turns as (role, content) for the prompt. An answer citing a
-    knowledge base the target may not receive, or one deleted since (its classification unknown),
-    is replaced by a placeholder."""
+def history_for(target: Any, messages: Sequence[Any]) -> list[tuple[str, str]]:
+    """The conversation's earlier turns (messages, or rows with their id, role and content) as
+    (role, content) for the prompt. An answer citing a knowledge base the target may not receive,
+    or one deleted since (its classification unknown), is replaced by a placeholder."""
     if target is None:
         return [(m.role, m.content) for m in messages]
-    answers = [m.pk for m in messages if m.role == MessageRole.ASSISTANT]
+    answers = [m.id for m in messages if m.role == MessageRole.ASSISTANT]
     cited = list(
         Citation.objects.filter(message_id__in=answers, knowledge_base_id__isnull=False).values_list(
             "message_id", "knowledge_base_id"
@@ -128,4 +128,4 @@ def history_for(target: Any, messages: Sequence[Message]) -> list[tuple[str, str
     placeholder = _(
         "(An earlier answer is left out: it cites documents this model provider may not receive.)"
     )
-    return [(m.role, placeholder if m.pk in left_out else m.content) for m in messages]
+    return [(m.role, placeholder if m.id in left_out else m.content) for m in messages]

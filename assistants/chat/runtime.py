@@ -219,16 +219,14 @@ def _check_assistant_still_visible(actor: Any, conversation: Conversation) -> No
         raise NotFound(_("Assistant not found."))
 
 
-def _history(conversation: Conversation, *, before: Message | None) -> list[Message]:
-    # Only what the prompt takes: not the usage, redaction counts and times of each message.
-    messages = (
-        conversation.messages.filter(status=MessageStatus.COMPLETED)
-        .order_by("-id")
-        .only("id", "conversation_id", "role", "content")
-    )
+def _history(conversation: Conversation, *, before: Message | None) -> list[Any]:
+    """The last completed messages, as rows of (id, role, content): only what the prompt takes,
+    and no model objects to build for each."""
+    messages = Message.objects.filter(conversation_id=conversation.pk, status=MessageStatus.COMPLETED)
     if before is not None:
         messages = messages.filter(id__lt=before.pk)
-    return list(reversed(list(messages[:40])))
+    rows = messages.order_by("-id").values_list("id", "role", "content", named=True)
+    return list(reversed(list(rows[:40])))
 
 
 def _retrieve_groups(
