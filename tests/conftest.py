@@ -15,6 +15,7 @@ from bureau import embedded
 embedded.ensure_services()
 
 from tests.factories import World, build_world  # noqa: E402
+from tests.fakes.fake_llm import FakeLLM  # noqa: E402
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -42,6 +43,16 @@ def world(db: None) -> World:
     """An organization with departments and one user per role, plus an outsider in another
     department and a second organization."""
     return build_world()
+
+
+@pytest.fixture
+def llm() -> Iterator[FakeLLM]:
+    """The fake OpenAI-compatible model on loopback (tests/fakes), expecting the API key that the
+    chat helpers' providers send."""
+    from tests.assistants.chat_helpers import FAKE_KEY  # it reads the models: not at import time
+
+    with FakeLLM(api_key=FAKE_KEY) as fake:
+        yield fake
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ platform applies from the very next turn, although the turn before it remembered
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,22 +19,11 @@ from bureau.quotas.models import QuotaKind
 from bureau.quotas.services import quota_set
 from bureau.tenancy.models import ApiKey
 from bureau.tenancy.services import api_key_create, api_key_revoke
-from tests.assistants.chat_helpers import FAKE_KEY, make_assistant, make_provider, sse_events, streamed
-from tests.factories import World, build_world
+from tests.assistants.chat_helpers import make_assistant, make_provider, sse_events, streamed
+from tests.factories import World
 from tests.fakes.fake_llm import FakeLLM
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def world() -> World:
-    return build_world()
-
-
-@pytest.fixture
-def llm() -> Iterator[FakeLLM]:
-    with FakeLLM(api_key=FAKE_KEY) as fake:
-        yield fake
 
 
 @pytest.fixture

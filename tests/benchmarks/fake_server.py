@@ -26,10 +26,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import contextlib
 import json
-import struct
 import sys
 import time
 from dataclasses import dataclass
@@ -46,7 +44,8 @@ from tests.fakes.replies import (  # noqa: E402
     DEFAULT_EMBEDDING_MODEL,
     _count_tokens,
     _message_text,
-    fake_embedding,
+    embedding_data,
+    embedding_texts,
     split_words,
 )
 
@@ -373,27 +372,15 @@ class Connection(asyncio.Protocol):
             self._next_request()
 
     def _embeddings(self, body: dict[str, Any], close: bool) -> None:
-        raw_input = body.get("input")
-        if isinstance(raw_input, str):
-            texts = [raw_input]
-        elif isinstance(raw_input, list) and raw_input:
-            texts = [x if isinstance(x, str) else json.dumps(x) for x in raw_input]
-        else:
-            self._reply_error(400, "'input' must be a non-empty string or array.", close=close)
-            return
-        if any(t == "" for t in texts):
-            self._reply_error(400, "'input' cannot contain empty strings.", close=close)
+        texts = embedding_texts(body)
+        if isinstance(texts, str):
+            self._reply_error(400, texts, close=close)
             return
         dim = body.get("dimensions") or DEFAULT_EMBEDDING_DIM
         if not isinstance(dim, int) or dim <= 0:
             self._reply_error(400, "'dimensions' must be a positive integer.", close=close)
             return
-        as_b64 = body.get("encoding_format") == "base64"
-        data = []
-        for i, text in enumerate(texts):
-            vec = fake_embedding(text, dim)
-            emb: Any = base64.b64encode(struct.pack(f"<{dim}f", *vec)).decode("ascii") if as_b64 else vec
-            data.append({"object": "embedding", "index": i, "embedding": emb})
+        data = embedding_data(texts, dim, as_base64=body.get("encoding_format") == "base64")
         tokens = sum(_count_tokens(t) for t in texts)
         self._reply_json(
             200,

@@ -29,11 +29,9 @@ Faults (:class:`Fault`) are injected for the next N matching requests (:meth:`Fa
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 import socket
-import struct
 import threading
 import time
 import uuid
@@ -55,7 +53,9 @@ from tests.fakes.replies import (
     _count_tokens,
     _message_text,
     default_reply,
-    fake_embedding,
+    embedding_data,
+    embedding_texts,
+    fake_embedding,  # noqa: F401  (re-exported: tests import it from here)
     split_words,
 )
 
@@ -562,28 +562,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._write(b"0\r\n\r\n")
 
     def _embeddings(self, body: dict[str, Any], fault: Fault) -> None:
-        raw_input = body.get("input")
-        if isinstance(raw_input, str):
-            texts = [raw_input]
-        elif isinstance(raw_input, list) and raw_input:
-            texts = [x if isinstance(x, str) else json.dumps(x) for x in raw_input]
-        else:
-            self._send_error(400, "'input' must be a non-empty string or array.")
-            return
-        if any(t == "" for t in texts):
-            self._send_error(400, "'input' cannot contain empty strings.")
+        texts = embedding_texts(body)
+        if isinstance(texts, str):
+            self._send_error(400, texts)
             return
         dim = fault.embedding_dim or body.get("dimensions") or self.fake.embedding_dim
         if not isinstance(dim, int) or dim <= 0:
             self._send_error(400, "'dimensions' must be a positive integer.")
             return
-        as_b64 = body.get("encoding_format") == "base64"
         keep = max(len(texts) - fault.missing_vectors, 0)
-        data = []
-        for i, text in enumerate(texts[:keep]):
-            vec = fake_embedding(text, dim)
-            emb: Any = base64.b64encode(struct.pack(f"<{dim}f", *vec)).decode("ascii") if as_b64 else vec
-            data.append({"object": "embedding", "index": i, "embedding": emb})
+        data = embedding_data(texts[:keep], dim, as_base64=body.get("encoding_format") == "base64")
         tokens = sum(_count_tokens(t) for t in texts)
         obj = {
             "object": "list",

@@ -3,10 +3,12 @@ the default answer and the deterministic embeddings. The server is in fake_llm.p
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import json
 import re
+import struct
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -140,6 +142,30 @@ def fake_embedding(text: str, dim: int = DEFAULT_EMBEDDING_DIM) -> list[float]:
         vec[0] = 1.0
         norm = 1.0
     return [float(x) for x in (vec / norm)]
+
+
+def embedding_texts(body: dict[str, Any]) -> list[str] | str:
+    """The texts of an embeddings request, or the message of the 400 it gets."""
+    raw_input = body.get("input")
+    if isinstance(raw_input, str):
+        texts = [raw_input]
+    elif isinstance(raw_input, list) and raw_input:
+        texts = [x if isinstance(x, str) else json.dumps(x) for x in raw_input]
+    else:
+        return "'input' must be a non-empty string or array."
+    if any(t == "" for t in texts):
+        return "'input' cannot contain empty strings."
+    return texts
+
+
+def embedding_data(texts: list[str], dim: int, *, as_base64: bool) -> list[dict[str, Any]]:
+    """The `data` of an embeddings answer: each text's vector, as floats or as base64."""
+    data = []
+    for i, text in enumerate(texts):
+        vec = fake_embedding(text, dim)
+        emb: Any = base64.b64encode(struct.pack(f"<{dim}f", *vec)).decode("ascii") if as_base64 else vec
+        data.append({"object": "embedding", "index": i, "embedding": emb})
+    return data
 
 
 def _message_text(message: dict[str, Any]) -> str:
