@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from assistants.chat.runtime import citation_data
+from assistants.chat.storing import citation_data
 from assistants.models import Assistant, Conversation, Message
 from assistants.versioning import version_config
 from bureau.audit.services import audit_record

@@ -1,6 +1,6 @@
 """One turn of a conversation: prepare (load the pinned version, retrieve, build the prompt), stream
 (the model's answer, running its tool calls in a bounded loop), finish (store the message, its
-citations, tool calls and usage). Database work runs in threads; the stream itself is async, so
+citations and usage: storing.py). Database work runs in threads; the stream itself is async, so
 many concurrent answers do not hold a worker each.
 
 With no model provider, the answer is extractive: the most relevant passages, cited, and labelled
@@ -26,13 +26,13 @@ from assistants import attachments, clearance
 from assistants.chat import events as ev
 from assistants.chat.answers import chunk_batches, extractive_answer, provider_error
 from assistants.chat.db import beside, in_db_thread
-from assistants.chat.prompt import build_messages, markers_used, passages_as_data, system_prompt
+from assistants.chat.prompt import build_messages, passages_as_data, system_prompt
 from assistants.chat.redaction import redacted_history, redacted_passages, redaction_for, tool_arguments
 from assistants.chat.stops import stop_flag
+from assistants.chat.storing import citation_data, finish_turn, store_failure, store_interrupted
 from assistants.conversations import conversation_get_for
 from assistants.models import (
     AssistantVersion,
-    Citation,
     Conversation,
     Message,
     MessageRole,
@@ -44,7 +44,6 @@ from bureau.exceptions import NotFound, ValidationFailed
 from bureau.quotas.services import chat_turn_admit
 from bureau.security.pii import Redactor
 from bureau.tenancy.access import ApiKeyActor
-from bureau.tenancy.models import User
 from knowledge.retrieval import RetrievedChunk, retrieve
 
 MAX_TOOL_ROUNDS = 4
@@ -287,7 +286,7 @@ async def stream_turn(turn: Turn) -> AsyncIterator[ev.Event]:
     finally:
         if not finished:
             # The client went away (or the server is stopping) mid-answer: keep what was written.
-            await asyncio.shield(in_db_thread(_store_interrupted)(turn))
+            await asyncio.shield(in_db_thread(store_interrupted)(turn))
 
 
 async def _stream(turn: Turn) -> AsyncIterator[ev.Event]:
@@ -318,7 +317,7 @@ async def _stream(turn: Turn) -> AsyncIterator[ev.Event]:
         status = MessageStatus.STOPPED
     except openai.OpenAIError as error:
         code, message = provider_error(error)
-        await in_db_thread(_store_failure)(turn, message)
+        await in_db_thread(store_failure)(turn, message)
         yield ev.Event(ev.ERROR, {"code": code, "message": message, "message_id": turn.answer.pk})
         return
     else:
@@ -500,119 +499,6 @@ def _run_tool(turn: Turn, by_name: dict[str, Any], call: dict[str, str]) -> tupl
     )
     turn.tool_calls.append(stored)
     return content, stored
-
-
-# --- finish ---------------------------------------------------------------------------------------
-
-
-def finish_turn(turn: Turn, status: str) -> list[Citation]:
-    answer = turn.answer
-    latency_ms = int((time.monotonic() - turn.started) * 1000)
-    cited = markers_used(turn.text, len(turn.passages))
-    with transaction.atomic():
-        citations = [
-            Citation(
-                message=answer,
-                marker=number,
-                chunk_id=p.chunk_id,
-                document_id=p.document_id,
-                knowledge_base_id=p.knowledge_base_id,
-                document_title=p.document_title[:500],
-                heading_path=p.heading_path,
-                page_start=p.page_start,
-                page_end=p.page_end,
-                snippet=p.text[:4000],
-                scores=_scores(p),
-            )
-            for number in cited
-            for p in [turn.passages[number - 1]]
-        ]
-        Citation.objects.bulk_create(citations)
-        Message.objects.filter(pk=answer.pk).update(
-            content=turn.text,
-            status=status,
-            prompt_tokens=turn.prompt_tokens,
-            completion_tokens=turn.completion_tokens,
-            ttft_ms=turn.ttft_ms,
-            latency_ms=latency_ms,
-            redactions=turn.redactor.counts,
-        )
-        _record_usage(turn, latency_ms)
-    answer.latency_ms, answer.status, answer.content = latency_ms, status, turn.text
-    return citations
-
-
-def _store_failure(turn: Turn, reason: str) -> None:
-    latency_ms = int((time.monotonic() - turn.started) * 1000)
-    Message.objects.filter(pk=turn.answer.pk).update(
-        content=turn.text,
-        status=MessageStatus.FAILED,
-        error=reason,
-        latency_ms=latency_ms,
-        prompt_tokens=turn.prompt_tokens,
-        completion_tokens=turn.completion_tokens,
-        ttft_ms=turn.ttft_ms,
-        redactions=turn.redactor.counts,
-    )
-
-
-def _store_interrupted(turn: Turn) -> None:
-    Message.objects.filter(pk=turn.answer.pk, status=MessageStatus.STREAMING).update(
-        content=turn.text,
-        status=MessageStatus.STOPPED,
-        error="the client disconnected before the end",
-        latency_ms=int((time.monotonic() - turn.started) * 1000),
-        ttft_ms=turn.ttft_ms,
-        redactions=turn.redactor.counts,
-    )
-
-
-def _record_usage(turn: Turn, latency_ms: int) -> None:
-    try:
-        from bureau.audit.usage import usage_record
-    except ImportError:  # the ledger arrives with its own change
-        return
-    assistant = turn.version.assistant
-    usage_record(
-        organization_id=assistant.organization_id,
-        department_id=assistant.department_id,
-        assistant_id=assistant.pk,
-        conversation_id=turn.conversation.pk,
-        message_id=turn.answer.pk,
-        user_id=turn.actor.pk if isinstance(turn.actor, User) else None,
-        api_key_id=turn.actor.api_key.pk if isinstance(turn.actor, ApiKeyActor) else None,
-        model=turn.answer.model,
-        prompt_tokens=turn.prompt_tokens,
-        completion_tokens=turn.completion_tokens,
-        latency_ms=latency_ms,
-        ttft_ms=turn.ttft_ms,
-    )
-
-
-def _scores(passage: RetrievedChunk) -> dict[str, Any]:
-    return {
-        "score": passage.score,
-        "vector_similarity": passage.vector_similarity,
-        "vector_rank": passage.vector_rank,
-        "keyword_score": passage.keyword_score,
-        "keyword_rank": passage.keyword_rank,
-        "legal_match": passage.legal_match,
-    }
-
-
-def citation_data(citation: Citation) -> dict[str, Any]:
-    return {
-        "marker": citation.marker,
-        "chunk_id": citation.chunk_id,
-        "document_id": citation.document_id,
-        "knowledge_base_id": citation.knowledge_base_id,
-        "document_title": citation.document_title,
-        "heading_path": citation.heading_path,
-        "page_start": citation.page_start,
-        "page_end": citation.page_end,
-        "snippet": citation.snippet,
-        "scores": citation.scores,
-    }
 
 
 async def collect(turn: Turn) -> list[ev.Event]:

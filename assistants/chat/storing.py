@@ -1,0 +1,128 @@
+"""The end of a turn: the answer stored with its citations, status, times and usage, whether it
+completed, failed or was cut off; and a citation as the events and the audit export show it."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+
+from assistants.chat.prompt import markers_used
+from assistants.models import Citation, Message, MessageStatus
+from bureau.tenancy.access import ApiKeyActor
+from bureau.tenancy.models import User
+from knowledge.retrieval import RetrievedChunk
+
+if TYPE_CHECKING:
+    from assistants.chat.runtime import Turn
+
+
+def finish_turn(turn: Turn, status: str) -> list[Citation]:
+    answer = turn.answer
+    latency_ms = int((time.monotonic() - turn.started) * 1000)
+    cited = markers_used(turn.text, len(turn.passages))
+    with transaction.atomic():
+        citations = [
+            Citation(
+                message=answer,
+                marker=number,
+                chunk_id=p.chunk_id,
+                document_id=p.document_id,
+                knowledge_base_id=p.knowledge_base_id,
+                document_title=p.document_title[:500],
+                heading_path=p.heading_path,
+                page_start=p.page_start,
+                page_end=p.page_end,
+                snippet=p.text[:4000],
+                scores=_scores(p),
+            )
+            for number in cited
+            for p in [turn.passages[number - 1]]
+        ]
+        Citation.objects.bulk_create(citations)
+        Message.objects.filter(pk=answer.pk).update(
+            content=turn.text,
+            status=status,
+            prompt_tokens=turn.prompt_tokens,
+            completion_tokens=turn.completion_tokens,
+            ttft_ms=turn.ttft_ms,
+            latency_ms=latency_ms,
+            redactions=turn.redactor.counts,
+        )
+        _record_usage(turn, latency_ms)
+    answer.latency_ms, answer.status, answer.content = latency_ms, status, turn.text
+    return citations
+
+
+def store_failure(turn: Turn, reason: str) -> None:
+    latency_ms = int((time.monotonic() - turn.started) * 1000)
+    Message.objects.filter(pk=turn.answer.pk).update(
+        content=turn.text,
+        status=MessageStatus.FAILED,
+        error=reason,
+        latency_ms=latency_ms,
+        prompt_tokens=turn.prompt_tokens,
+        completion_tokens=turn.completion_tokens,
+        ttft_ms=turn.ttft_ms,
+        redactions=turn.redactor.counts,
+    )
+
+
+def store_interrupted(turn: Turn) -> None:
+    Message.objects.filter(pk=turn.answer.pk, status=MessageStatus.STREAMING).update(
+        content=turn.text,
+        status=MessageStatus.STOPPED,
+        error="the client disconnected before the end",
+        latency_ms=int((time.monotonic() - turn.started) * 1000),
+        ttft_ms=turn.ttft_ms,
+        redactions=turn.redactor.counts,
+    )
+
+
+def _record_usage(turn: Turn, latency_ms: int) -> None:
+    try:
+        from bureau.audit.usage import usage_record
+    except ImportError:  # the ledger arrives with its own change
+        return
+    assistant = turn.version.assistant
+    usage_record(
+        organization_id=assistant.organization_id,
+        department_id=assistant.department_id,
+        assistant_id=assistant.pk,
+        conversation_id=turn.conversation.pk,
+        message_id=turn.answer.pk,
+        user_id=turn.actor.pk if isinstance(turn.actor, User) else None,
+        api_key_id=turn.actor.api_key.pk if isinstance(turn.actor, ApiKeyActor) else None,
+        model=turn.answer.model,
+        prompt_tokens=turn.prompt_tokens,
+        completion_tokens=turn.completion_tokens,
+        latency_ms=latency_ms,
+        ttft_ms=turn.ttft_ms,
+    )
+
+
+def _scores(passage: RetrievedChunk) -> dict[str, Any]:
+    return {
+        "score": passage.score,
+        "vector_similarity": passage.vector_similarity,
+        "vector_rank": passage.vector_rank,
+        "keyword_score": passage.keyword_score,
+        "keyword_rank": passage.keyword_rank,
+        "legal_match": passage.legal_match,
+    }
+
+
+def citation_data(citation: Citation) -> dict[str, Any]:
+    return {
+        "marker": citation.marker,
+        "chunk_id": citation.chunk_id,
+        "document_id": citation.document_id,
+        "knowledge_base_id": citation.knowledge_base_id,
+        "document_title": citation.document_title,
+        "heading_path": citation.heading_path,
+        "page_start": citation.page_start,
+        "page_end": citation.page_end,
+        "snippet": citation.snippet,
+        "scores": citation.scores,
+    }
