@@ -1,7 +1,7 @@
 import os
 import sys
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bureau.settings")
 os.environ.setdefault("BUREAU_DB_POOL", "1")
@@ -14,4 +14,8 @@ from bureau import embedded
 sys.setswitchinterval(float(os.environ.get("WEB_GIL_SWITCH_INTERVAL", "0.0005")))
 
 embedded.ensure_services()
-application = get_asgi_application()
+django.setup(set_prefix=False)  # as get_asgi_application() does
+
+from bureau.asgi_handler import BureauASGIHandler  # noqa: E402 - after setup
+
+application = BureauASGIHandler()
