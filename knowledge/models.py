@@ -233,7 +233,13 @@ class KeywordTermStat(models.Model):
     the folded tsvector. PostgreSQL's ts_rank has no IDF; retrieval reads these for a BM25 score.
     Maintained by knowledge.search_index when chunks start or stop serving searches."""
 
-    knowledge_base = models.ForeignKey(KnowledgeBase, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique (knowledge_base, lexeme) index serves lookups by knowledge
+    # base too. With one, a newly indexed knowledge base whose statistics PostgreSQL has not yet
+    # sampled led the planner to read all of the base's terms (20,000 rows for one decree) and
+    # filter them, for every search, instead of fetching the query's dozen terms.
+    knowledge_base = models.ForeignKey(
+        KnowledgeBase, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     lexeme = models.TextField()
     df_exact = models.IntegerField(default=0)
     df_folded = models.IntegerField(default=0)
