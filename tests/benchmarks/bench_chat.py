@@ -319,6 +319,19 @@ class Processes:
             "wall": {0: time.monotonic()},
         }
 
+    def connections_per_web_process(self, port: int) -> list[int]:
+        """How many client connections each web worker holds, most first: the kernel decides which
+        worker accepts a connection, and the busier one sets the figures."""
+        import psutil
+
+        counts = []
+        for child in psutil.Process(self.web).children(recursive=True):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                mine = [c for c in child.net_connections(kind="tcp") if c.laddr and c.laddr.port == port]
+                if any(c.status == psutil.CONN_LISTEN for c in mine):  # a worker, not a helper process
+                    counts.append(sum(1 for c in mine if c.status == psutil.CONN_ESTABLISHED))
+        return sorted(counts, reverse=True)
+
     @staticmethod
     def used(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
         """Seconds per group between two snapshots (of a process that ended in between, what it
@@ -352,11 +365,15 @@ async def _measure(
     import httpx
 
     # Each simulated person has one conversation, on a connection of its own to the platform (and
-    # one to the fake for the baseline), and asks `rounds` questions in it.
+    # one to the fake for the baseline), and asks `rounds` questions in it. The connection opens at
+    # the first question, as a browser's does, not all of them at once before: the kernel hands a
+    # new connection to whichever web process accepts first, and 100 connections opened in one
+    # burst to idle processes were split up to 61/39, which loaded one process half as much again
+    # as the other for the whole run.
     async with httpx.AsyncClient(timeout=120) as http:
         conversations = [await _conversation(http, base, key, assistant_id) for _ in range(concurrency)]
-    platform = [await SSEConnection.open(base) for _ in range(concurrency)]
-    direct = [await SSEConnection.open(fake_url) for _ in range(concurrency)]
+    platform = [SSEConnection(base) for _ in range(concurrency)]
+    direct = [SSEConnection(fake_url) for _ in range(concurrency)]
     try:
         sides = {
             "platform": await _phase(
@@ -365,8 +382,9 @@ async def _measure(
                 rounds,
                 lambda i: _platform_stream(platform[i], key, conversations[i]),
             ),
-            "direct": await _phase(processes, concurrency, rounds, lambda i: _direct_stream(direct[i])),
         }
+        split = processes.connections_per_web_process(int(base.rsplit(":", 1)[1]))
+        sides["direct"] = await _phase(processes, concurrency, rounds, lambda i: _direct_stream(direct[i]))
     finally:
         for connection in platform + direct:
             connection.close()
@@ -374,6 +392,7 @@ async def _measure(
         "concurrency": concurrency,
         "streams": concurrency * rounds,
         "errors": sum(errors for _, errors, _ in sides.values()),
+        "connections_per_web_process": split,
     }
     gaps: dict[str, list[float]] = {}
     for side, (outcomes, _, cpu) in sides.items():
@@ -395,7 +414,7 @@ async def _measure(
 def _print_tables(rows: list[dict[str, Any]]) -> None:
     print(
         f"{'streams':>8} {'conc':>5} {'err':>4} | {'platform TTFT p50/p95':>22} {'direct TTFT p50/p95':>20} "
-        f"| {'added TTFT p95':>14} | {'platform/direct gap p95':>23} | {'added gap p95':>13}"
+        f"| {'added TTFT p95':>14} | {'platform/direct gap p95':>23} | {'added gap p95':>13} | per worker"
     )
     for row in rows:
         print(
@@ -404,7 +423,8 @@ def _print_tables(rows: list[dict[str, Any]]) -> None:
             f"{row['direct_ttft_p50_ms']:>9.1f}/{row['direct_ttft_p95_ms']:<10.1f} | "
             f"{row['added_ttft_p95_ms']:>14.1f} | "
             f"{row['platform_gap_p95_ms']:>11.1f}/{row['direct_gap_p95_ms']:<11.1f} | "
-            f"{row['added_gap_p95_ms']:>13.2f}"
+            f"{row['added_gap_p95_ms']:>13.2f} | "
+            + "/".join(str(n) for n in row["connections_per_web_process"])
         )
     cores = os.cpu_count() or 1
     print(
