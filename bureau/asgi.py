@@ -17,5 +17,7 @@ embedded.ensure_services()
 django.setup(set_prefix=False)  # as get_asgi_application() does
 
 from bureau.asgi_handler import BureauASGIHandler  # noqa: E402 - after setup
+from bureau.startup_heap import freeze_startup_objects  # noqa: E402 - after setup
 
 application = BureauASGIHandler()
+freeze_startup_objects()

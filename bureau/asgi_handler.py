@@ -30,3 +30,16 @@ class BureauASGIHandler(ASGIHandler):
             await self.handle(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
+
+    async def listen_for_disconnect(self, receive: Any) -> None:
+        """Return when the client goes, where Django raises RequestAborted. The server says so
+        once the response is complete, so Django raised it at the end of every request, and
+        handle() only ignores it (as it ignores a plain return: either way it cancels the view if
+        it still runs). But that exception's traceback holds handle()'s frame, whose list of tasks
+        holds the exception: a reference cycle through the request, the response and all they
+        refer to. Objects in a cycle wait for the garbage collector, and a streamed answer's
+        objects have lived long enough by then to reach its oldest generation, whose passes stop
+        the event loop (all of the process's streams) for tens of milliseconds."""
+        message = await receive()
+        if message["type"] != "http.disconnect":
+            raise AssertionError(f"Invalid ASGI message after request body: {message['type']}")

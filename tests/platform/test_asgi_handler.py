@@ -5,19 +5,30 @@ started for it; every other request keeps Django's thread of its own."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import threading
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import pytest
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler
 from django.core.signals import request_started
+from django.http import StreamingHttpResponse
+from django.test import override_settings
+from django.urls import path as url_path
 
 from bureau.asgi_handler import CHAT_TURN_PATHS, BureauASGIHandler
 
 
-async def _get(handler: BureauASGIHandler, path: str) -> tuple[int, bytes]:
-    """One GET through the handler, as a server would call it; the status and the body."""
-    never = asyncio.Event()  # the client does not go away
+async def _get(
+    handler: ASGIHandler, path: str, *, disconnect_when_complete: bool = False
+) -> tuple[int, bytes]:
+    """One GET through the handler, as a server would call it; the status and the body. The client
+    does not go away; with `disconnect_when_complete`, the server says "http.disconnect" once the
+    response is complete, as uvicorn does."""
+    complete = asyncio.Event()
     sent: list[dict[str, Any]] = []
     requested = False
 
@@ -26,11 +37,14 @@ async def _get(handler: BureauASGIHandler, path: str) -> tuple[int, bytes]:
         if not requested:
             requested = True
             return {"type": "http.request", "body": b"", "more_body": False}
-        await never.wait()
+        await complete.wait()
         return {"type": "http.disconnect"}
 
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
+    async def send(message: Mapping[str, Any]) -> None:
+        sent.append(dict(message))
+        last_body = message["type"] == "http.response.body" and not message.get("more_body")
+        if disconnect_when_complete and last_body:
+            complete.set()
 
     scope = {
         "type": "http",
@@ -109,3 +123,91 @@ def test_chat_turns_share_one_sync_thread_other_requests_get_their_own() -> None
     # Each other request had a thread started for it, as Django does.
     assert names[2] != names[3]
     assert names[0] not in names[2:]
+
+
+def _exceptions_left_in_cycles(handler: ASGIHandler, path: str) -> list[RequestAborted]:
+    """The RequestAborted exceptions that a request through the handler left to the garbage
+    collector (with the collector off meanwhile, so that nothing is freed behind the test's back)."""
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)  # what a collection finds unreachable goes to gc.garbage
+    try:
+        asyncio.run(_get(handler, path, disconnect_when_complete=True))
+        gc.collect()
+        return [each for each in gc.garbage if isinstance(each, RequestAborted)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/conversations/1/messages/", "/api/v1/no-such-endpoint/"])
+def test_a_complete_request_leaves_no_exception_cycle_behind(path: str) -> None:
+    # Django's own handler, for comparison: the server's "http.disconnect" after the response
+    # becomes a RequestAborted whose traceback and handle()'s frame refer to each other. (If this
+    # fails, Django no longer raises there, and BureauASGIHandler.listen_for_disconnect can go.)
+    assert _exceptions_left_in_cycles(ASGIHandler(), path)
+    assert _exceptions_left_in_cycles(BureauASGIHandler(), path) == []
+
+
+# A URLconf of one endpoint streaming without end, for the test below.
+streams_closed: list[str] = []
+
+
+async def _endless_stream(request: Any) -> StreamingHttpResponse:
+    async def chunks() -> AsyncIterator[bytes]:
+        try:
+            while True:
+                yield b"data: ...\n\n"
+                await asyncio.sleep(0.01)
+        finally:
+            streams_closed.append(request.path)
+
+    return StreamingHttpResponse(chunks(), content_type="text/event-stream")
+
+
+urlpatterns = [url_path("endless/", _endless_stream)]
+
+
+@pytest.mark.django_db
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_client_going_away_mid_stream_stops_the_stream() -> None:
+    streams_closed.clear()
+    sent: list[Mapping[str, Any]] = []
+    gone = asyncio.Event()
+    requested = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Mapping[str, Any]) -> None:
+        sent.append(message)
+        if len(sent) == 4:  # the response's start and three chunks
+            gone.set()
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/endless/",
+        "raw_path": b"/endless/",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    asyncio.run(asyncio.wait_for(BureauASGIHandler()(scope, receive, send), timeout=10))
+
+    # The handler returned (an endless stream would have timed out), and the view's generator was
+    # closed, where a chat turn stores what was written so far.
+    assert streams_closed == ["/endless/"]
+    assert 4 <= len(sent) <= 6
