@@ -212,3 +212,26 @@ def test_knowledge_bases_must_share_an_embedding_profile(world: World) -> None:
     with pytest.raises(ValueError, match="embedding profile"):
         retrieve(knowledge_bases=[local, other], query="văn thư")
     assert retrieve(knowledge_bases=[], query="văn thư") == []
+
+
+def test_embeddings_are_stored_in_the_chunks_rows(decrees: tuple[KnowledgeBase, Document, Document]) -> None:
+    # The vector leg reads every embedding of a small knowledge base: out of line, each cost a
+    # TOAST lookup (knowledge/migrations/0006_chunk_embedding_inline.py).
+    knowledge_base, _, _ = decrees
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), count(*) FILTER (WHERE pg_column_toast_chunk_id(embedding) IS NOT NULL)"
+            " FROM knowledge_chunk WHERE knowledge_base_id = %s AND embedding IS NOT NULL",
+            [knowledge_base.pk],
+        )
+        chunks, out_of_line = cursor.fetchone()
+        cursor.execute(
+            "SELECT count(*) FROM knowledge_chunk"
+            " WHERE knowledge_base_id = %s AND pg_column_toast_chunk_id(search_folded) IS NOT NULL",
+            [knowledge_base.pk],
+        )
+        (tsvectors_out_of_line,) = cursor.fetchone()
+    assert chunks > 50
+    assert out_of_line == 0
+    # The rows are big enough for PostgreSQL to move values out: the tsvectors went.
+    assert tsvectors_out_of_line > 0
