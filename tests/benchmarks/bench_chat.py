@@ -18,7 +18,9 @@ tokens a second. So the fake is a single-threaded asyncio server whose tokens co
 (sse_client.py), this process logs nothing below WARNING, and the CPU seconds each of them (and the
 web server, and the whole machine) took in each run are reported, so a reader sees what the tools
 took of the 2 cores. tests/benchmarks/cpu_chat.py measures the platform's CPU per turn and per
-token, which contention on a shared machine blurs less than these wall-clock times.
+token, which contention on a shared machine blurs less than these wall-clock times. Before and
+after the runs it measures what the machine charges for touching memory left alone for a while
+(machine_check.py): on a virtual machine that can be most of a figure at 1 stream.
 
 Figures to reach: added TTFT p95 ≤ 25 ms at 1, ≤ 100 ms at 100; added inter-token gap p95 ≤ 5 ms;
 no errors.
@@ -46,6 +48,7 @@ from typing import Any, TypeVar
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.benchmarks.machine_check import describe, memory_retouch_ms  # noqa: E402
 from tests.benchmarks.sse_client import (  # noqa: E402
     SSEConnection,
     Tokens,
@@ -449,6 +452,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="questions per conversation")
     args = parser.parse_args()
 
+    retouch = {"before": memory_retouch_ms()}
     with start_fake_process() as (fake_url, fake):
         os.environ.update(EMBEDDING_BASE_URL=fake_url, EMBEDDING_API_KEY="sk-fake-test")
         key, [assistant_id] = _setup([fake_url])
@@ -487,12 +491,21 @@ def main() -> int:
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(30)
+    retouch["after"] = memory_retouch_ms()
     _print_tables(rows)
+    print(
+        f"\nThe machine (tests/benchmarks/machine_check.py), before the runs: {describe(retouch['before'])}; "
+        f"after: {describe(retouch['after'])}."
+    )
     out = ROOT / "var" / "bench" / "chat.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(
-        json.dumps({"benchmark": "chat", "token_delay_ms": TOKEN_DELAY * 1000, "rows": rows}, indent=2)
-    )
+    result = {
+        "benchmark": "chat",
+        "token_delay_ms": TOKEN_DELAY * 1000,
+        "rows": rows,
+        "memory_retouch_ms": retouch,
+    }
+    out.write_text(json.dumps(result, indent=2))
     print(f"wrote {out.relative_to(ROOT)}")
     return 0
 
