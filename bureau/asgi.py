@@ -17,7 +17,9 @@ embedded.ensure_services()
 django.setup(set_prefix=False)  # as get_asgi_application() does
 
 from bureau.asgi_handler import BureauASGIHandler  # noqa: E402 - after setup
+from bureau.db_pool import hand_out_most_recent_first  # noqa: E402 - after setup
 from bureau.startup_heap import freeze_startup_objects  # noqa: E402 - after setup
 
 application = BureauASGIHandler()
+hand_out_most_recent_first()
 freeze_startup_objects()
