@@ -46,7 +46,8 @@ def test_freezing_leaves_start_ups_garbage_out_and_later_objects_collectable() -
     del garbage
     try:
         frozen = freeze_startup_objects()
-        assert frozen == gc.get_freeze_count() > 0
+        # (A frozen object freed by reference counting leaves the count: it moves by a few.)
+        assert frozen > 10_000 and gc.get_freeze_count() > 10_000
         # The start-up's cyclic garbage was collected before the freeze, not frozen with the rest.
         assert not any(isinstance(each, Cyclic) for each in gc.get_objects())
         # What is made afterwards is in the generations, and collected as before.
