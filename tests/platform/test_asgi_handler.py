@@ -8,7 +8,7 @@ import asyncio
 import gc
 import json
 import threading
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import pytest
@@ -22,31 +22,9 @@ from django.urls import path as url_path
 from bureau.asgi_handler import CHAT_TURN_PATHS, BureauASGIHandler
 
 
-async def _get(
-    handler: ASGIHandler, path: str, *, disconnect_when_complete: bool = False
-) -> tuple[int, bytes]:
-    """One GET through the handler, as a server would call it; the status and the body. The client
-    does not go away; with `disconnect_when_complete`, the server says "http.disconnect" once the
-    response is complete, as uvicorn does."""
-    complete = asyncio.Event()
-    sent: list[dict[str, Any]] = []
-    requested = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal requested
-        if not requested:
-            requested = True
-            return {"type": "http.request", "body": b"", "more_body": False}
-        await complete.wait()
-        return {"type": "http.disconnect"}
-
-    async def send(message: Mapping[str, Any]) -> None:
-        sent.append(dict(message))
-        last_body = message["type"] == "http.response.body" and not message.get("more_body")
-        if disconnect_when_complete and last_body:
-            complete.set()
-
-    scope = {
+def _scope(path: str) -> dict[str, Any]:
+    """The scope of a GET of `path`, as a server passes it."""
+    return {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
@@ -60,7 +38,40 @@ async def _get(
         "client": ("127.0.0.1", 50000),
         "server": ("testserver", 80),
     }
-    await handler(scope, receive, send)
+
+
+def _request_then_disconnect_on(gone: asyncio.Event) -> Callable[[], Awaitable[dict[str, Any]]]:
+    """A server's receive(): the request's (empty) body, then "http.disconnect" once `gone` is set."""
+    requested = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+async def _get(
+    handler: ASGIHandler, path: str, *, disconnect_when_complete: bool = False
+) -> tuple[int, bytes]:
+    """One GET through the handler, as a server would call it; the status and the body. The client
+    does not go away; with `disconnect_when_complete`, the server says "http.disconnect" once the
+    response is complete, as uvicorn does."""
+    complete = asyncio.Event()
+    sent: list[dict[str, Any]] = []
+    receive = _request_then_disconnect_on(complete)
+
+    async def send(message: Mapping[str, Any]) -> None:
+        sent.append(dict(message))
+        last_body = message["type"] == "http.response.body" and not message.get("more_body")
+        if disconnect_when_complete and last_body:
+            complete.set()
+
+    await handler(_scope(path), receive, send)
     status = next(m["status"] for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return status, body
@@ -176,36 +187,14 @@ def test_a_client_going_away_mid_stream_stops_the_stream() -> None:
     streams_closed.clear()
     sent: list[Mapping[str, Any]] = []
     gone = asyncio.Event()
-    requested = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal requested
-        if not requested:
-            requested = True
-            return {"type": "http.request", "body": b"", "more_body": False}
-        await gone.wait()
-        return {"type": "http.disconnect"}
+    receive = _request_then_disconnect_on(gone)
 
     async def send(message: Mapping[str, Any]) -> None:
         sent.append(message)
         if len(sent) == 4:  # the response's start and three chunks
             gone.set()
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/endless/",
-        "raw_path": b"/endless/",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"testserver")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-    }
-    asyncio.run(asyncio.wait_for(BureauASGIHandler()(scope, receive, send), timeout=10))
+    asyncio.run(asyncio.wait_for(BureauASGIHandler()(_scope("/endless/"), receive, send), timeout=10))
 
     # The handler returned (an endless stream would have timed out), and the view's generator was
     # closed, where a chat turn stores what was written so far.
