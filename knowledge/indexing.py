@@ -317,6 +317,12 @@ def fail_timed_out(run_id: int, seconds: int) -> None:
 
 
 def _finalize(run: IndexingRun) -> None:
+    _activate(run)
+    # After the commit: the chunks just made live are what the statistics must now count.
+    search_index.refresh_planner_statistics(knowledge_base_id=run.document.knowledge_base_id)
+
+
+def _activate(run: IndexingRun) -> None:
     with transaction.atomic():
         document = Document.objects.select_for_update().get(pk=run.document_id)
         missing = Chunk.objects.filter(document=document, generation=run.generation, embedding__isnull=True)

@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import connection
 
@@ -20,8 +21,11 @@ from tests.factories import World
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "documents"
 ND30 = DATA / "nd30_2020" / "30_2020_ND_CP.docx"
 ND135 = DATA / "labor_decrees" / "nghi_dinh_135_2020_nd_cp.txt"
+ND145 = DATA / "labor_decrees" / "nghi_dinh_145_2020_nd_cp.txt"  # 285 chunks, the chat benchmark's
 
-pytestmark = pytest.mark.skipif(not ND30.exists() or not ND135.exists(), reason="shared documents missing")
+pytestmark = pytest.mark.skipif(
+    not (ND30.exists() and ND135.exists() and ND145.exists()), reason="shared documents missing"
+)
 
 
 class HashingEmbedder:
@@ -235,3 +239,55 @@ def test_embeddings_are_stored_in_the_chunks_rows(decrees: tuple[KnowledgeBase, 
     assert out_of_line == 0
     # The rows are big enough for PostgreSQL to move values out: the tsvectors went.
     assert tsvectors_out_of_line > 0
+
+
+def test_the_planner_learns_of_a_new_knowledge_base_when_it_is_indexed(world: World) -> None:
+    # The table's statistics know of another knowledge base only, as autovacuum left them.
+    other = make_kb(world, name="Khác")
+    index_file(world, other, ND30)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE knowledge_chunk")
+    cache.delete(search_index.PLANNER_REFRESH_KEY)
+
+    knowledge_base = make_kb(world)
+    index_file(world, knowledge_base, ND145)
+
+    chunks = Chunk.objects.filter(knowledge_base=knowledge_base, active=True).count()
+    assert chunks >= search_index.PLANNER_MIN_CHUNKS
+    estimate = search_index.planner_estimate(knowledge_base_id=knowledge_base.pk)
+    # Without the refresh, the planner takes the knowledge base for a row or two (the next test).
+    assert chunks / search_index.PLANNER_UNDERESTIMATE_FACTOR <= estimate <= chunks * 2
+    # Right now the estimate is good, and another refresh would wait for the interval anyway.
+    assert search_index.refresh_planner_statistics(knowledge_base_id=knowledge_base.pk) is False
+
+
+def test_statistics_are_renewed_at_most_once_an_interval(world: World) -> None:
+    other = make_kb(world, name="Khác")
+    index_file(world, other, ND30)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE knowledge_chunk")
+    cache.set(search_index.PLANNER_REFRESH_KEY, True, 60)  # another worker renewed them just now
+
+    knowledge_base = make_kb(world)
+    index_file(world, knowledge_base, ND145)
+    chunks = Chunk.objects.filter(knowledge_base=knowledge_base, active=True).count()
+    # Left as they were within the interval: the planner takes the knowledge base for a few rows.
+    assert search_index.planner_estimate(knowledge_base_id=knowledge_base.pk) * 2 < chunks
+    assert search_index.refresh_planner_statistics(knowledge_base_id=knowledge_base.pk) is False
+
+    cache.delete(search_index.PLANNER_REFRESH_KEY)  # the interval is over
+    assert search_index.refresh_planner_statistics(knowledge_base_id=knowledge_base.pk) is True
+    assert search_index.planner_estimate(knowledge_base_id=knowledge_base.pk) * 2 >= chunks
+    assert cache.get(search_index.PLANNER_REFRESH_KEY)
+
+
+def test_small_knowledge_bases_never_cost_an_analyze(world: World) -> None:
+    knowledge_base = make_kb(world)
+    document = index_file(world, knowledge_base, ND145)
+    Chunk.objects.filter(document=document).exclude(
+        pk__in=Chunk.objects.filter(document=document).values("pk")[: search_index.PLANNER_MIN_CHUNKS - 1]
+    ).update(active=False)
+    search_index.rebuild_statistics(knowledge_base=knowledge_base)
+    cache.delete(search_index.PLANNER_REFRESH_KEY)
+    assert search_index.refresh_planner_statistics(knowledge_base_id=knowledge_base.pk) is False
+    assert cache.get(search_index.PLANNER_REFRESH_KEY) is None
