@@ -168,9 +168,14 @@ def refresh_planner_statistics(*, knowledge_base_id: int) -> bool:
         if not cache.add(PLANNER_REFRESH_KEY, True, PLANNER_REFRESH_INTERVAL):
             return False  # another worker renewed them a moment ago, or is doing so
         with transaction.atomic(), connection.cursor() as cursor:
-            # ANALYZE waits behind autovacuum's work on the table: better to leave it to that.
-            cursor.execute("SET LOCAL lock_timeout = '2s'")
+            # ANALYZE waits behind autovacuum's work on the table: better to leave it to that. The
+            # timeout is put back after, for a caller whose transaction goes on (the inline
+            # indexing of tests, demo data and evaluations); a failure undoes it with the savepoint.
+            cursor.execute("SELECT current_setting('lock_timeout')")
+            (previous_timeout,) = cursor.fetchone()
+            cursor.execute("SELECT set_config('lock_timeout', '2s', true)")
             cursor.execute(f"ANALYZE {_CHUNK}")
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous_timeout])
     except (DatabaseError, RedisError) as error:
         logger.warning("chunk table statistics not renewed: %s", error)
         return False

@@ -291,3 +291,20 @@ def test_small_knowledge_bases_never_cost_an_analyze(world: World) -> None:
     cache.delete(search_index.PLANNER_REFRESH_KEY)
     assert search_index.refresh_planner_statistics(knowledge_base_id=knowledge_base.pk) is False
     assert cache.get(search_index.PLANNER_REFRESH_KEY) is None
+
+
+def test_renewing_the_statistics_leaves_the_lock_timeout_as_it_was(world: World) -> None:
+    other = make_kb(world, name="Khác")
+    index_file(world, other, ND30)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE knowledge_chunk")
+    cache.set(search_index.PLANNER_REFRESH_KEY, True, 60)
+    knowledge_base = make_kb(world)
+    index_file(world, knowledge_base, ND145)  # left unknown to the statistics, as in the test above
+    cache.delete(search_index.PLANNER_REFRESH_KEY)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL lock_timeout = '7s'")  # the caller's, in its transaction
+    assert search_index.refresh_planner_statistics(knowledge_base_id=knowledge_base.pk) is True
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW lock_timeout")
+        assert cursor.fetchone()[0] == "7s"
