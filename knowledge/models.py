@@ -207,6 +207,14 @@ class Chunk(models.Model):
     embedding_dim = models.PositiveSmallIntegerField(null=True, blank=True)
     search_exact = SearchVectorField(null=True)
     search_folded = SearchVectorField(null=True)
+    # The folded lexemes without their positions, kept in the row (storage MAIN): what the keyword
+    # leg tests to find its candidates, without reading the folded tsvector out of line
+    # (knowledge/migrations/0007_chunk_search_keys.py).
+    search_keys = models.GeneratedField(
+        expression=models.Func(models.F("search_folded"), function="strip", output_field=SearchVectorField()),
+        output_field=SearchVectorField(null=True),
+        db_persist=True,
+    )
     legal_refs = ArrayField(models.CharField(max_length=100), default=list, blank=True)
 
     class Meta:
@@ -220,7 +228,7 @@ class Chunk(models.Model):
             models.Index(fields=["knowledge_base", "active"]),
             models.Index(fields=["document", "generation"]),
             GinIndex(fields=["search_exact"], name="chunk_search_exact_gin"),
-            GinIndex(fields=["search_folded"], name="chunk_search_folded_gin"),
+            GinIndex(fields=["search_keys"], name="chunk_search_keys_gin"),
             GinIndex(fields=["legal_refs"], name="chunk_legal_refs_gin"),
         ]
 

@@ -8,8 +8,10 @@ Hybrid search in one SQL statement, three legs fused by weighted reciprocal rank
   computed here: document frequencies, chunk counts and lengths come from the statistics that
   knowledge.search_index maintains (``KeywordTermStat``, ``KeywordBaseStat``), term frequencies
   from the positions stored in the tsvector. Candidates are the chunks that contain one of the
-  query's *selective* terms (rarest first, up to a document-frequency budget), found through the
-  GIN index; a chunk holding only very common terms could not rank high anyway. The folded
+  query's *selective* terms (rarest first, up to a document-frequency budget), tested on the
+  lexemes kept in each chunk's row (``search_keys``, with its GIN index), so that neither plan
+  the planner may choose reads a tsvector out of line for a chunk that is not a candidate; a
+  chunk holding only very common terms could not rank high anyway. The folded
   vector always counts (queries typed without diacritics); when the query has diacritics the
   exact vector counts too, and more;
 * legal references — chunks whose ``legal_refs`` (their article, their document's number)
@@ -122,7 +124,7 @@ tsq AS (
 _SQL_KEYWORD = f"""
 kcand AS (
     SELECT c.id, c.token_count, c.search_folded, c.search_exact FROM {_C} c
-    WHERE c.search_folded @@ (SELECT q FROM tsq) AND c.active AND c.knowledge_base_id = ANY(%(kbs)s)
+    WHERE c.search_keys @@ (SELECT q FROM tsq) AND c.active AND c.knowledge_base_id = ANY(%(kbs)s)
     LIMIT %(scan_cap)s
 ),
 kscore AS MATERIALIZED (

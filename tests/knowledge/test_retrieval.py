@@ -308,3 +308,48 @@ def test_renewing_the_statistics_leaves_the_lock_timeout_as_it_was(world: World)
     with connection.cursor() as cursor:
         cursor.execute("SHOW lock_timeout")
         assert cursor.fetchone()[0] == "7s"
+
+
+def _plan_of_keyword_search(knowledge_base: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> str:
+    from knowledge import retrieval
+
+    original = retrieval._execute
+    plans: list[str] = []
+
+    def explain(sql: str, params: dict[str, object], *, ef_search: int) -> list[tuple[object, ...]]:
+        rows = original("EXPLAIN " + sql, params, ef_search=ef_search)
+        plans.append("\n".join(str(row[0]) for row in rows))
+        return []
+
+    monkeypatch.setattr(retrieval, "_execute", explain)
+    retrieve(knowledge_bases=[knowledge_base], query="thời giờ làm việc bình thường", mode="keyword")
+    monkeypatch.setattr(retrieval, "_execute", original)
+    return plans[0]
+
+
+def test_keyword_candidates_are_tested_on_the_lexemes_kept_in_the_row(
+    decrees: tuple[KnowledgeBase, Document, Document], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # knowledge/migrations/0007_chunk_search_keys.py: the folded tsvector is out of line, and
+    # testing it for every chunk of a knowledge base read it from TOAST each time.
+    knowledge_base, _, _ = decrees
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*),"
+            " count(*) FILTER (WHERE pg_column_toast_chunk_id(search_keys) IS NOT NULL),"
+            " count(*) FILTER (WHERE search_keys IS DISTINCT FROM strip(search_folded))"
+            " FROM knowledge_chunk WHERE knowledge_base_id = %s",
+            [knowledge_base.pk],
+        )
+        chunks, out_of_line, different = cursor.fetchone()
+    assert chunks > 50
+    assert out_of_line == 0
+    assert different == 0
+    # Through the GIN index, or (bitmap scans off) by walking the knowledge base's chunks: either
+    # way the candidates are tested on search_keys, never on the folded tsvector.
+    for bitmap_scans in ("on", "off"):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL enable_bitmapscan = {bitmap_scans}")
+        plan = _plan_of_keyword_search(knowledge_base, monkeypatch)
+        assert "search_keys @@" in plan, bitmap_scans
+        assert "search_folded @@" not in plan, bitmap_scans
