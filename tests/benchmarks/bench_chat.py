@@ -22,6 +22,9 @@ token, which contention on a shared machine blurs less than these wall-clock tim
 after the runs it measures what the machine charges for touching memory left alone for a while
 (machine_check.py): on a virtual machine that can be most of a figure at 1 stream.
 
+Each concurrency asks at least MIN_STREAMS questions in all, so that its 95th percentiles leave
+some out.
+
 Figures to reach: added TTFT p95 ≤ 25 ms at 1, ≤ 100 ms at 100; added inter-token gap p95 ≤ 5 ms;
 no errors.
 """
@@ -33,6 +36,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import os
 import signal
 import socket
@@ -63,6 +67,9 @@ T = TypeVar("T")
 TOKEN_DELAY = float(os.environ.get("BENCH_TOKEN_DELAY", "0.02"))
 ANSWER_WORDS = 120  # so a stream lasts ~2.4 s, as real answers do (they last longer)
 WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))  # as in production: one ASGI process per core
+# A 95th percentile needs samples enough to leave some out: of 10 streams (1 person asking 10
+# questions) it is the slowest one. Each concurrency asks at least this many questions in all.
+MIN_STREAMS = 40
 
 
 def _free_port() -> int:
@@ -446,10 +453,18 @@ def _print_tables(rows: list[dict[str, Any]]) -> None:
             print(f"{row['concurrency']:>5} {side:>9} {wall:>7.2f} | " + " ".join(cells))
 
 
+def rounds_for(concurrency: int, rounds: int) -> int:
+    """The questions each person asks: `rounds`, or more when there are too few people for
+    MIN_STREAMS questions in all."""
+    return max(rounds, math.ceil(MIN_STREAMS / concurrency))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--concurrency", default="1,100")
-    parser.add_argument("--rounds", type=int, default=3, help="questions per conversation")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help=f"questions per conversation (at least {MIN_STREAMS} in all)"
+    )
     args = parser.parse_args()
 
     retouch = {"before": memory_retouch_ms()}
@@ -484,10 +499,10 @@ def main() -> int:
             # Warm-up of every worker (the kernel hands connections to either): a worker's first
             # turn loads modules and makes its model client, which no later turn does again.
             run(_measure(4 * WEB_WORKERS, 2, base, key, assistant_id, fake_url, processes))
-            rows = [
-                run(_measure(int(c), args.rounds, base, key, assistant_id, fake_url, processes))
-                for c in args.concurrency.split(",")
-            ]
+            rows = []
+            for concurrency in (int(c) for c in args.concurrency.split(",")):
+                rounds = rounds_for(concurrency, args.rounds)
+                rows.append(run(_measure(concurrency, rounds, base, key, assistant_id, fake_url, processes)))
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(30)
