@@ -32,6 +32,20 @@ describe("AnswerMarkdown", () => {
     expect(link.getAttribute("href")).toBe("/api/v1/knowledge-bases/3/documents/5/file/#page=4");
     expect(link.getAttribute("target")).toBe("_blank");
   }, 30_000); // antd's first render is slow on a busy machine
+
+  it("keeps an open citation open when the stored answer replaces the streamed one", async () => {
+    await i18n.changeLanguage("vi");
+    const text = "Theo quy định [1].";
+    const { rerender } = render(<AnswerMarkdown text={text} citations={[citation]} />);
+    fireEvent.click(screen.getByRole("button", { name: "Nguồn 1: Nghị định 30/2020/NĐ-CP" }));
+    expect(await screen.findByText("Chương II › Điều 8")).toBeTruthy();
+    const marker = screen.getByRole("button", { name: "Nguồn 1: Nghị định 30/2020/NĐ-CP" });
+    // The stored copy: the same citation, in new objects.
+    rerender(<AnswerMarkdown text={text} citations={[{ ...citation, heading_path: ["Chương II", "Điều 8"] }]} />);
+    expect(screen.getByRole("button", { name: "Nguồn 1: Nghị định 30/2020/NĐ-CP" })).toBe(marker);
+    expect(screen.getByTestId("citation-popover")).toBeTruthy();
+    expect(screen.getByText("Chương II › Điều 8")).toBeTruthy();
+  }, 30_000);
 });
 
 describe("filterAssistants", () => {
