@@ -13,7 +13,6 @@ other instead of deadlocking.
 
 from __future__ import annotations
 
-import json
 import logging
 
 from django.core.cache import cache
@@ -139,9 +138,7 @@ def planner_estimate(*, knowledge_base_id: int) -> int:
             f"EXPLAIN (FORMAT JSON) SELECT id FROM {_CHUNK} WHERE active AND knowledge_base_id = ANY(%s)",  # noqa: S608
             [[knowledge_base_id]],
         )
-        plan = cursor.fetchone()[0]
-    if isinstance(plan, str):
-        plan = json.loads(plan)
+        (plan,) = cursor.fetchone()  # psycopg reads the json column as a list
     return int(plan[0]["Plan"]["Plan Rows"])
 
 

@@ -241,12 +241,16 @@ def test_embeddings_are_stored_in_the_chunks_rows(decrees: tuple[KnowledgeBase, 
     assert tsvectors_out_of_line > 0
 
 
-def test_the_planner_learns_of_a_new_knowledge_base_when_it_is_indexed(world: World) -> None:
-    # The table's statistics know of another knowledge base only, as autovacuum left them.
+def _statistics_of_another_knowledge_base_only(world: World) -> None:
+    """The chunk table's statistics, taken when it held another knowledge base only."""
     other = make_kb(world, name="Khác")
     index_file(world, other, ND30)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE knowledge_chunk")
+
+
+def test_the_planner_learns_of_a_new_knowledge_base_when_it_is_indexed(world: World) -> None:
+    _statistics_of_another_knowledge_base_only(world)
     cache.delete(search_index.PLANNER_REFRESH_KEY)
 
     knowledge_base = make_kb(world)
@@ -264,10 +268,7 @@ def test_the_planner_learns_of_a_new_knowledge_base_when_it_is_indexed(world: Wo
 def _unknown_to_the_statistics(world: World) -> KnowledgeBase:
     """The benchmark's decree indexed into a new knowledge base after the chunk table's statistics
     were taken, and left out of them, as autovacuum leaves one for a minute or more."""
-    other = make_kb(world, name="Khác")
-    index_file(world, other, ND30)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE knowledge_chunk")
+    _statistics_of_another_knowledge_base_only(world)
     cache.set(search_index.PLANNER_REFRESH_KEY, True, 60)  # as if another worker renewed them just now
     knowledge_base = make_kb(world)
     index_file(world, knowledge_base, ND145)
