@@ -28,11 +28,13 @@ export function NewAssistantModal({ open, onClose }: { open: boolean; onClose: (
   const templates = useQuery({ queryKey: ["builder", "templates"], queryFn: fetchTemplates, enabled: open });
   const department = () => (departments.length >= 1 ? (form.getFieldValue("department") ?? departments[0].id) : undefined);
 
-  const done = async (id: number) => {
-    await queryClient.invalidateQueries({ queryKey: keys.assistants });
+  // The editor of the new assistant opens at once; the list beneath refreshes on its own. (Awaiting
+  // the list's refetch first kept the author waiting on a request they had no use for.)
+  const done = (id: number) => {
     onClose();
     form.resetFields();
     navigate(`/builder/${id}`);
+    void queryClient.invalidateQueries({ queryKey: keys.assistants });
   };
 
   const create = useMutation({
