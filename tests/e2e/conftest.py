@@ -173,6 +173,14 @@ SETTLED = """() => document.getAnimations().every(
     (a) => a.playState !== "running" || a.effect?.getTiming().iterations === Infinity)"""
 
 
+def settled(page: Any) -> None:
+    """Waits until what opens or closes has finished moving. Typing into a dialog that is still
+    opening, or beside a drawer that is still closing, can lose the keys: when its motion ends the
+    dialog moves the focus (into itself, or back to the button that opened it), and a key pressed
+    just then goes there, not to the field. A person does not type that fast; a test does."""
+    page.wait_for_function(SETTLED, timeout=10_000)
+
+
 def assert_accessible(page: Any, screen: str) -> None:
     """axe-core over the page as it is: no serious or critical violation. It runs once what fades
     in or out has settled (axe measures a half-transparent text's contrast as it is at that moment),

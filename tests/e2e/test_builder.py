@@ -17,6 +17,7 @@ from tests.e2e.conftest import (
     Site,
     assert_accessible,
     screenshot,
+    settled,
     sign_in,
     ui_strings_of_other_language,
 )
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.e2e
 def _publish(page: Any, note: str, number: int) -> None:
     page.get_by_role("button", name="Xuất bản", exact=True).click()
     dialog = page.get_by_role("dialog", name="Xuất bản bản nháp")
+    settled(page)
     dialog.get_by_label("Nội dung thay đổi").fill(note)
     dialog.get_by_role("button", name="Xuất bản", exact=True).click()
     expect(page.get_by_text(f"Đã xuất bản: phiên bản {number}", exact=True)).to_be_visible()
@@ -41,6 +43,7 @@ def test_build_preview_publish_diff_and_roll_back(page: Any, site: Site) -> None
     # A new assistant from a blank page.
     page.get_by_role("button", name="Tạo trợ lý").first.click()
     dialog = page.get_by_role("dialog", name="Tạo trợ lý mới")
+    settled(page)
     dialog.get_by_label("Tên", exact=True).fill(name)
     dialog.get_by_role("button", name="Tạo", exact=True).click()
     page.wait_for_url(re.compile(r".*/builder/\d+$"))
@@ -128,6 +131,7 @@ def test_the_builder_in_english(page: Any, site: Site) -> None:
     expect(page.get_by_role("heading", name="Assistant builder")).to_be_visible()
     page.get_by_role("button", name="New assistant").first.click()
     dialog = page.get_by_role("dialog", name="New assistant")
+    settled(page)
     dialog.get_by_label("Name", exact=True).fill("Civil status helper")
     dialog.get_by_role("button", name="Create", exact=True).click()
     page.wait_for_url(re.compile(r".*/builder/\d+$"))

@@ -17,6 +17,7 @@ from tests.e2e.conftest import (
     Site,
     assert_accessible,
     screenshot,
+    settled,
     sign_in,
     ui_strings_of_other_language,
 )
@@ -103,6 +104,7 @@ def test_member_asks_an_assistant_and_manages_the_conversation(page: Any, site: 
     assert page.evaluate("navigator.clipboard.readText()").startswith("Trả lời:")
     answer.get_by_role("button", name="Chưa hữu ích").click()
     dialog = page.get_by_role("dialog", name="Góp ý về câu trả lời")
+    settled(page)
     dialog.get_by_label("Nhận xét (không bắt buộc)").fill("Cần dẫn thêm điều khoản cụ thể.")
     dialog.get_by_role("button", name="Gửi góp ý").click()
     expect(page.get_by_text("Cảm ơn anh/chị đã góp ý.")).to_be_visible()
@@ -113,6 +115,7 @@ def test_member_asks_an_assistant_and_manages_the_conversation(page: Any, site: 
     history.get_by_role("button", name=re.compile("^Thao tác với cuộc trò chuyện “Thời giờ làm việc")).click()
     page.get_by_role("menuitem", name="Đổi tên").click()
     rename = page.get_by_role("dialog", name="Đổi tên cuộc trò chuyện")
+    settled(page)
     rename.get_by_label("Tên cuộc trò chuyện").fill("Đăng ký văn bản đi")
     rename.get_by_role("button", name="Lưu").click()
     expect(history.get_by_role("link", name=re.compile("^Đăng ký văn bản đi"))).to_be_visible()

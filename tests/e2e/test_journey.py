@@ -22,6 +22,7 @@ from tests.e2e.conftest import (
     Site,
     assert_accessible,
     screenshot,
+    settled,
     sign_in,
     sign_out,
 )
@@ -47,6 +48,7 @@ def test_build_publish_chat_and_audit(page: Any, site: Site) -> None:
     page.get_by_role("navigation").first.get_by_role("link", name="Kho tri thức").click()
     page.get_by_role("button", name="Tạo kho tri thức").first.click()
     dialog = page.get_by_role("dialog")
+    settled(page)
     dialog.get_by_label("Tên", exact=True).fill(base_name)
     dialog.get_by_label("Mô tả").fill("Án lệ của Tòa án nhân dân tối cao")
     dialog.get_by_role("button", name="Tạo mới", exact=True).click()
@@ -61,6 +63,7 @@ def test_build_publish_chat_and_audit(page: Any, site: Site) -> None:
     page.get_by_role("navigation").first.get_by_role("link", name="Xây dựng trợ lý").click()
     page.get_by_role("button", name="Tạo trợ lý").first.click()
     dialog = page.get_by_role("dialog", name="Tạo trợ lý mới")
+    settled(page)
     dialog.get_by_label("Tên", exact=True).fill(assistant_name)
     dialog.get_by_role("button", name="Tạo", exact=True).click()
     page.wait_for_url(re.compile(r".*/builder/\d+$"))
@@ -84,6 +87,7 @@ def test_build_publish_chat_and_audit(page: Any, site: Site) -> None:
 
     page.get_by_role("button", name="Xuất bản", exact=True).click()
     publish = page.get_by_role("dialog", name="Xuất bản bản nháp")
+    settled(page)
     publish.get_by_label("Nội dung thay đổi").fill("Phiên bản đầu cho bộ phận một cửa")
     publish.get_by_role("button", name="Xuất bản", exact=True).click()
     expect(page.get_by_text("Đã xuất bản: phiên bản 1", exact=True)).to_be_visible()
@@ -140,6 +144,8 @@ def test_build_publish_chat_and_audit(page: Any, site: Site) -> None:
     expect(drawer).to_contain_text("Phiên bản đầu cho bộ phận một cửa")
     screenshot(page, "93-hanh-trinh-kiem-tra")
     page.keyboard.press("Escape")
+    expect(drawer).to_be_hidden()
+    settled(page)
     # The knowledge base's creation and the uploads are in the log too.
     page.get_by_label("Hành động").fill("knowledge_base.create")
     page.get_by_label("Mã đối tượng").fill("")

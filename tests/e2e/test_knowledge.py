@@ -20,6 +20,7 @@ from tests.e2e.conftest import (
     Site,
     assert_accessible,
     screenshot,
+    settled,
     sign_in,
     ui_strings_of_other_language,
 )
@@ -38,6 +39,7 @@ def _create_knowledge_base(page: Any, name: str, *, domain: str, language: str) 
     vi = language == "vi"
     page.get_by_role("button", name="Tạo kho tri thức" if vi else "New knowledge base").first.click()
     dialog = page.get_by_role("dialog")
+    settled(page)
     dialog.get_by_label("Tên" if vi else "Name", exact=True).fill(name)
     dialog.get_by_label("Mô tả" if vi else "Description").fill(
         "Án lệ mẫu để thử tìm kiếm" if vi else "Sample precedents for search tests"

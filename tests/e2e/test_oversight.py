@@ -15,6 +15,7 @@ from tests.e2e.conftest import (
     Site,
     assert_accessible,
     screenshot,
+    settled,
     sign_in,
     ui_strings_of_other_language,
 )
@@ -37,6 +38,7 @@ def test_department_admin_manages_members_and_api_keys(page: Any, site: Site) ->
     page.get_by_role("tab", name="Khóa API").click()
     page.get_by_role("button", name="Tạo khóa API").click()
     dialog = page.get_by_role("dialog", name="Tạo khóa API")
+    settled(page)
     dialog.get_by_label("Tên khóa").fill("Cổng dịch vụ công")
     dialog.get_by_role("button", name="Tạo khóa").click()
     secret = page.get_by_test_id("new-api-key")
