@@ -28,7 +28,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from assistants.models import AssistantVersion, Citation, MessageRole
+from assistants.models import AssistantVersion, MessageRole
 from bureau.exceptions import ValidationFailed
 from bureau.llm.models import ModelProvider
 from knowledge.models import Classification, KnowledgeBase
@@ -109,19 +109,27 @@ def check_publishable(version: AssistantVersion) -> None:
         raise ValidationFailed(problems[0], details={"knowledge_base_ids": problems})
 
 
-def history_for(target: Any, messages: Sequence[Any]) -> list[tuple[str, str]]:
-    """The conversation's earlier turns (messages, or rows with their id, role and content) as
-    (role, content) for the prompt. An answer citing a knowledge base the target may not receive,
-    or one deleted since (its classification unknown), is replaced by a placeholder."""
+def history_for(
+    target: Any, messages: Sequence[Any], known_bases: Iterable[KnowledgeBase] = ()
+) -> list[tuple[str, str]]:
+    """The conversation's earlier turns as (role, content) for the prompt. An answer citing a
+    knowledge base the target may not receive, or one deleted since (its classification unknown),
+    is replaced by a placeholder. `messages`: rows with their id, role, content and
+    `cited_knowledge_bases` (the ids its citations name), read with the history so that a turn
+    does not wait for one more query. `known_bases`: knowledge bases the caller has already read
+    (the version's and the attachments'); only the others cited are read here."""
     if target is None:
         return [(m.role, m.content) for m in messages]
-    answers = [m.id for m in messages if m.role == MessageRole.ASSISTANT]
-    cited = list(
-        Citation.objects.filter(message_id__in=answers, knowledge_base_id__isnull=False).values_list(
-            "message_id", "knowledge_base_id"
-        )
-    )
-    bases = KnowledgeBase.objects.in_bulk({kb for _message, kb in cited})
+    cited = [
+        (m.id, kb)
+        for m in messages
+        if m.role == MessageRole.ASSISTANT
+        for kb in m.cited_knowledge_bases or ()
+    ]
+    bases = {kb.pk: kb for kb in known_bases}
+    unknown = {kb for _message, kb in cited if kb not in bases}
+    if unknown:
+        bases.update(KnowledgeBase.objects.in_bulk(unknown))
     left_out = {
         message for message, kb in cited if kb not in bases or not may_receive(target.provider, bases[kb])
     }

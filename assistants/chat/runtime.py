@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import openai
-from django.db import transaction
-from django.db.models import Case, F, Value, When
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Case, F, OuterRef, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,6 +33,7 @@ from assistants.chat.storing import citation_data, finish_turn, store_failure, s
 from assistants.conversations import conversation_get_for
 from assistants.models import (
     AssistantVersion,
+    Citation,
     Conversation,
     Message,
     MessageRole,
@@ -112,13 +113,16 @@ def prepare_turn(
     # knowledge base the provider may not receive is not searched, by retrieval or tool (see
     # assistants/clearance.py).
     knowledge_bases, withheld = clearance.split_for(target, linked)
-    attached, withheld_attached = clearance.split_for(target, _attachments_of_turn(conversation))
+    attachment_bases = _attachments_of_turn(conversation)
+    attached, withheld_attached = clearance.split_for(target, attachment_bases)
     groups = attachments.retrieval_groups(knowledge_bases, attached)
     # The search, the longest wait before the first token, runs in another database thread while
     # this one reads the history and stores the question.
     searched = beside(_retrieve_groups, groups, question, version)
     if history is None:
-        history = clearance.history_for(target, _history(conversation, before=regenerated_from))
+        history = clearance.history_for(
+            target, _history(conversation, before=regenerated_from), known_bases=[*linked, *attachment_bases]
+        )
     knowledge_bases += attached
     tools = _bind_tools(version, actor, conversation, knowledge_bases) if target is not None else []
     answer = Message(
@@ -129,19 +133,19 @@ def prepare_turn(
         regenerated_from=regenerated_from,
         model=getattr(target, "model", "") or "",
     )
-    new_messages = [answer]
+    # No transaction: its BEGIN and COMMIT would be two more round trips to the database before the
+    # first token, and none of these three statements needs the others to have happened (a question
+    # stored without its answer, or a title without its question, misleads no one; an answer left
+    # "streaming" by a failure here is closed later, as any interrupted answer is).
     if regenerated_from is None:
-        new_messages.insert(0, Message(conversation=conversation, role=MessageRole.USER, content=question))
-    with transaction.atomic():
-        # One INSERT for the question and the answer (ids in this order; nothing listens to their
-        # saves).
-        Message.objects.bulk_create(new_messages)
-        # The first question names the conversation. Decided in the UPDATE, not from the title
-        # read with the conversation, which may be a turn old (_conversation_of_turn).
-        Conversation.objects.filter(pk=conversation.pk).update(
-            updated_at=timezone.now(),
-            title=Case(When(title="", then=Value(question[:80])), default=F("title")),
-        )
+        Message.objects.create(conversation=conversation, role=MessageRole.USER, content=question)
+    answer.save(force_insert=True)
+    # The first question names the conversation. Decided in the UPDATE, not from the title read with
+    # the conversation, which may be a turn old (_conversation_of_turn).
+    Conversation.objects.filter(pk=conversation.pk).update(
+        updated_at=timezone.now(),
+        title=Case(When(title="", then=Value(question[:80])), default=F("title")),
+    )
     passages = attachments.merge_passages(searched(), top_k=version.top_k)
     refusal = None
     if version.knowledge_only and (linked or attached or withheld_attached) and not passages:
@@ -219,12 +223,18 @@ def _check_assistant_still_visible(actor: Any, conversation: Conversation) -> No
 
 
 def _history(conversation: Conversation, *, before: Message | None) -> list[Any]:
-    """The last completed messages, as rows of (id, role, content): only what the prompt takes,
-    and no model objects to build for each."""
+    """The last completed messages, as rows of (id, role, content, cited_knowledge_bases): only
+    what the prompt takes (the knowledge bases each cites decide whether it may go to the provider,
+    clearance.history_for), and no model objects to build for each."""
     messages = Message.objects.filter(conversation_id=conversation.pk, status=MessageStatus.COMPLETED)
     if before is not None:
         messages = messages.filter(id__lt=before.pk)
-    rows = messages.order_by("-id").values_list("id", "role", "content", named=True)
+    cited = Citation.objects.filter(message_id=OuterRef("id"), knowledge_base_id__isnull=False)
+    rows = (
+        messages.order_by("-id")
+        .annotate(cited_knowledge_bases=ArraySubquery(cited.values("knowledge_base_id")))
+        .values_list("id", "role", "content", "cited_knowledge_bases", named=True)
+    )
     return list(reversed(list(rows[:40])))
 
 

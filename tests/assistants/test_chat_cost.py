@@ -14,7 +14,7 @@ from django.test import AsyncClient
 from django.test.utils import CaptureQueriesContext
 
 from assistants.chat.runtime import prepare_turn
-from assistants.models import Conversation, Message
+from assistants.models import Citation, Conversation, Message
 from bureau.quotas.models import QuotaKind
 from bureau.quotas.services import quota_set
 from bureau.tenancy.services import api_key_create
@@ -72,17 +72,29 @@ def test_a_turn_prepares_with_few_queries(world: World, llm: FakeLLM, kb: Knowle
     question = "Thể thức văn bản gồm những gì?"
     # Once first, so that the question's embedding is in its cache, as for most questions asked.
     prepare_turn(actor=world.user("member"), conversation_id=conversation.pk, question=question)
+    # That answer, completed with a citation, is history the next turn must check (clearance.py).
+    first_answer = Message.objects.get(conversation=conversation, role="assistant")
+    Message.objects.filter(pk=first_answer.pk).update(status="completed", content="Điều 8 [1]")
+    Citation.objects.create(message=first_answer, marker=1, knowledge_base_id=kb.pk, snippet="Điều 8")
     sql = _prepared_sql(world, conversation, question)
     # The provider comes with the conversation, not read again.
     assert not [q for q in sql if q.startswith('SELECT "llm_modelprovider"')]
-    # The question and the answer are stored by one INSERT.
-    assert len([q for q in sql if q.startswith('INSERT INTO "assistants_message"')]) == 1
+    # The question and the answer are stored by an INSERT each, outside a transaction: BEGIN and
+    # COMMIT would be two more round trips.
+    assert len([q for q in sql if q.startswith('INSERT INTO "assistants_message"')]) == 2
+    assert not [q for q in sql if q in ("BEGIN", "COMMIT")]
+    # What earlier answers cite comes with the history, not by a query of its own; the knowledge
+    # base it cites is the assistant's own, already read.
+    history = [q for q in sql if q.startswith('SELECT "assistants_message"')]
+    assert len(history) == 1 and '"assistants_citation"' in history[0]
+    assert not [q for q in sql if q.startswith('SELECT "assistants_citation"')]
     # With no quota set, no usage is summed.
     assert not [q for q in sql if "audit_usagerecord" in q]
     # The conversation (with its assistant, version and provider), the assistant's visibility, the
-    # quotas (2) and the person's departments, the history, the knowledge bases (linked and
-    # attached), the query's embedding, the search, and BEGIN, INSERT, UPDATE, COMMIT.
-    assert len(sql) <= 14, "\n".join(sql)
+    # quotas (2) and the person's departments, the knowledge bases (linked and attached), the
+    # history with its citations, the question's INSERT, the answer's, the conversation's UPDATE,
+    # the query's embedding and the search.
+    assert len(sql) <= 13, "\n".join(sql)
     asked, answer = Message.objects.filter(conversation=conversation).order_by("-id")[:2][::-1]
     assert (asked.role, asked.content) == ("user", question)
     assert (answer.role, answer.status) == ("assistant", "streaming")

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from django.db import transaction
 from django.test import Client
+from django.utils import translation
 
+from assistants import clearance
 from assistants.models import Message, ToolCall
 from bureau.governance.selectors import policy_of
 from bureau.governance.services import policy_update
@@ -292,3 +295,45 @@ def test_earlier_answers_quoting_withheld_knowledge_do_not_go_back_as_history(
         QUESTION,
         "(An earlier answer is left out: it cites documents this model provider may not receive.)",
     ]
+
+
+def test_the_history_check_reads_only_the_knowledge_bases_it_was_not_given(
+    world: World, django_assert_num_queries: Any
+) -> None:
+    def kb(name: str, classification: str) -> KnowledgeBase:
+        with transaction.atomic():
+            return knowledge_services.knowledge_base_create(
+                actor=None, department=world.department, name=name, classification=classification
+            )
+
+    secret, internal_kb = kb("Mật", "confidential"), kb("Nội bộ", "internal")
+    provider = make_provider(world.department, "http://127.0.0.1:9/v1")
+    _clear(provider, "internal")
+    target = SimpleNamespace(provider=ModelProvider.objects.get(pk=provider.pk))  # as cleared
+
+    def answer(message_id: int, *cited: int) -> SimpleNamespace:
+        return SimpleNamespace(
+            id=message_id, role="assistant", content=f"answer {message_id}", cited_knowledge_bases=list(cited)
+        )
+
+    deleted = internal_kb.pk + 1000  # a knowledge base deleted since: its classification is unknown
+    rows = [
+        SimpleNamespace(id=1, role="user", content="question", cited_knowledge_bases=[]),
+        answer(2, internal_kb.pk),
+        answer(3, secret.pk),
+        answer(4, deleted),
+        answer(5),
+    ]
+    with django_assert_num_queries(1), translation.override("en"):  # the two not given, in one read
+        history = clearance.history_for(target, rows, known_bases=[internal_kb])
+    placeholder = "(An earlier answer is left out: it cites documents this model provider may not receive.)"
+    assert history == [
+        ("user", "question"),
+        ("assistant", "answer 2"),
+        ("assistant", placeholder),
+        ("assistant", placeholder),
+        ("assistant", "answer 5"),
+    ]
+    with django_assert_num_queries(0), translation.override("en"):  # each one cited given: no read
+        again = clearance.history_for(target, rows[:3], known_bases=[internal_kb, secret])
+    assert again == history[:3]
