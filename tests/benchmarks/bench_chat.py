@@ -20,7 +20,10 @@ web server, and the whole machine) took in each run are reported, so a reader se
 took of the 2 cores. tests/benchmarks/cpu_chat.py measures the platform's CPU per turn and per
 token, which contention on a shared machine blurs less than these wall-clock times. Before and
 after the runs it measures what the machine charges for touching memory left alone for a while
-(machine_check.py): on a virtual machine that can be most of a figure at 1 stream.
+(machine_check.py): on a virtual machine that can be most of a figure at 1 stream. Before, during
+and after the runs it also times a fixed piece of Python work (machine_check.WorkProbe): the same
+code gave an added TTFT p95 at 100 streams of 61 ms in one run and 372 ms in another the same hour,
+so each run's figures are read beside how fast the processor was during it.
 
 Each concurrency asks at least MIN_STREAMS questions in all, so that its 95th percentiles leave
 some out.
@@ -52,7 +55,12 @@ from typing import Any, TypeVar
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.benchmarks.machine_check import describe, memory_retouch_ms  # noqa: E402
+from tests.benchmarks.machine_check import (  # noqa: E402
+    WorkProbe,
+    describe,
+    memory_retouch_ms,
+    python_work_now,
+)
 from tests.benchmarks.sse_client import (  # noqa: E402
     SSEConnection,
     Tokens,
@@ -356,11 +364,15 @@ class Processes:
 
 async def _phase(
     processes: Processes, concurrency: int, rounds: int, stream: Callable[[int], Awaitable[Tokens]]
-) -> tuple[list[Tokens], int, dict[str, float]]:
-    """A closed loop, and the CPU seconds each process took during it."""
+) -> tuple[list[Tokens], int, dict[str, Any]]:
+    """A closed loop, the CPU seconds each process took during it, and how fast the processor was
+    meanwhile (machine_check.WorkProbe)."""
     before = processes.snapshot()
-    outcomes, errors = await _closed_loop(concurrency, rounds, stream)
-    return outcomes, errors, processes.used(before, processes.snapshot())
+    with WorkProbe() as probe:
+        outcomes, errors = await _closed_loop(concurrency, rounds, stream)
+    used: dict[str, Any] = processes.used(before, processes.snapshot())
+    used["python_work_ms"] = probe.summary()
+    return outcomes, errors, used
 
 
 async def _measure(
@@ -414,6 +426,7 @@ async def _measure(
         row[f"{side}_wall_s"] = cpu["wall"]
         for name in ("fake", "client", "web", "db", "machine"):
             row[f"{side}_cpu_{name}_s"] = cpu[name]
+        row[f"{side}_python_work_ms"] = cpu["python_work_ms"]
     row["added_ttft_p50_ms"] = round(row["platform_ttft_p50_ms"] - row["direct_ttft_p50_ms"], 2)
     row["added_ttft_p95_ms"] = round(row["platform_ttft_p95_ms"] - row["direct_ttft_p95_ms"], 2)
     row["added_gap_p95_ms"] = round(row["platform_gap_p95_ms"] - row["direct_gap_p95_ms"], 2)
@@ -439,10 +452,15 @@ def _print_tables(rows: list[dict[str, Any]]) -> None:
     cores = os.cpu_count() or 1
     print(
         f"\nCPU seconds during each run, and their share of its wall time × {cores} cores (db: the "
-        "embedded PostgreSQL and Redis; machine: all processes, other users' too):"
+        "embedded PostgreSQL and Redis; machine: all processes, other users' too); work: the CPU ms "
+        "of a fixed piece of Python work meanwhile (median, max), higher when the processor was slower:"
     )
     names = ("fake", "client", "web", "db", "machine")
-    print(f"{'conc':>5} {'side':>9} {'wall s':>7} | " + " ".join(f"{name:>13}" for name in names))
+    print(
+        f"{'conc':>5} {'side':>9} {'wall s':>7} | "
+        + " ".join(f"{name:>13}" for name in names)
+        + f" | {'work':>11}"
+    )
     for row in rows:
         for side in ("platform", "direct"):
             wall = row[f"{side}_wall_s"]
@@ -450,6 +468,8 @@ def _print_tables(rows: list[dict[str, Any]]) -> None:
             for name in names:
                 seconds = row[f"{side}_cpu_{name}_s"]
                 cells.append(f"{seconds:>6.2f} ({seconds / (wall * cores):>4.0%})")
+            work = row[f"{side}_python_work_ms"]
+            cells.append(f"| {work['median']:>5.1f}/{work['max']:<5.1f}" if work else "| -")
             print(f"{row['concurrency']:>5} {side:>9} {wall:>7.2f} | " + " ".join(cells))
 
 
@@ -468,6 +488,7 @@ def main() -> int:
     args = parser.parse_args()
 
     retouch = {"before": memory_retouch_ms()}
+    work = {"before": python_work_now()}
     with start_fake_process() as (fake_url, fake):
         os.environ.update(EMBEDDING_BASE_URL=fake_url, EMBEDDING_API_KEY="sk-fake-test")
         key, [assistant_id] = _setup([fake_url])
@@ -507,10 +528,11 @@ def main() -> int:
             server.send_signal(signal.SIGTERM)
             server.wait(30)
     retouch["after"] = memory_retouch_ms()
+    work["after"] = python_work_now()
     _print_tables(rows)
     print(
-        f"\nThe machine (tests/benchmarks/machine_check.py), before the runs: {describe(retouch['before'])}; "
-        f"after: {describe(retouch['after'])}."
+        f"\nThe machine (tests/benchmarks/machine_check.py), before the runs: "
+        f"{describe(retouch['before'], work['before'])}; after: {describe(retouch['after'], work['after'])}."
     )
     out = ROOT / "var" / "bench" / "chat.json"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -519,6 +541,7 @@ def main() -> int:
         "token_delay_ms": TOKEN_DELAY * 1000,
         "rows": rows,
         "memory_retouch_ms": retouch,
+        "python_work_ms": work,
     }
     out.write_text(json.dumps(result, indent=2))
     print(f"wrote {out.relative_to(ROOT)}")
