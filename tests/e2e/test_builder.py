@@ -59,8 +59,8 @@ def test_build_preview_publish_diff_and_roll_back(page: Any, site: Site) -> None
     page.get_by_role("navigation").first.get_by_role("link", name="Trò chuyện").click()
     leave = page.get_by_role("dialog").filter(has_text="Rời đi mà không lưu?")
     expect(leave).to_be_visible()
-    # Clicked once it has finished opening, as a person would: once in CI, a click during its
-    # opening motion left it open.
+    # Clicked once it has finished opening, as a person would. Once in CI the dialog stayed open
+    # after this click; a click during its opening motion is the likely cause, not a confirmed one.
     settled(page)
     leave.get_by_role("button", name="Ở lại").click()
     expect(leave).to_have_count(0)
