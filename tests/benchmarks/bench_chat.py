@@ -3,7 +3,7 @@ the same fake LLM directly, at 1 and at 100 concurrent streaming conversations (
 a small knowledge base whose embeddings also come from the fake). Prints a table of the times and
 one of the CPU the processes took, and writes var/bench/chat.json.
 
-    python tests/benchmarks/bench_chat.py [--concurrency 1,100] [--rounds 3]
+    python tests/benchmarks/bench_chat.py [--concurrency 1,100] [--rounds 3] [--same-length]
 
 It starts the fake LLM (fake_server.py) and the web server (uvicorn, WEB_WORKERS processes) as
 children, and uses the embedded database. Both runs, the platform's and the direct baseline, face
@@ -55,6 +55,7 @@ from typing import Any, TypeVar
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.benchmarks.fake_server import answer_lengths  # noqa: E402
 from tests.benchmarks.machine_check import (  # noqa: E402
     WorkProbe,
     describe,
@@ -73,7 +74,9 @@ T = TypeVar("T")
 
 # The fake model's pace: 50 tokens per second unless BENCH_TOKEN_DELAY says otherwise.
 TOKEN_DELAY = float(os.environ.get("BENCH_TOKEN_DELAY", "0.02"))
-ANSWER_WORDS = 120  # so a stream lasts ~2.4 s, as real answers do (they last longer)
+ANSWER_WORDS = 120  # on average, so a stream lasts ~2.4 s, as real answers do (they last longer)
+# How much an answer's length varies, as a fraction of ANSWER_WORDS (see _closed_loop).
+ANSWER_VARY = 0.5
 WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))  # as in production: one ASGI process per core
 # A 95th percentile needs samples enough to leave some out: of 10 streams (1 person asking 10
 # questions) it is the slowest one. Each concurrency asks at least this many questions in all.
@@ -108,9 +111,10 @@ def wait_until_healthy(base: str, seconds: float = 60) -> None:
 
 @contextlib.contextmanager
 def start_fake_process(
-    words: int = ANSWER_WORDS, token_delay: float = TOKEN_DELAY
+    words: int = ANSWER_WORDS, token_delay: float = TOKEN_DELAY, vary: float = 0.0
 ) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """The fake LLM in a process of its own (fake_server.py); yields its base URL and its process."""
+    """The fake LLM in a process of its own (fake_server.py), its answers of `words` words ± the
+    fraction `vary`; yields its base URL and its process."""
     fake = subprocess.Popen(
         [
             sys.executable,
@@ -119,6 +123,8 @@ def start_fake_process(
             str(words),
             "--token-delay",
             str(token_delay),
+            "--vary",
+            str(vary),
         ],
         cwd=ROOT,
         stdin=subprocess.PIPE,
@@ -138,9 +144,11 @@ def start_fake_process(
 
 
 @contextlib.contextmanager
-def start_fake(words: int = ANSWER_WORDS, token_delay: float = TOKEN_DELAY) -> Iterator[str]:
+def start_fake(
+    words: int = ANSWER_WORDS, token_delay: float = TOKEN_DELAY, vary: float = 0.0
+) -> Iterator[str]:
     """The fake LLM in a process of its own (fake_server.py); yields its base URL."""
-    with start_fake_process(words, token_delay) as (url, _):
+    with start_fake_process(words, token_delay, vary) as (url, _):
         yield url
 
 
@@ -228,10 +236,10 @@ QUESTION = "Thời giờ làm việc bình thường là bao nhiêu giờ?"
 
 
 async def _platform_stream(
-    connection: SSEConnection, key: str, conversation_id: int, words: int | None = ANSWER_WORDS
+    connection: SSEConnection, key: str, conversation_id: int, words: range | None
 ) -> Tokens:
     """One question in the conversation, streamed; its text.delta events, checked to carry the
-    fake's whole answer (of `words` words, unless None)."""
+    fake's whole answer (of a length in `words`, unless None)."""
     response = await connection.post(
         f"/api/v1/conversations/{conversation_id}/messages/",
         {"content": QUESTION},
@@ -243,7 +251,7 @@ async def _platform_stream(
     return tokens
 
 
-async def _direct_stream(connection: SSEConnection, words: int = ANSWER_WORDS) -> Tokens:
+async def _direct_stream(connection: SSEConnection, words: range) -> Tokens:
     """The same question to the fake, as the platform asks it; one content chunk per word."""
     response = await connection.post(
         "/chat/completions",
@@ -256,7 +264,7 @@ async def _direct_stream(connection: SSEConnection, words: int = ANSWER_WORDS) -
         {"Authorization": "Bearer sk-fake-test"},
     )
     tokens = openai_tokens(response)
-    check_words(tokens, words, events=words)
+    check_words(tokens, words, one_event_per_word=True)
     return tokens
 
 
@@ -265,7 +273,14 @@ async def _closed_loop(
 ) -> tuple[list[Tokens], int]:
     """`concurrency` conversations, each asking `rounds` questions one after the other: the steady
     state of that many people chatting at once. Starts are spread over one answer's length, as
-    they would be in use (a burst of simultaneous first questions is another benchmark)."""
+    they would be in use (a burst of simultaneous first questions is another benchmark), and the
+    fake's answers vary in length (ANSWER_VARY), as real ones do, so that the starts stay spread.
+    Were every answer as long, a delay would gather them: the questions asked during a slow moment
+    all get their first token at its end, so they end together, and their next questions come in
+    one burst, which makes the next slow moment. In a run of 100 streams with answers all of 120
+    words, by its 18th second every third second held 41–49 of the questions asked, and the
+    seconds between them 23–25; the median time to first token of the questions asked in those
+    busy seconds was 150–260 ms, against 20 ms for the fake alone."""
     import random
 
     spread = TOKEN_DELAY * ANSWER_WORDS
@@ -378,6 +393,7 @@ async def _phase(
 async def _measure(
     concurrency: int,
     rounds: int,
+    lengths: range,
     base: str,
     key: str,
     assistant_id: int,
@@ -402,11 +418,13 @@ async def _measure(
                 processes,
                 concurrency,
                 rounds,
-                lambda i: _platform_stream(platform[i], key, conversations[i]),
+                lambda i: _platform_stream(platform[i], key, conversations[i], lengths),
             ),
         }
         split = processes.connections_per_web_process(int(base.rsplit(":", 1)[1]))
-        sides["direct"] = await _phase(processes, concurrency, rounds, lambda i: _direct_stream(direct[i]))
+        sides["direct"] = await _phase(
+            processes, concurrency, rounds, lambda i: _direct_stream(direct[i], lengths)
+        )
     finally:
         for connection in platform + direct:
             connection.close()
@@ -485,11 +503,18 @@ def main() -> int:
     parser.add_argument(
         "--rounds", type=int, default=3, help=f"questions per conversation (at least {MIN_STREAMS} in all)"
     )
+    parser.add_argument(
+        "--same-length",
+        action="store_true",
+        help=f"every answer of {ANSWER_WORDS} words (by default ±{ANSWER_VARY:.0%}, see _closed_loop)",
+    )
     args = parser.parse_args()
 
     retouch = {"before": memory_retouch_ms()}
     work = {"before": python_work_now()}
-    with start_fake_process() as (fake_url, fake):
+    vary = 0.0 if args.same_length else ANSWER_VARY
+    lengths = answer_lengths(ANSWER_WORDS, vary)
+    with start_fake_process(ANSWER_WORDS, TOKEN_DELAY, vary) as (fake_url, fake):
         os.environ.update(EMBEDDING_BASE_URL=fake_url, EMBEDDING_API_KEY="sk-fake-test")
         key, [assistant_id] = _setup([fake_url])
         port = _free_port()
@@ -519,11 +544,13 @@ def main() -> int:
             wait_until_healthy(base)
             # Warm-up of every worker (the kernel hands connections to either): a worker's first
             # turn loads modules and makes its model client, which no later turn does again.
-            run(_measure(4 * WEB_WORKERS, 2, base, key, assistant_id, fake_url, processes))
+            run(_measure(4 * WEB_WORKERS, 2, lengths, base, key, assistant_id, fake_url, processes))
             rows = []
             for concurrency in (int(c) for c in args.concurrency.split(",")):
                 rounds = rounds_for(concurrency, args.rounds)
-                rows.append(run(_measure(concurrency, rounds, base, key, assistant_id, fake_url, processes)))
+                rows.append(
+                    run(_measure(concurrency, rounds, lengths, base, key, assistant_id, fake_url, processes))
+                )
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(30)
@@ -539,6 +566,7 @@ def main() -> int:
     result = {
         "benchmark": "chat",
         "token_delay_ms": TOKEN_DELAY * 1000,
+        "answer_words": [lengths.start, lengths.stop - 1],
         "rows": rows,
         "memory_retouch_ms": retouch,
         "python_work_ms": work,

@@ -60,12 +60,12 @@ async def _series(
         conversations = [await _conversation(http, base, key, assistant_id) for _ in range(concurrency)]
     connections = [await SSEConnection.open(base) for _ in conversations]
     try:
-        await _platform_stream(connections[0], key, conversations[0], words)  # warm-up
+        await _platform_stream(connections[0], key, conversations[0], range(words, words + 1))  # warm-up
         rounds = max(1, turns // concurrency)
 
         async def person(connection: SSEConnection, conversation_id: int) -> None:
             for _ in range(rounds):
-                await _platform_stream(connection, key, conversation_id, words)
+                await _platform_stream(connection, key, conversation_id, range(words, words + 1))
 
         before = _cpu_seconds(pid)
         await asyncio.gather(*[person(*pair) for pair in zip(connections, conversations, strict=True)])

@@ -1,6 +1,6 @@
 """A lean OpenAI-compatible fake LLM for the benchmarks, in a process of its own.
 
-    python tests/benchmarks/fake_server.py --words 120 --token-delay 0.02 [--api-key sk-fake-test]
+    python tests/benchmarks/fake_server.py --words 120 --token-delay 0.02 [--vary 0.5] [--api-key KEY]
 
 Prints its base URL (``http://127.0.0.1:PORT/v1``) on the first line of stdout and serves until its
 stdin closes.
@@ -18,8 +18,10 @@ It speaks what the ``openai`` client needs (HTTP/1.1 with keep-alive, bodies wit
 ``Authorization: Bearer``): ``POST /v1/chat/completions`` streamed (the chunks of fake_llm.py's
 ``_chat_stream``: the role, one word per delta, the finish reason, the usage when
 ``stream_options.include_usage`` asks, ``[DONE]``) or not, ``POST /v1/embeddings`` (the same vectors
-as tests/fakes, float or base64) and ``GET /v1/models``. Every chat answer is the same:
-``từ0 từ1 … từN-1``. No scripts and no faults: the test suite's fake has those.
+as tests/fakes, float or base64) and ``GET /v1/models``. Every chat answer is ``từ0 từ1 … từN-1``:
+of N = ``--words`` words, or, with ``--vary F``, of a length drawn for each answer, uniformly between
+``--words`` × (1 - F) and × (1 + F), from a generator of fixed seed (its usage says how many). No
+scripts and no faults: the test suite's fake has those.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import random
 import sys
 import time
 from dataclasses import dataclass
@@ -54,6 +57,14 @@ _MAX_HEAD = 64 * 1024
 _MAX_BODY = 64 * 1024 * 1024
 _STREAM_ID = "chatcmpl-fakebench0000000000000000"
 _RESPONSE_ID = "req_fakebench"
+
+
+def answer_lengths(words: int, vary: float) -> range:
+    """The lengths an answer may have: ``words`` ± the fraction ``vary`` of it."""
+    if not 0 <= vary < 1:
+        raise ValueError("vary must be at least 0 and less than 1")
+    spread = round(words * vary)
+    return range(max(1, words - spread), words + spread + 1)
 
 
 def _json(obj: Any) -> bytes:
@@ -97,14 +108,20 @@ class FakeModel:
     """What the server answers; a stream's chunks are encoded once per (model, usage asked), at
     start-up for the default model."""
 
-    def __init__(self, words: int, token_delay: float, api_key: str | None) -> None:
-        self.words = split_words(" ".join(f"từ{n}" for n in range(words)))
+    def __init__(self, words: int, token_delay: float, api_key: str | None, vary: float = 0.0) -> None:
+        self.lengths = answer_lengths(words, vary)
+        self.words = split_words(" ".join(f"từ{n}" for n in range(self.lengths.stop - 1)))
+        self._draw = random.Random(0)
         self.token_delay = token_delay
         self.authorization = f"Bearer {api_key}" if api_key else None
         self.created = int(time.time())
         self._encoded: dict[tuple[str, bool], _Encoded] = {}
         for include_usage in (False, True):  # now, not in the first request of each kind
             self.encoded(DEFAULT_CHAT_MODEL, include_usage)
+
+    def answer_length(self) -> int:
+        """The words of the next answer."""
+        return self._draw.choice(self.lengths)
 
     def usage(self, body: dict[str, Any], completion: str) -> dict[str, int]:
         """As fake_llm.py counts it (no tool calls here)."""
@@ -304,7 +321,7 @@ class Connection(asyncio.Protocol):
     def _limit(self, body: dict[str, Any]) -> tuple[int, str]:
         """How many words of the answer (max_tokens cuts it) and the finish reason."""
         limit = body.get("max_completion_tokens") or body.get("max_tokens")
-        count = len(self.fake.words)
+        count = self.fake.answer_length()
         if isinstance(limit, int) and 0 < limit < count:
             return limit, "length"
         return count, "stop"
@@ -425,9 +442,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--words", type=int, default=120, help="words in each streamed answer")
     parser.add_argument("--token-delay", type=float, default=0.02, help="seconds between tokens")
+    parser.add_argument(
+        "--vary", type=float, default=0.0, help="answers' lengths vary by up to this fraction of --words"
+    )
     parser.add_argument("--api-key", default="sk-fake-test")
     args = parser.parse_args()
-    fake = FakeModel(args.words, args.token_delay, args.api_key)
+    fake = FakeModel(args.words, args.token_delay, args.api_key, args.vary)
     try:
         import uvloop
     except ImportError:

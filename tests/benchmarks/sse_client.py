@@ -63,6 +63,7 @@ class Tokens:
     ttft: float  # seconds from writing the request to reading the first token
     stamps: list[float]
     text: str
+    completion_tokens: int | None = None  # as the answer's usage says, when it says
 
     @property
     def gaps(self) -> list[float]:
@@ -290,10 +291,16 @@ class SSEConnection:
         self._protocol = None
 
 
-def _tokens(response: Response, stamps: list[float], text: list[str]) -> Tokens:
+def _tokens(response: Response, stamps: list[float], text: list[str], usage: Any) -> Tokens:
     if not stamps:
         raise StreamError("no token")
-    return Tokens(ttft=stamps[0] - response.started, stamps=stamps, text="".join(text))
+    completion = usage.get("completion_tokens") if isinstance(usage, dict) else None
+    return Tokens(
+        ttft=stamps[0] - response.started,
+        stamps=stamps,
+        text="".join(text),
+        completion_tokens=completion if isinstance(completion, int) else None,
+    )
 
 
 def platform_tokens(response: Response) -> Tokens:
@@ -301,7 +308,7 @@ def platform_tokens(response: Response) -> Tokens:
     on an ``error`` event or without a ``message.completed`` one."""
     stamps: list[float] = []
     text: list[str] = []
-    completed = False
+    completed = None
     for event in response.events:
         if event.type == "text.delta":
             stamps.append(event.at)
@@ -309,10 +316,10 @@ def platform_tokens(response: Response) -> Tokens:
         elif event.type == "error":
             raise StreamError(f"error event: {event.data[:300].decode('utf-8', 'replace')}")
         elif event.type == "message.completed":
-            completed = True
-    if not completed:
+            completed = json.loads(event.data)
+    if completed is None:
         raise StreamError("no message.completed event")
-    return _tokens(response, stamps, text)
+    return _tokens(response, stamps, text, completed.get("usage"))
 
 
 def openai_tokens(response: Response) -> Tokens:
@@ -320,6 +327,7 @@ def openai_tokens(response: Response) -> Tokens:
     stamps: list[float] = []
     text: list[str] = []
     done = False
+    usage = None
     for event in response.events:
         if event.data == b"[DONE]":
             done = True
@@ -327,6 +335,7 @@ def openai_tokens(response: Response) -> Tokens:
         chunk = json.loads(event.data)
         if "error" in chunk:
             raise StreamError(f"error chunk: {chunk['error']}")
+        usage = chunk.get("usage") or usage
         for choice in chunk.get("choices") or ():
             content = (choice.get("delta") or {}).get("content")
             if content:
@@ -334,16 +343,22 @@ def openai_tokens(response: Response) -> Tokens:
                 text.append(content)
     if not done:
         raise StreamError("no [DONE]")
-    return _tokens(response, stamps, text)
+    return _tokens(response, stamps, text, usage)
 
 
-def check_words(tokens: Tokens, words: int, *, events: int | None = None) -> None:
-    """The answer of the fake (``từ0 … từ{words-1}``) arrived whole, in order, and, if ``events``
-    is given, in that many token events."""
-    expected = [f"từ{n}" for n in range(words)]
+def check_words(tokens: Tokens, lengths: range, *, one_event_per_word: bool = False) -> None:
+    """The fake's answer arrived whole and in order: ``từ0 … từ{K-1}``, where K, within ``lengths``,
+    is the count of words the fake said it sent (its usage, relayed by the platform); and, with
+    ``one_event_per_word``, in K token events."""
+    sent = tokens.completion_tokens
+    if sent is None:
+        raise StreamError("the answer's usage did not say how many words were sent")
+    if sent not in lengths:
+        raise StreamError(f"{sent} words sent, not between {lengths.start} and {lengths.stop - 1}")
+    expected = [f"từ{n}" for n in range(sent)]
     got = [w for w in tokens.text.split() if w.startswith("từ")]
     if got != expected:
         missing = sorted(set(expected) - set(got), key=lambda w: int(w[2:]))
-        raise StreamError(f"{len(got)} of {words} words arrived (missing {missing[:5]}…)")
-    if events is not None and len(tokens.stamps) != events:
-        raise StreamError(f"{len(tokens.stamps)} token events, {events} expected")
+        raise StreamError(f"{len(got)} of {sent} words arrived (missing {missing[:5]}…)")
+    if one_event_per_word and len(tokens.stamps) != sent:
+        raise StreamError(f"{len(tokens.stamps)} token events, {sent} expected")
