@@ -18,8 +18,7 @@ from typing import Any
 
 import openai
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db import transaction
-from django.db.models import Case, F, OuterRef, Value, When
+from django.db.models import OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,7 +29,13 @@ from assistants.chat.db import beside, in_db_thread
 from assistants.chat.prompt import build_messages, passages_as_data, system_prompt
 from assistants.chat.redaction import redacted_history, redacted_passages, redaction_for, tool_arguments
 from assistants.chat.stops import stop_flag
-from assistants.chat.storing import citation_data, finish_turn, store_failure, store_interrupted
+from assistants.chat.storing import (
+    citation_data,
+    finish_turn,
+    store_failure,
+    store_interrupted,
+    store_question,
+)
 from assistants.conversations import conversation_get_for
 from assistants.models import (
     AssistantVersion,
@@ -137,19 +142,7 @@ def prepare_turn(
     new_messages = [answer]
     if regenerated_from is None:
         new_messages.insert(0, Message(conversation=conversation, role=MessageRole.USER, content=question))
-    # One transaction, though BEGIN and COMMIT are two round trips more than the statements need:
-    # statements committed each on its own wait each for the write-ahead log to reach the disk, and
-    # under load (100 streams) that made the time to first token longer, not shorter.
-    with transaction.atomic():
-        # One INSERT for the question and the answer (ids in this order; nothing listens to their
-        # saves).
-        Message.objects.bulk_create(new_messages)
-        # The first question names the conversation. Decided in the UPDATE, not from the title
-        # read with the conversation, which may be a turn old (_conversation_of_turn).
-        Conversation.objects.filter(pk=conversation.pk).update(
-            updated_at=timezone.now(),
-            title=Case(When(title="", then=Value(question[:80])), default=F("title")),
-        )
+    store_question(conversation, new_messages, question)
     passages = attachments.merge_passages(searched(), top_k=version.top_k)
     refusal = None
     if version.knowledge_only and (linked or attached or withheld_attached) and not passages:

@@ -1,21 +1,55 @@
-"""The end of a turn: the answer stored with its citations, status, times and usage, whether it
-completed, failed or was cut off; and a citation as the events and the audit export show it."""
+"""What a turn stores: at its start, the question and the answer to come (store_question); at its
+end, the answer with its citations, status, times and usage, whether it completed, failed or was
+cut off. And a citation as the events and the audit export show it."""
 
 from __future__ import annotations
 
 import time
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+import psycopg
+from django.db import connection, transaction
+from django.utils import timezone
 
 from assistants.chat.prompt import markers_used
-from assistants.models import Citation, Message, MessageStatus
+from assistants.models import Citation, Conversation, Message, MessageStatus
 from bureau.tenancy.access import ApiKeyActor
 from bureau.tenancy.models import User
 from knowledge.retrieval import RetrievedChunk
 
 if TYPE_CHECKING:
     from assistants.chat.runtime import Turn
+
+
+# The first question names the conversation: decided here, not from the title read with the
+# conversation, which may be a turn old (runtime._conversation_of_turn).
+_TOUCH_CONVERSATION = f"""UPDATE "{Conversation._meta.db_table}"
+SET "updated_at" = %s, "title" = CASE WHEN "title" = '' THEN %s ELSE "title" END
+WHERE "id" = %s"""  # noqa: S608 - the table name comes from the model; values are parameters
+# Not waiting for the write-ahead log to reach the disk, see store_question.
+_ASYNCHRONOUS_COMMIT = "SET LOCAL synchronous_commit TO off"
+
+
+def store_question(conversation: Conversation, new_messages: list[Message], question: str) -> None:
+    """The question (unless regenerating) and the answer to come, in one INSERT (ids in this order;
+    nothing listens to their saves), and the conversation's time and title.
+
+    One transaction, though BEGIN and COMMIT are two round trips more than the statements need:
+    committed each on its own, each statement would wait for the write-ahead log to reach the disk,
+    and under load (100 streams) that made the time to first token longer. The one commit does not
+    wait either (an asynchronous commit): this is before the first token, and what it would protect
+    against, the server crashing within the next moment, would also cut the answer short. The
+    answer's own commit (finish_turn) waits for the disk, and what it writes to the log comes after
+    these rows, so once the answer is safe, so is its question."""
+    with transaction.atomic():
+        Message.objects.bulk_create(new_messages)
+        params: list[Any] = [timezone.now(), question[:80], conversation.pk]
+        with connection.cursor() as cursor:
+            if isinstance(cursor.cursor, psycopg.ClientCursor):  # both in one round trip
+                cursor.execute(f"{_ASYNCHRONOUS_COMMIT}; {_TOUCH_CONVERSATION}", params)
+            else:  # bound by the server, a statement goes alone
+                cursor.execute(_ASYNCHRONOUS_COMMIT)
+                cursor.execute(_TOUCH_CONVERSATION, params)
 
 
 def finish_turn(turn: Turn, status: str) -> list[Citation]:

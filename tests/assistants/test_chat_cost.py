@@ -88,6 +88,10 @@ def test_a_turn_prepares_with_few_queries(world: World, llm: FakeLLM, kb: Knowle
     assert not [q for q in sql if q.startswith('SELECT "assistants_citation"')]
     # With no quota set, no usage is summed.
     assert not [q for q in sql if "audit_usagerecord" in q]
+    # The question's commit does not wait for the disk (storing.store_question), and saying so
+    # takes no round trip of its own: it goes with the conversation's UPDATE.
+    [asynchronous] = [q for q in sql if "synchronous_commit" in q]
+    assert asynchronous.startswith("SET LOCAL synchronous_commit TO off; UPDATE \"assistants_conversation\"")
     # The conversation (with its assistant, version and provider), the assistant's visibility, the
     # quotas (2) and the person's departments, the knowledge bases (linked and attached), the
     # history with its citations, the query's embedding, the search, and BEGIN, INSERT, UPDATE, COMMIT.

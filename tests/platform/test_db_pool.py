@@ -1,18 +1,22 @@
-"""The web process's connection pool hands out the connection given back last
-(bureau/db_pool.py), so that a few PostgreSQL backends do the work and stay warm."""
+"""The web process's connection pool (bureau/db_pool.py) hands out the connection given back last,
+so that a few PostgreSQL backends do the work and stay warm, and checks an idle connection by its
+socket, without a round trip, unless the server has said something since."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 from django.db import connection
 from psycopg_pool import ConnectionPool
 
-from bureau.db_pool import MostRecentFirstPool
+from bureau.db_pool import MostRecentFirstPool, idle_and_quiet
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,3 +62,58 @@ def test_the_web_process_pool_is_most_recent_first() -> None:
         check=True,
     ).stdout.strip()
     assert printed == "MostRecentFirstPool"
+
+
+def _terminate(pid: int) -> None:
+    """Ends a backend, as a server restart does, and waits until its goodbye reaches the socket."""
+    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+def _wait_until_said(conn: psycopg.Connection[Any]) -> None:
+    deadline = time.monotonic() + 10
+    while idle_and_quiet(conn) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+@pytest.mark.django_db
+def test_an_idle_connection_is_quiet_until_its_backend_ends() -> None:
+    connection.ensure_connection()
+    with psycopg.connect(**connection.get_connection_params()) as conn:
+        conn.execute("SELECT 1")
+        assert not idle_and_quiet(conn)  # in a transaction: the full check must run
+        conn.rollback()
+        assert idle_and_quiet(conn)
+        _terminate(conn.info.backend_pid)
+        _wait_until_said(conn)
+        assert not idle_and_quiet(conn)
+    assert not idle_and_quiet(conn)  # closed
+
+
+@pytest.mark.django_db
+def test_the_pool_checks_with_a_query_only_a_connection_whose_backend_spoke() -> None:
+    connection.ensure_connection()
+    full_checks: list[int] = []
+
+    def check(conn: psycopg.Connection[Any]) -> None:
+        full_checks.append(conn.info.backend_pid)
+        ConnectionPool.check_connection(conn)
+
+    params = connection.get_connection_params()
+    with MostRecentFirstPool(kwargs=params, min_size=1, max_size=2, check=check, open=True) as pool:
+        pool.wait(timeout=30)
+        with pool.connection() as conn:
+            first_pid = conn.info.backend_pid
+        with pool.connection() as conn:  # idle and quiet: handed out without a query
+            assert conn.info.backend_pid == first_pid
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+        assert full_checks == []
+
+        conn = pool.getconn()
+        pool.putconn(conn)
+        _terminate(first_pid)
+        _wait_until_said(conn)
+        with pool.connection() as replacement:  # the dead one fails its check and is dropped
+            assert replacement.info.backend_pid != first_pid
+            assert replacement.execute("SELECT 1").fetchone() == (1,)
+        assert full_checks[0] == first_pid
