@@ -14,11 +14,10 @@ import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import openai
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import OuterRef
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -219,20 +218,36 @@ def _check_assistant_still_visible(actor: Any, conversation: Conversation) -> No
         raise NotFound(_("Assistant not found."))
 
 
-def _history(conversation: Conversation, *, before: Message | None) -> list[Any]:
-    """The last completed messages, as rows of (id, role, content, cited_knowledge_bases): only
-    what the prompt takes (the knowledge bases each cites decide whether it may go to the provider,
-    clearance.history_for), and no model objects to build for each."""
-    messages = Message.objects.filter(conversation_id=conversation.pk, status=MessageStatus.COMPLETED)
-    if before is not None:
-        messages = messages.filter(id__lt=before.pk)
-    cited = Citation.objects.filter(message_id=OuterRef("id"), knowledge_base_id__isnull=False)
-    rows = (
-        messages.order_by("-id")
-        .annotate(cited_knowledge_bases=ArraySubquery(cited.values("knowledge_base_id")))
-        .values_list("id", "role", "content", "cited_knowledge_bases", named=True)
-    )
-    return list(reversed(list(rows[:40])))
+class HistoryRow(NamedTuple):
+    id: int
+    role: str
+    content: str
+    cited_knowledge_bases: list[int]  # of its citations (clearance.history_for)
+
+
+# Written out, not built with the ORM each turn: building and compiling the query took about 0.8 ms
+# of CPU a turn, five times what running it takes (on a 2-core machine shared by 100 streams).
+_HISTORY_SQL = f"""SELECT m."id", m."role", m."content", ARRAY(
+    SELECT c."knowledge_base_id" FROM "{Citation._meta.db_table}" c
+    WHERE c."message_id" = m."id" AND c."knowledge_base_id" IS NOT NULL
+)
+FROM "{Message._meta.db_table}" m
+WHERE m."conversation_id" = %s AND m."status" = %s AND m."id" < %s
+ORDER BY m."id" DESC LIMIT %s"""  # noqa: S608 - table names come from the models; values are parameters
+HISTORY_MESSAGES = 40
+
+
+def _history(conversation: Conversation, *, before: Message | None) -> list[HistoryRow]:
+    """The last completed messages (before `before`, when regenerating it), oldest first: only what
+    the prompt takes, and the knowledge bases each cites, which decide whether it may go to the
+    provider (clearance.history_for)."""
+    before_id = before.pk if before is not None else 2**63 - 1
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _HISTORY_SQL, [conversation.pk, MessageStatus.COMPLETED.value, before_id, HISTORY_MESSAGES]
+        )
+        rows = cursor.fetchall()
+    return [HistoryRow(*row) for row in reversed(rows)]
 
 
 def _retrieve_groups(
