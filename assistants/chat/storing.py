@@ -21,35 +21,60 @@ if TYPE_CHECKING:
     from assistants.chat.runtime import Turn
 
 
-# The first question names the conversation: decided here, not from the title read with the
-# conversation, which may be a turn old (runtime._conversation_of_turn).
-_TOUCH_CONVERSATION = f"""UPDATE "{Conversation._meta.db_table}"
-SET "updated_at" = %s, "title" = CASE WHEN "title" = '' THEN %s ELSE "title" END
-WHERE "id" = %s"""  # noqa: S608 - the table name comes from the model; values are parameters
+# The columns a new message is stored with, in the model's order, the id aside (PostgreSQL gives it).
+_MESSAGE_FIELDS = [field for field in Message._meta.concrete_fields if not field.primary_key]
+_MESSAGE_ROW = "(" + ", ".join(["%s"] * len(_MESSAGE_FIELDS)) + ")"
+# The messages go in, and the conversation is touched, by one statement: the UPDATE is a
+# data-modifying WITH query, which PostgreSQL runs whether or not the outer query reads it. The
+# first question names the conversation: decided here, not from the title read with the
+# conversation, which may be a turn old (runtime._conversation_of_turn). The new ids come back in
+# the order of the rows, as Django's bulk_create relies on too.
+_MESSAGE_COLUMNS = ", ".join(f'"{field.column}"' for field in _MESSAGE_FIELDS)
+_STORE_QUESTION = f"""WITH "touched" AS (
+    UPDATE "{Conversation._meta.db_table}"
+    SET "updated_at" = %s, "title" = CASE WHEN "title" = '' THEN %s ELSE "title" END
+    WHERE "id" = %s
+)
+INSERT INTO "{Message._meta.db_table}" ({_MESSAGE_COLUMNS}) VALUES {{rows}} RETURNING "id"
+"""  # noqa: S608 - table and column names come from the models; values are parameters
 # Not waiting for the write-ahead log to reach the disk, see store_question.
 _ASYNCHRONOUS_COMMIT = "SET LOCAL synchronous_commit TO off"
 
 
 def store_question(conversation: Conversation, new_messages: list[Message], question: str) -> None:
-    """The question (unless regenerating) and the answer to come, in one INSERT (ids in this order;
-    nothing listens to their saves), and the conversation's time and title.
+    """The question (unless regenerating) and the answer to come (their ids set, in this order;
+    nothing listens to their saves), with the conversation's time and title.
 
-    One transaction, though BEGIN and COMMIT are two round trips more than the statements need:
-    committed each on its own, each statement would wait for the write-ahead log to reach the disk,
-    and under load (100 streams) that made the time to first token longer. The one commit does not
-    wait either (an asynchronous commit): this is before the first token, and what it would protect
-    against, the server crashing within the next moment, would also cut the answer short. The
-    answer's own commit (finish_turn) waits for the disk, and what it writes to the log comes after
-    these rows, so once the answer is safe, so is its question."""
-    with transaction.atomic():
-        Message.objects.bulk_create(new_messages)
-        params: list[Any] = [timezone.now(), question[:80], conversation.pk]
-        with connection.cursor() as cursor:
-            if isinstance(cursor.cursor, psycopg.ClientCursor):  # both in one round trip
-                cursor.execute(f"{_ASYNCHRONOUS_COMMIT}; {_TOUCH_CONVERSATION}", params)
-            else:  # bound by the server, a statement goes alone
+    One round trip to the database, where the ORM took four (BEGIN, INSERT, UPDATE, COMMIT), all
+    before the first token: the statements go as one message, which PostgreSQL runs as one
+    transaction. Its commit does not wait for the write-ahead log to reach the disk (an
+    asynchronous commit): what that would protect against, the server crashing within the next
+    moment, would also cut the answer short. The answer's own commit (finish_turn) waits for the
+    disk, and what it writes to the log comes after these rows, so once the answer is safe, so is
+    its question. (Each statement committed on its own, waiting for the disk each time, had made the
+    time to first token longer under load.)"""
+    params: list[Any] = [timezone.now(), question[:80], conversation.pk]
+    for message in new_messages:
+        params += [
+            field.get_db_prep_save(field.pre_save(message, True), connection) for field in _MESSAGE_FIELDS
+        ]
+    store = _STORE_QUESTION.format(rows=", ".join([_MESSAGE_ROW] * len(new_messages)))
+    with connection.cursor() as cursor:
+        if connection.in_atomic_block:  # the caller's transaction, and how it commits, are its own
+            cursor.execute(store, params)
+        elif isinstance(cursor.cursor, psycopg.ClientCursor):
+            cursor.execute(f"{_ASYNCHRONOUS_COMMIT}; {store}", params)
+            while cursor.description is None and cursor.cursor.nextset():  # past the SET's result
+                pass
+        else:  # bound by the server, statements go one at a time
+            with transaction.atomic():
                 cursor.execute(_ASYNCHRONOUS_COMMIT)
-                cursor.execute(_TOUCH_CONVERSATION, params)
+                cursor.execute(store, params)
+        ids = cursor.fetchall()
+    for message, (pk,) in zip(new_messages, ids, strict=True):
+        message.pk = pk
+        message._state.adding = False
+        message._state.db = connection.alias
 
 
 def finish_turn(turn: Turn, status: str) -> list[Citation]:

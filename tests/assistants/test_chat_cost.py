@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import psycopg
 import pytest
 from asgiref.sync import SyncToAsync, async_to_sync
 from django.db import connection, transaction
@@ -14,6 +15,7 @@ from django.test import AsyncClient
 from django.test.utils import CaptureQueriesContext
 
 from assistants.chat.runtime import prepare_turn
+from assistants.chat.storing import store_question
 from assistants.models import Citation, Conversation, Message
 from bureau.quotas.models import QuotaKind
 from bureau.quotas.services import quota_set
@@ -79,8 +81,13 @@ def test_a_turn_prepares_with_few_queries(world: World, llm: FakeLLM, kb: Knowle
     sql = _prepared_sql(world, conversation, question)
     # The provider comes with the conversation, not read again.
     assert not [q for q in sql if q.startswith('SELECT "llm_modelprovider"')]
-    # The question and the answer are stored by one INSERT.
-    assert len([q for q in sql if q.startswith('INSERT INTO "assistants_message"')]) == 1
+    # The question and the answer are stored, and the conversation touched, by one statement, sent
+    # with the setting that its commit does not wait for the disk (storing.store_question): one
+    # round trip, where BEGIN, INSERT, UPDATE and COMMIT took four.
+    [stored] = [q for q in sql if 'INSERT INTO "assistants_message"' in q]
+    assert stored.startswith('SET LOCAL synchronous_commit TO off; WITH "touched" AS (')
+    assert 'UPDATE "assistants_conversation"' in stored
+    assert not [q for q in sql if q in ("BEGIN", "COMMIT") or q.startswith("SAVEPOINT")]
     # What earlier answers cite comes with the history, not by a query of its own; the knowledge
     # base it cites is the assistant's own, already read.
     history = [q for q in sql if 'FROM "assistants_message"' in q]
@@ -88,14 +95,10 @@ def test_a_turn_prepares_with_few_queries(world: World, llm: FakeLLM, kb: Knowle
     assert not [q for q in sql if q.startswith('SELECT "assistants_citation"')]
     # With no quota set, no usage is summed.
     assert not [q for q in sql if "audit_usagerecord" in q]
-    # The question's commit does not wait for the disk (storing.store_question), and saying so
-    # takes no round trip of its own: it goes with the conversation's UPDATE.
-    [asynchronous] = [q for q in sql if "synchronous_commit" in q]
-    assert asynchronous.startswith("SET LOCAL synchronous_commit TO off; UPDATE \"assistants_conversation\"")
     # The conversation (with its assistant, version and provider), the assistant's visibility, the
     # quotas (2) and the person's departments, the knowledge bases (linked and attached), the
-    # history with its citations, the query's embedding, the search, and BEGIN, INSERT, UPDATE, COMMIT.
-    assert len(sql) <= 14, "\n".join(sql)
+    # history with its citations, the query's embedding, the search, and the question stored.
+    assert len(sql) <= 11, "\n".join(sql)
     asked, answer = Message.objects.filter(conversation=conversation).order_by("-id")[:2][::-1]
     assert (asked.role, asked.content) == ("user", question)
     assert (answer.role, answer.status) == ("assistant", "streaming")
@@ -236,3 +239,32 @@ def test_under_asgi_signing_in_still_saves_the_session(world: World) -> None:
     assert me.status_code == 200 and me.json()["email"] == world.user("builder").email
     assert logout.status_code == 401  # allauth's answer once signed out
     assert after.status_code in (401, 403)
+
+
+def test_bound_by_the_server_the_question_is_stored_in_a_transaction_of_its_own(
+    world: World, llm: FakeLLM, kb: KnowledgeBase
+) -> None:
+    # With server-side binding (DATABASES OPTIONS), a message carries one statement only.
+    conversation = _conversation(world, llm, kb)
+    question = Message(conversation=conversation, role="user", content="Chữ ký số?")
+    answer = Message(conversation=conversation, role="assistant", status="streaming")
+    connection.ensure_connection()
+    raw = connection.connection
+    client_binding = raw.cursor_factory
+    raw.cursor_factory = psycopg.Cursor
+    try:
+        with CaptureQueriesContext(connection) as captured:
+            store_question(conversation, [question, answer], "Chữ ký số?")
+    finally:
+        raw.cursor_factory = client_binding
+    sql = [query["sql"] for query in captured.captured_queries]
+    assert sql[:2] == ["BEGIN", "SET LOCAL synchronous_commit TO off"]
+    assert sql[2].startswith('WITH "touched" AS (') and 'INSERT INTO "assistants_message"' in sql[2]
+    assert sql[3:] == ["COMMIT"]
+    assert question.pk < answer.pk
+    stored = Message.objects.filter(conversation=conversation).order_by("id")
+    assert [(m.pk, m.role, m.status) for m in stored] == [
+        (question.pk, "user", "completed"),
+        (answer.pk, "assistant", "streaming"),
+    ]
+    assert Conversation.objects.get(pk=conversation.pk).title == "Chữ ký số?"
