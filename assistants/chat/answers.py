@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import openai
+import orjson
 from django.utils.translation import gettext as _
 
 from knowledge.retrieval import RetrievedChunk
@@ -19,7 +19,7 @@ async def chunk_batches(response: Any) -> AsyncIterator[list[dict[str, Any]]]:
     """The JSON objects of an OpenAI-style event stream, in batches: all the events that arrived
     together in one read. A lightly loaded server relays each token as it comes; a busy one, whose
     reads return several tokens at once, relays them as one event rather than falling behind.
-    An error object in the stream becomes the client's error."""
+    An error object in the stream, or an event that is not JSON, becomes the client's error."""
     pending = b""
     reads = _body(response).__aiter__()
     while True:
@@ -51,7 +51,11 @@ async def chunk_batches(response: Any) -> AsyncIterator[list[dict[str, Any]]]:
                     async for _rest in reads:
                         pass
                 return
-            chunk = json.loads(payload)
+            try:
+                chunk = orjson.loads(payload)  # a quarter of json.loads's time, for every token
+            except orjson.JSONDecodeError:
+                message = f"the provider sent an event that is not JSON: {payload[:200]!r}"
+                raise openai.APIError(message, response.http_request, body=None) from None
             if isinstance(chunk, dict) and chunk.get("error"):
                 error = chunk["error"]
                 message = error.get("message", "stream error") if isinstance(error, dict) else str(error)

@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
@@ -165,7 +166,7 @@ async def _chunks(turn: Turn, model: str, include_usage: bool) -> AsyncIterator[
     }
 
     def frame(payload: dict[str, Any]) -> bytes:
-        return b"data: " + json.dumps({**base, **payload}, ensure_ascii=False).encode() + b"\n\n"
+        return b"data: " + orjson.dumps({**base, **payload}, option=orjson.OPT_NON_STR_KEYS) + b"\n\n"
 
     yield frame(
         {"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}
@@ -182,7 +183,7 @@ async def _chunks(turn: Turn, model: str, include_usage: bool) -> AsyncIterator[
             error = {
                 "error": {"message": event.data["message"], "type": "api_error", "code": event.data["code"]}
             }
-            yield b"data: " + json.dumps(error, ensure_ascii=False).encode() + b"\n\n"
+            yield b"data: " + orjson.dumps(error) + b"\n\n"
             yield b"data: [DONE]\n\n"
             return
     yield frame({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "citations": citations})

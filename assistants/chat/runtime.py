@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -51,6 +52,8 @@ from bureau.quotas.services import chat_turn_admit
 from bureau.security.pii import Redactor
 from bureau.tenancy.access import ApiKeyActor
 from knowledge.retrieval import RetrievedChunk, retrieve
+
+logger = logging.getLogger(__name__)
 
 MAX_TOOL_ROUNDS = 4
 MAX_QUESTION_CHARS = 8_000
@@ -339,6 +342,8 @@ async def _stream(turn: Turn) -> AsyncIterator[ev.Event]:
         status = MessageStatus.STOPPED
     except openai.OpenAIError as error:
         code, message = provider_error(error)
+        # The user reads the reason; the provider's own words are for whoever looks after it.
+        logger.warning("message %s: the provider failed: %s", turn.answer.pk, error)
         await in_db_thread(store_failure)(turn, message)
         yield ev.Event(ev.ERROR, {"code": code, "message": message, "message_id": turn.answer.pk})
         return
