@@ -200,3 +200,31 @@ def test_an_audited_change_moves_the_epoch(world: World) -> None:
         inside = memo.epoch()
     assert inside != before  # at once, and again at commit
     assert memo.epoch() not in (before, inside)
+
+
+def test_a_new_conversation_with_a_version_in_use_is_not_checked_again(
+    world: World, assistant: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The visibility check and the version's knowledge bases are remembered by version and asker,
+    so a first turn in a new conversation reads only the conversation's row."""
+    from assistants.chat import runtime
+
+    checked: list[int] = []
+    check = runtime._check_assistant_still_visible
+
+    def counted(actor: Any, conversation: Any) -> None:
+        checked.append(conversation.pk)
+        check(actor, conversation)
+
+    monkeypatch.setattr(runtime, "_check_assistant_still_visible", counted)
+    client = _member(world)
+    first, second = _start(client, assistant.pk), _start(client, assistant.pk)
+    assert _answered(_ask(client, first))
+    assert _answered(_ask(client, second))
+    assert checked == [first]
+    # Someone else with the same version remembered is still refused another's conversation.
+    builder = Client()
+    builder.force_login(world.user("builder"))
+    assert _answered(_ask(builder, _start(builder, assistant.pk)))
+    assert _ask(builder, first).status_code == 404
+    assert len(checked) == 2 and checked[1] != first  # the builder's own check, not the member's
