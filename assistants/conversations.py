@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assistants.attachments import attachments_delete_for
+from assistants.attachments import attachments_delete_for, searchable_attachments_exist
 from assistants.models import (
     Assistant,
     AssistantVersion,
@@ -48,17 +48,32 @@ def conversation_list_for(*, actor: Any, assistant_id: int | None = None) -> Que
 
 
 def conversation_get_for(*, actor: Any, conversation_id: int | str) -> Conversation:
-    try:
-        pk = int(conversation_id)
-    except (TypeError, ValueError):
-        raise NotFound(_("Conversation not found.")) from None
-    # The version's provider too: a chat turn needs it (assistants/chat/runtime.py).
+    conversation = conversation_list_for(actor=actor).filter(pk=_conversation_pk(conversation_id)).first()
+    if conversation is None:
+        raise NotFound(_("Conversation not found."))
+    return conversation
+
+
+def conversation_row_for_turn(*, actor: Any, conversation_id: int | str) -> Conversation:
+    """As conversation_get_for, for a chat turn: the conversation's row alone (the turn has its
+    version, assistant and provider remembered by version, see assistants/chat/runtime.py), and
+    `attachments_searchable`, whether its attachments have something to search. A first turn in a
+    new conversation reads just this, in one round trip."""
     conversation = (
-        conversation_list_for(actor=actor).select_related("version__model_provider").filter(pk=pk).first()
+        Conversation.objects.filter(**_owner_filter(actor), pk=_conversation_pk(conversation_id))
+        .annotate(attachments_searchable=searchable_attachments_exist())
+        .first()
     )
     if conversation is None:
         raise NotFound(_("Conversation not found."))
     return conversation
+
+
+def _conversation_pk(conversation_id: int | str) -> int:
+    try:
+        return int(conversation_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("Conversation not found.")) from None
 
 
 def message_get_for(*, actor: Any, conversation_id: int | str, message_id: int | str) -> Message:

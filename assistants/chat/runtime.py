@@ -36,7 +36,7 @@ from assistants.chat.storing import (
     store_interrupted,
     store_question,
 )
-from assistants.conversations import conversation_get_for
+from assistants.conversations import conversation_row_for_turn
 from assistants.models import (
     AssistantVersion,
     Citation,
@@ -189,15 +189,16 @@ def _as_id(value: int | str) -> int:
 def _conversation_of_turn(actor: Any, conversation_id: int | str) -> tuple[Conversation, list[Any]]:
     """The asker's conversation, with its version, assistant and provider, checked that the asker
     may still use the assistant; and the version's knowledge bases. Remembered for the next turns
-    until the configuration changes (bureau/memo.py): shared, so not to be changed. The check and
-    the knowledge bases are remembered by assistant version, not by conversation, so that a new
-    conversation with an assistant the asker already uses (a first turn: a tenth of the turns when
-    people ask ten questions each) reads only its own row."""
+    until the configuration changes (bureau/memo.py): shared, so not to be changed. The version
+    (with its assistant and provider), the check and the knowledge bases are remembered by version,
+    not by conversation, so that a first turn in a new conversation with a version in use reads
+    only the conversation's row (a third of the turns when people ask three questions each)."""
     who = ("key", actor.api_key.pk) if isinstance(actor, ApiKeyActor) else ("user", actor.pk)
 
     def load() -> Conversation:
-        conversation = conversation_get_for(actor=actor, conversation_id=conversation_id)
-        conversation.version.assistant = conversation.assistant
+        conversation = conversation_row_for_turn(actor=actor, conversation_id=conversation_id)
+        version = memo.remember(("chat-version-row", conversation.version_id), lambda: _version(conversation))
+        conversation.version, conversation.assistant = version, version.assistant
         return conversation
 
     def usable_knowledge() -> list[Any]:
@@ -209,9 +210,20 @@ def _conversation_of_turn(actor: Any, conversation_id: int | str) -> tuple[Conve
     return conversation, linked
 
 
+def _version(conversation: Conversation) -> AssistantVersion:
+    """The conversation's version, with its assistant and provider: a conversation is pinned to a
+    version of its own assistant, so the version's assistant is the conversation's."""
+    return AssistantVersion.objects.select_related("assistant", "model_provider").get(
+        pk=conversation.version_id
+    )
+
+
 def _attachments_of_turn(conversation: Conversation) -> list[Any]:
-    """The conversation's attachment base when it has something to search; remembered as
-    _conversation_of_turn is (an upload, a deletion and the end of indexing are audited)."""
+    """The conversation's attachment base when it has something to search (which the conversation's
+    row says, see conversation_row_for_turn); remembered as _conversation_of_turn is (an upload, a
+    deletion and the end of indexing are audited)."""
+    if not getattr(conversation, "attachments_searchable", True):  # annotated on the row: see above
+        return []
     return memo.remember(
         ("chat-attachments", conversation.pk), lambda: attachments.attachment_knowledge_bases(conversation)
     )
@@ -285,7 +297,7 @@ def _chat_target(version: AssistantVersion) -> Any:
         organization_id=version.assistant.organization_id,
         provider_id=version.model_provider_id,
         model_name=version.model_name,
-        # Selected with the conversation (conversation_get_for): not read a second time.
+        # Selected with the version (_conversation_of_turn): not read a second time.
         named=version.model_provider if version.model_provider_id is not None else None,
     )
 

@@ -228,3 +228,24 @@ def test_a_new_conversation_with_a_version_in_use_is_not_checked_again(
     assert _answered(_ask(builder, _start(builder, assistant.pk)))
     assert _ask(builder, first).status_code == 404
     assert len(checked) == 2 and checked[1] != first  # the builder's own check, not the member's
+
+
+def test_a_first_turn_reads_only_the_conversations_row(world: World, assistant: Any) -> None:
+    """With the version in use remembered, a new conversation's first turn reads one row: the
+    conversation's, with whether its attachments have something to search in the same statement."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from assistants.chat import runtime
+
+    client = _member(world)
+    first, second = _start(client, assistant.pk), _start(client, assistant.pk)
+    assert _answered(_ask(client, first))
+    with memo.reading(), CaptureQueriesContext(connection) as queries:
+        conversation, linked = runtime._conversation_of_turn(world.user("member"), second)
+        attached = runtime._attachments_of_turn(conversation)
+    assert [query["sql"].count('FROM "assistants_conversation"') for query in queries] == [1]
+    assert '"knowledge_document"' in queries[0]["sql"]
+    assert conversation.pk == second and attached == [] and linked == []
+    assert conversation.assistant.pk == conversation.version.assistant_id == assistant.pk
+    assert conversation.version.model_provider is not None  # read with the version, for the turn
