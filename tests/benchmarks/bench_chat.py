@@ -506,7 +506,7 @@ def main() -> int:
     parser.add_argument(
         "--same-length",
         action="store_true",
-        help=f"every answer of {ANSWER_WORDS} words (by default ±{ANSWER_VARY:.0%}, see _closed_loop)",
+        help=f"every answer of {ANSWER_WORDS} words (by default ±{ANSWER_VARY:.0%}%, see _closed_loop)",
     )
     args = parser.parse_args()
 

@@ -12,6 +12,7 @@ var/bench/retrieval.json.
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
@@ -374,4 +375,6 @@ def load_existing(kb: KnowledgeBase) -> tuple[list[int], np.ndarray]:
 
 
 if __name__ == "__main__":
-    main(keep="--keep" in sys.argv)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--keep", action="store_true", help="keep the chunks for the next run to reuse")
+    main(keep=parser.parse_args().keep)
