@@ -160,6 +160,84 @@ def test_remember_serves_an_entry_only_at_its_epoch_and_age(monkeypatch: pytest.
         assert memo.remember("k", compute) == 5
 
 
+class _Inline:
+    """An executor that runs what it is given at once, so that a test sees the reload's effect."""
+
+    def submit(self, function: Any, *args: Any) -> None:
+        function(*args)
+
+
+def _aged(monkeypatch: pytest.MonkeyPatch, executor: Any) -> list[float]:
+    """Reloads in the background (as outside tests), through `executor`; the clock it returns moves
+    memo's time."""
+    monkeypatch.setattr(memo, "_in_background", lambda: True)
+    monkeypatch.setattr(memo, "_reloader", executor)
+    clock = [memo.time.monotonic()]
+    monkeypatch.setattr(memo.time, "monotonic", lambda: clock[0])
+    return clock
+
+
+def test_an_entry_too_old_is_served_while_it_is_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = _aged(monkeypatch, _Inline())
+    values = iter([1, 2, 3])
+    with memo.reading():
+        assert memo.remember("aged", lambda: next(values)) == 1
+        clock[0] += memo.MAX_AGE_SECONDS + 1
+        assert memo.remember("aged", lambda: next(values)) == 1  # served, and read again meanwhile
+        assert memo.remember("aged", lambda: next(values)) == 2  # the reloaded entry, fresh
+        clock[0] += memo.STALE_SERVE_SECONDS + 1  # so old that the turn reads it itself
+        assert memo.remember("aged", lambda: next(values)) == 3
+
+
+def test_a_reload_that_fails_drops_the_entry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A key deleted behind the platform's back: the turn that found the entry too old still had
+    it, the next one reads it itself and gets the error."""
+    clock = _aged(monkeypatch, _Inline())
+    found = [True]
+
+    def key() -> str:
+        if not found[0]:
+            raise LookupError("no such key")
+        return "the key"
+
+    with memo.reading():
+        assert memo.remember("api-key", key) == "the key"
+        found[0] = False
+        clock[0] += memo.MAX_AGE_SECONDS + 1
+        assert memo.remember("api-key", key) == "the key"
+        assert "api-key" not in memo._entries
+        with pytest.raises(LookupError):
+            memo.remember("api-key", key)
+
+
+def test_a_reload_runs_in_another_thread_once_per_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    executor = ThreadPoolExecutor(max_workers=2)
+    clock = _aged(monkeypatch, executor)
+    release, threads = threading.Event(), []
+
+    def slow() -> str:
+        threads.append(threading.current_thread().name)
+        release.wait(30)
+        return "reloaded"
+
+    try:
+        with memo.reading():
+            assert memo.remember("shared", lambda: "first") == "first"
+            clock[0] += memo.MAX_AGE_SECONDS + 1
+            for _ in range(3):  # three turns find it too old while its one reload waits
+                assert memo.remember("shared", slow) == "first"
+            release.set()
+        executor.shutdown(wait=True)
+        assert threads != [] and len(threads) == 1 and threads[0] != threading.current_thread().name
+        assert memo._entries["shared"][2] == "reloaded" and not memo._reloading
+    finally:
+        release.set()
+        executor.shutdown(wait=True)
+
+
 def test_an_exception_is_not_remembered() -> None:
     def failing() -> int:
         raise LookupError("not found")
