@@ -1,6 +1,6 @@
-"""The ASGI handler (bureau/asgi_handler.py): a chat turn's request runs its thread-sensitive sync
-code (the request signals, closing the response) in asgiref's shared sync thread, not in a thread
-started for it; every other request keeps Django's thread of its own."""
+"""The ASGI handler (bureau/asgi_handler.py): a chat turn's request sends the request signals and
+closes its response in the event loop's thread, with no hop to a sync thread; every other request
+keeps Django's thread of its own for them."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler
-from django.core.signals import request_started
+from django.core.signals import request_finished, request_started
 from django.http import StreamingHttpResponse
 from django.test import override_settings
 from django.urls import path as url_path
@@ -77,15 +77,20 @@ async def _get(
     return status, body
 
 
-def _threads_of_request_started(paths: list[str]) -> tuple[list[str], list[tuple[int, bytes]]]:
-    """The name of the thread that ran the request_started receivers of each request, and what
-    each request answered."""
-    names: list[str] = []
+def _threads_of_request_signals(paths: list[str]) -> tuple[list[tuple[str, str]], list[tuple[int, bytes]]]:
+    """The names of the threads that ran the request_started and the request_finished receivers
+    of each request, and what each request answered."""
+    started: list[str] = []
+    finished: list[str] = []
 
-    def record(**kwargs: Any) -> None:
-        names.append(threading.current_thread().name)
+    def record_start(**kwargs: Any) -> None:
+        started.append(threading.current_thread().name)
 
-    request_started.connect(record, weak=False)
+    def record_finish(**kwargs: Any) -> None:
+        finished.append(threading.current_thread().name)
+
+    request_started.connect(record_start, weak=False)
+    request_finished.connect(record_finish, weak=False)
     try:
         handler = BureauASGIHandler()
 
@@ -94,8 +99,9 @@ def _threads_of_request_started(paths: list[str]) -> tuple[list[str], list[tuple
 
         answers = asyncio.run(run())
     finally:
-        request_started.disconnect(record)
-    return names, answers
+        request_started.disconnect(record_start)
+        request_finished.disconnect(record_finish)
+    return list(zip(started, finished, strict=True)), answers
 
 
 def test_chat_turn_urls_are_matched_exactly() -> None:
@@ -118,22 +124,23 @@ def test_chat_turn_urls_are_matched_exactly() -> None:
 
 
 @pytest.mark.django_db
-def test_chat_turns_share_one_sync_thread_other_requests_get_their_own() -> None:
+def test_chat_turns_send_the_request_signals_in_the_event_loop_other_requests_in_a_thread() -> None:
     chat = "/api/v1/conversations/1/messages/"
     other = "/api/v1/no-such-endpoint/"
-    names, answers = _threads_of_request_started([chat, chat, other, other])
+    threads, answers = _threads_of_request_signals([chat, chat, other, other])
 
     # The chat view answers as before: a GET is refused with its JSON error.
     for status, body in answers[:2]:
         assert status == 405
         assert json.loads(body)["error"]["code"] == "method_not_allowed"
     assert [status for status, _ in answers[2:]] == [404, 404]
-    # Both chat turns' signals ran in the same, already running thread, and not in this one.
-    assert names[0] == names[1]
-    assert names[0] != threading.current_thread().name
-    # Each other request had a thread started for it, as Django does.
-    assert names[2] != names[3]
-    assert names[0] not in names[2:]
+    # Both chat turns' signals, at the start and at the end, ran in the event loop's thread
+    # (asyncio.run runs it in this one).
+    loop_thread = threading.current_thread().name
+    assert threads[:2] == [(loop_thread, loop_thread)] * 2
+    # Each other request had a thread started for it, as Django does, for both of its signals.
+    assert threads[2][0] == threads[2][1] != threads[3][0] == threads[3][1]
+    assert loop_thread not in {threads[2][0], threads[3][0]}
 
 
 def _exceptions_left_in_cycles(handler: ASGIHandler, path: str) -> list[RequestAborted]:
@@ -166,7 +173,7 @@ def test_a_complete_request_leaves_no_exception_cycle_behind(path: str) -> None:
 streams_closed: list[str] = []
 
 
-async def _endless_stream(request: Any) -> StreamingHttpResponse:
+async def _endless_stream(request: Any, **url_arguments: Any) -> StreamingHttpResponse:
     async def chunks() -> AsyncIterator[bytes]:
         try:
             while True:
@@ -178,12 +185,18 @@ async def _endless_stream(request: Any) -> StreamingHttpResponse:
     return StreamingHttpResponse(chunks(), content_type="text/event-stream")
 
 
-urlpatterns = [url_path("endless/", _endless_stream)]
+urlpatterns = [
+    url_path("endless/", _endless_stream),
+    url_path("api/v1/conversations/<int:conversation_id>/messages/", _endless_stream),
+]
 
 
 @pytest.mark.django_db
 @override_settings(ROOT_URLCONF=__name__)
-def test_a_client_going_away_mid_stream_stops_the_stream() -> None:
+@pytest.mark.parametrize(
+    "path", ["/endless/", "/api/v1/conversations/7/messages/"]
+)  # Django's, a chat turn's
+def test_a_client_going_away_mid_stream_stops_the_stream(path: str) -> None:
     streams_closed.clear()
     sent: list[Mapping[str, Any]] = []
     gone = asyncio.Event()
@@ -194,9 +207,9 @@ def test_a_client_going_away_mid_stream_stops_the_stream() -> None:
         if len(sent) == 4:  # the response's start and three chunks
             gone.set()
 
-    asyncio.run(asyncio.wait_for(BureauASGIHandler()(_scope("/endless/"), receive, send), timeout=10))
+    asyncio.run(asyncio.wait_for(BureauASGIHandler()(_scope(path), receive, send), timeout=10))
 
     # The handler returned (an endless stream would have timed out), and the view's generator was
     # closed, where a chat turn stores what was written so far.
-    assert streams_closed == ["/endless/"]
+    assert streams_closed == [path]
     assert 4 <= len(sent) <= 6
