@@ -9,8 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import CharField, Exists, OuterRef, Value
-from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 
 from assistants.models import Conversation
@@ -20,23 +18,9 @@ from knowledge import services as knowledge_services
 from knowledge.models import Classification, Document, KnowledgeBase, Visibility
 from knowledge.retrieval import RetrievedChunk
 
-SCOPE_PREFIX = "conversation:"
-
 
 def scope_of(conversation_id: int) -> str:
-    return f"{SCOPE_PREFIX}{conversation_id}"
-
-
-def searchable_attachments_exist() -> Exists:
-    """For a query of conversations: whether the conversation's attachments have something to
-    search, as attachment_knowledge_bases finds (an enabled document with an indexed generation)."""
-    return Exists(
-        Document.objects.filter(
-            knowledge_base__scope=Concat(Value(SCOPE_PREFIX), Cast(OuterRef("pk"), CharField())),
-            enabled=True,
-            active_generation__gt=0,
-        )
-    )
+    return f"conversation:{conversation_id}"
 
 
 def attachment_knowledge_base(conversation_id: int) -> KnowledgeBase | None:

@@ -182,3 +182,35 @@ def test_removing_one_attachment(world: World) -> None:
     assert client.delete(url).status_code == 204
     assert client.get(f"/api/v1/conversations/{conversation}/attachments/").json() == []
     assert client.delete(url).status_code == 404
+
+
+def test_a_turns_conversation_row_says_whether_its_attachments_can_be_searched(world: World) -> None:
+    """conversation_row_for_turn's statement, written out in SQL, agrees with the attachment lookup
+    that the chat turn skips when it says there is nothing to search."""
+    from assistants.attachments import attachment_knowledge_bases
+    from assistants.conversations import conversation_row_for_turn
+    from assistants.models import Conversation
+    from bureau.exceptions import NotFound
+
+    assistant = make_assistant(world.department)
+    client, member = _client(world), world.user("member")
+    searched, other = _start(client, assistant), _start(client, assistant)
+
+    def agree(conversation_id: int) -> bool:
+        row = conversation_row_for_turn(actor=member, conversation_id=conversation_id)
+        expected = bool(attachment_knowledge_bases(Conversation.objects.get(pk=conversation_id)))
+        assert row.attachments_searchable is expected  # type: ignore[attr-defined]
+        assert (row.pk, row.assistant_id, row.user_id) == (conversation_id, assistant.pk, member.pk)
+        return expected
+
+    assert agree(searched) is False  # nothing attached
+    uploaded = _attach(client, searched, "a.txt", NOTE.encode())
+    assert uploaded.status_code == 201
+    assert agree(searched) is False  # attached, not indexed yet
+    document = indexing.index_document_inline(Document.objects.get(pk=uploaded.json()[0]["document"]["id"]))
+    assert agree(searched) is True
+    assert agree(other) is False  # another conversation's attachment is not its own
+    Document.objects.filter(pk=document.pk).update(enabled=False)
+    assert agree(searched) is False
+    with pytest.raises(NotFound):  # someone else's conversation, as conversation_get_for
+        conversation_row_for_turn(actor=world.user("builder"), conversation_id=searched)
