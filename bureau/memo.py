@@ -15,7 +15,7 @@ An entry also ages: after MAX_AGE_SECONDS it is read again, which bounds a chang
 path sees it (SQL typed into a console). The turn that finds it too old still gets it, while a
 background thread reads it again, so that no turn waits for a reload (which was what set the 95th
 percentile of time to first token for one person asking questions: a few turns in forty each paid
-every entry's reload, 6–8 ms). A reload that fails (a key deleted behind the platform's back) drops
+every entry's reload, 7–8 ms). A reload that fails (a key deleted behind the platform's back) drops
 the entry, so the next turn reads it itself and gets the error. An entry older than
 STALE_SERVE_SECONDS (its reloads failing to finish) is read again before it is served, as any miss.
 

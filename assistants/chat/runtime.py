@@ -222,7 +222,7 @@ def _attachments_of_turn(conversation: Conversation) -> list[Any]:
     """The conversation's attachment base when it has something to search (which the conversation's
     row says, see conversation_row_for_turn); remembered as _conversation_of_turn is (an upload, a
     deletion and the end of indexing are audited)."""
-    if not getattr(conversation, "attachments_searchable", True):  # annotated on the row: see above
+    if not getattr(conversation, "attachments_searchable", True):  # set by conversation_row_for_turn
         return []
     return memo.remember(
         ("chat-attachments", conversation.pk), lambda: attachments.attachment_knowledge_bases(conversation)
