@@ -49,6 +49,9 @@ T = TypeVar("T")
 EPOCH_KEY = "config-epoch"
 MAX_AGE_SECONDS = 30.0
 STALE_SERVE_SECONDS = 60.0
+# A reload waits this long before it reads: the turn that found the entry old has had its first
+# token by then, and does not share the processor (or the GIL) with the reload on its way to it.
+RELOAD_DELAY_SECONDS = 0.2
 MAX_ENTRIES = 20_000
 
 _entries: OrderedDict[Hashable, tuple[int, float, Any]] = OrderedDict()
@@ -158,8 +161,9 @@ def _reload_later(key: Hashable, at: int, compute: Callable[[], Any]) -> bool:
 
 
 def _reload(key: Hashable, at: int, compute: Callable[[], Any]) -> None:
-    """In a thread of _reloader: compute() at the epoch of the turn that asked (nested remember()
-    calls see it too), stored as of when the reading began."""
+    """In a thread of _reloader, RELOAD_DELAY_SECONDS after the turn that asked: compute() at that
+    turn's epoch (nested remember() calls see it too), stored as of when the reading began."""
+    time.sleep(RELOAD_DELAY_SECONDS)
     previous, started = getattr(_turn, "epoch", None), time.monotonic()
     _turn.epoch = at
     try:

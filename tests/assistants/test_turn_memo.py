@@ -172,6 +172,7 @@ def _aged(monkeypatch: pytest.MonkeyPatch, executor: Any) -> list[float]:
     memo's time."""
     monkeypatch.setattr(memo, "_in_background", lambda: True)
     monkeypatch.setattr(memo, "_reloader", executor)
+    monkeypatch.setattr(memo, "RELOAD_DELAY_SECONDS", 0)
     clock = [memo.time.monotonic()]
     monkeypatch.setattr(memo.time, "monotonic", lambda: clock[0])
     return clock
