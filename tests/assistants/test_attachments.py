@@ -214,3 +214,33 @@ def test_a_turns_conversation_row_says_whether_its_attachments_can_be_searched(w
     assert agree(searched) is False
     with pytest.raises(NotFound):  # someone else's conversation, as conversation_get_for
         conversation_row_for_turn(actor=world.user("builder"), conversation_id=searched)
+
+
+def test_a_turns_conversation_row_is_its_owners_alone_user_or_api_key(world: World) -> None:
+    """The owner conditions of conversation_row_for_turn's statement are _owner_filter's: an API key
+    reads its own conversations, not a person's, and a person does not read a key's."""
+    from django.db import transaction
+
+    from assistants.conversations import conversation_create, conversation_row_for_turn
+    from bureau.exceptions import NotFound
+    from bureau.tenancy.access import ApiKeyActor
+    from bureau.tenancy.services import api_key_create
+
+    assistant = make_assistant(world.department)
+    member = world.user("member")
+    with transaction.atomic():
+        keys = [
+            ApiKeyActor(
+                api_key_create(actor=None, department=world.department, name=name, scopes=["chat"]).api_key
+            )
+            for name in ("bot", "other bot")
+        ]
+        of_key = conversation_create(actor=keys[0], assistant=assistant).pk
+        of_member = conversation_create(actor=member, assistant=assistant).pk
+    assert conversation_row_for_turn(actor=keys[0], conversation_id=of_key).api_key_id == keys[0].api_key.pk
+    assert conversation_row_for_turn(actor=member, conversation_id=of_member).user_id == member.pk
+    for actor, conversation_id in ((keys[1], of_key), (keys[0], of_member), (member, of_key)):
+        with pytest.raises(NotFound):
+            conversation_row_for_turn(actor=actor, conversation_id=conversation_id)
+    with pytest.raises(NotFound):
+        conversation_row_for_turn(actor=member, conversation_id="not a number")
