@@ -49,7 +49,7 @@ def conversation_list_for(*, actor: Any, assistant_id: int | None = None) -> Que
 
 
 def conversation_get_for(*, actor: Any, conversation_id: int | str) -> Conversation:
-    conversation = conversation_list_for(actor=actor).filter(pk=_conversation_pk(conversation_id)).first()
+    conversation = conversation_list_for(actor=actor).filter(pk=_as_id(conversation_id)).first()
     if conversation is None:
         raise NotFound(_("Conversation not found."))
     return conversation
@@ -61,7 +61,7 @@ def conversation_row_for_turn(*, actor: Any, conversation_id: int | str) -> Conv
     `attachments_searchable`, whether its attachments have something to search (as
     attachments.attachment_knowledge_bases finds). A first turn in a new conversation reads just
     this, in one round trip."""
-    pk = _conversation_pk(conversation_id)
+    pk = _as_id(conversation_id)  # -1, which no row has, for an id that is not a number
     if isinstance(actor, ApiKeyActor):
         statement, owner_id = _ROW_OF_API_KEY, actor.api_key.pk
     elif isinstance(actor, User):
@@ -90,13 +90,6 @@ _ROW_SQL = f"""SELECT {", ".join(f'c."{field.column}"' for field in _ROW_COLUMNS
 ) FROM "{Conversation._meta.db_table}" c WHERE c."id" = %s AND """  # noqa: S608 - names from the models
 _ROW_OF_API_KEY = _ROW_SQL + 'c."api_key_id" = %s AND c."user_id" IS NULL'
 _ROW_OF_USER = _ROW_SQL + 'c."user_id" = %s'
-
-
-def _conversation_pk(conversation_id: int | str) -> int:
-    try:
-        return int(conversation_id)
-    except (TypeError, ValueError):
-        raise NotFound(_("Conversation not found.")) from None
 
 
 def message_get_for(*, actor: Any, conversation_id: int | str, message_id: int | str) -> Message:
