@@ -3,7 +3,7 @@ the same fake LLM directly, at 1 and at 100 concurrent streaming conversations (
 a small knowledge base whose embeddings also come from the fake). Prints a table of the times and
 one of the CPU the processes took, and writes var/bench/chat.json.
 
-    python tests/benchmarks/bench_chat.py [--concurrency 1,100] [--rounds 3] [--same-length]
+    python tests/benchmarks/bench_chat.py [--concurrency 1,100] [--rounds 3] [--same-length] [--steal 33]
 
 It starts the fake LLM (fake_server.py) and the web server (uvicorn, WEB_WORKERS processes) as
 children, and uses the embedded database. Both runs, the platform's and the direct baseline, face
@@ -26,7 +26,8 @@ code gave an added TTFT p95 at 100 streams of 61 ms in one run and 372 ms in ano
 so each run's figures are read beside how fast the processor was during it.
 
 Each concurrency asks at least MIN_STREAMS questions in all, so that its 95th percentiles leave
-some out.
+some out. `--steal PERCENT` takes that share of every core during the measured runs (steal.py), to
+see how much processor the figures have to spare.
 
 Figures to reach: added TTFT p95 ≤ 25 ms at 1, ≤ 100 ms at 100; added inter-token gap p95 ≤ 5 ms;
 no errors.
@@ -48,7 +49,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -69,6 +70,7 @@ from tests.benchmarks.sse_client import (  # noqa: E402
     openai_tokens,
     platform_tokens,
 )
+from tests.benchmarks.steal import ProcessorSteal  # noqa: E402
 
 T = TypeVar("T")
 
@@ -316,12 +318,13 @@ def _embedded_services() -> list[int]:
 @dataclass
 class Processes:
     """The processes whose CPU time is reported: the fake, this one (the client), the web server
-    (uvicorn and its workers), and the embedded database and Redis (shared with whatever else uses
-    them)."""
+    (uvicorn and its workers), the embedded database and Redis (shared with whatever else uses
+    them), and the processes taking a share of the cores (`--steal`)."""
 
     fake: int
     web: int
     services: list[int]
+    stealers: list[int] = field(default_factory=list)
 
     def snapshot(self) -> dict[str, dict[int, float]]:
         """CPU seconds (user + system) used so far by each process of each group; the whole
@@ -348,6 +351,7 @@ class Processes:
             "client": of([os.getpid()]),
             "web": of([self.web], tree=True),
             "db": of(self.services, tree=True),
+            "stolen": of(self.stealers),
             "machine": {0: float(busy)},
             "wall": {0: time.monotonic()},
         }
@@ -442,7 +446,7 @@ async def _measure(
             row[f"{side}_{metric}_p50_ms"] = round(_p(values, 0.5) * 1000, 2)
             row[f"{side}_{metric}_p95_ms"] = round(_p(values, 0.95) * 1000, 2)
         row[f"{side}_wall_s"] = cpu["wall"]
-        for name in ("fake", "client", "web", "db", "machine"):
+        for name in ("fake", "client", "web", "db", "stolen", "machine"):
             row[f"{side}_cpu_{name}_s"] = cpu[name]
         row[f"{side}_python_work_ms"] = cpu["python_work_ms"]
     row["added_ttft_p50_ms"] = round(row["platform_ttft_p50_ms"] - row["direct_ttft_p50_ms"], 2)
@@ -468,12 +472,15 @@ def _print_tables(rows: list[dict[str, Any]]) -> None:
             + "/".join(str(n) for n in row["connections_per_web_process"])
         )
     cores = os.cpu_count() or 1
+    stealing = any(row.get("platform_cpu_stolen_s") for row in rows)
     print(
         f"\nCPU seconds during each run, and their share of its wall time × {cores} cores (db: the "
-        "embedded PostgreSQL and Redis; machine: all processes, other users' too); work: the CPU ms "
+        "embedded PostgreSQL and Redis; "
+        + ("stolen: what --steal's processes took; " if stealing else "")
+        + "machine: all processes, other users' too); work: the CPU ms "
         "of a fixed piece of Python work meanwhile (median, max), higher when the processor was slower:"
     )
-    names = ("fake", "client", "web", "db", "machine")
+    names = ("fake", "client", "web", "db", *(("stolen",) if stealing else ()), "machine")
     print(
         f"{'conc':>5} {'side':>9} {'wall s':>7} | "
         + " ".join(f"{name:>13}" for name in names)
@@ -507,6 +514,14 @@ def main() -> int:
         "--same-length",
         action="store_true",
         help=f"every answer of {ANSWER_WORDS} words (by default ±{ANSWER_VARY:.0%}%, see _closed_loop)",
+    )
+    parser.add_argument(
+        "--steal",
+        type=float,
+        default=0.0,
+        metavar="PERCENT",
+        help="take this share of every core during the measured runs, as a slower or shared machine "
+        "would (steal.py)",
     )
     args = parser.parse_args()
 
@@ -546,16 +561,21 @@ def main() -> int:
             # turn loads modules and makes its model client, which no later turn does again.
             run(_measure(4 * WEB_WORKERS, 2, lengths, base, key, assistant_id, fake_url, processes))
             rows = []
-            for concurrency in (int(c) for c in args.concurrency.split(",")):
-                rounds = rounds_for(concurrency, args.rounds)
-                rows.append(
-                    run(_measure(concurrency, rounds, lengths, base, key, assistant_id, fake_url, processes))
-                )
+            with ProcessorSteal(args.steal) as steal:
+                processes.stealers = steal.pids
+                for concurrency in (int(c) for c in args.concurrency.split(",")):
+                    rounds = rounds_for(concurrency, args.rounds)
+                    measured = _measure(
+                        concurrency, rounds, lengths, base, key, assistant_id, fake_url, processes
+                    )
+                    rows.append(run(measured))
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(30)
     retouch["after"] = memory_retouch_ms()
     work["after"] = python_work_now()
+    if args.steal:
+        print(f"With {args.steal:g}% of every core taken (--steal) during the measured runs.")
     _print_tables(rows)
     print(
         f"\nThe machine (tests/benchmarks/machine_check.py), before the runs: "
@@ -567,6 +587,7 @@ def main() -> int:
         "benchmark": "chat",
         "token_delay_ms": TOKEN_DELAY * 1000,
         "answer_words": [lengths.start, lengths.stop - 1],
+        "steal_percent": args.steal,
         "rows": rows,
         "memory_retouch_ms": retouch,
         "python_work_ms": work,
