@@ -7,9 +7,11 @@ A slower processor, or a neighbour on a shared host, leaves the platform less of
 development machine gives it on a good day. ProcessorSteal starts one process per core that
 alternates SLICE_MS of busy Python with a sleep, so that each takes `percent` of a core. The slices
 are short, so the platform meets a processor that is slower all the time rather than one that stops
-now and then, which it bears better: taking about half of each core, 4 ms slices gave an added time
-to first token (p95) of 83.5 ms at 100 streams, 1 ms slices 155.4 ms. The kernel places the
-processes like any other load.
+now and then, which it bears better: taking about 40% of the machine's time, 4 ms slices gave an
+added time to first token (p95) of 83.5 ms at 100 streams, 1 ms slices 155.4 ms. The kernel places the
+processes like any other load, and they wait for a core like any other: on a busy machine they get
+less than they ask (at 100 streams, `--steal 33` took 28% of the machine's time, `--steal 40` 32%),
+so read the share they took, which bench_chat.py reports as `stolen`.
 """
 
 from __future__ import annotations
