@@ -155,6 +155,10 @@ def test_english_on_a_phone_retry_stop_and_history_drawer(page: Any, site: Site)
         "Trả lời: Can I paste personal data", timeout=STREAMED
     )
     expect(alert).to_have_count(0)
+    # The composer ignores Enter while an answer streams: ask the next question once this one ends.
+    expect(main.get_by_role("group", name="Answer").last).to_have_attribute(
+        "aria-busy", "false", timeout=STREAMED
+    )
 
     # A long answer written slowly is stopped.
     site.llm.script(Reply(text=" ".join(["word"] * 400), fault=Fault(token_delay=0.05)))
