@@ -20,9 +20,11 @@ from assistants.serializers import (
     AssistantUpdateSerializer,
     DraftSerializer,
     DraftUpdateSerializer,
+    DuplicateResultSerializer,
     DuplicateSerializer,
     ImportResultSerializer,
     ImportSerializer,
+    PublishedVersionSerializer,
     PublishSerializer,
     ShareSerializer,
     ShareWriteSerializer,
@@ -134,7 +136,7 @@ class DraftApi(APIView):
 class PublishApi(APIView):
     @extend_schema(
         request=PublishSerializer,
-        responses={201: VersionSerializer},
+        responses={201: PublishedVersionSerializer},
         summary="Freeze the draft into a new published version",
     )
     def post(self, request: Request, assistant_id: int) -> Response:
@@ -142,7 +144,7 @@ class PublishApi(APIView):
         data = PublishSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         version = versioning.version_publish(actor=request.user, assistant=assistant, **data.validated_data)
-        return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
+        return Response(PublishedVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
 
 class VersionListApi(PaginatedAPIView):
@@ -206,7 +208,7 @@ class RollbackApi(APIView):
 
 
 class DuplicateApi(APIView):
-    @extend_schema(request=DuplicateSerializer, responses={201: AssistantDetailSerializer})
+    @extend_schema(request=DuplicateSerializer, responses={201: DuplicateResultSerializer})
     def post(self, request: Request, assistant_id: int) -> Response:
         source = selectors.assistant_get_for(actor=request.user, assistant_id=assistant_id, read_config=True)
         data = DuplicateSerializer(data=request.data)
@@ -214,8 +216,9 @@ class DuplicateApi(APIView):
         department = _building_department(
             request.user, data.validated_data.get("department", source.department_id)
         )
-        copy = services.assistant_duplicate(actor=request.user, source=source, department=department)
-        return Response(_detail(request.user, copy), status=status.HTTP_201_CREATED)
+        result = services.assistant_duplicate(actor=request.user, source=source, department=department)
+        body = {**_detail(request.user, result.assistant), "warnings": result.warnings}
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class ExportApi(APIView):

@@ -13,6 +13,7 @@ from typing import Any, TypedDict
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
+from assistants.audience import audience_warnings
 from assistants.models import Assistant, AssistantVersion, VersionState
 from assistants.versioning import config_hash
 from bureau.exceptions import PermissionDenied
@@ -43,6 +44,7 @@ class ReviewedAssistant(TypedDict):
     tools: list[dict[str, Any]]
     shares: list[dict[str, Any]]
     flags: list[str]
+    audience_warnings: list[str]  # knowledge part of its audience may not open (assistants/audience.py)
 
 
 def _hosts(tool: dict[str, Any]) -> list[str]:
@@ -116,4 +118,5 @@ def _review(assistant: Assistant) -> ReviewedAssistant:
             for s in shares
         ],
         "flags": flags,
+        "audience_warnings": audience_warnings(assistant=assistant, version=current) if current else [],
     }

@@ -56,6 +56,10 @@ class ReviewedAssistantSerializer(serializers.Serializer):
             ]
         )
     )
+    audience_warnings = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Knowledge part of its audience may not open (answers to them leave it out)",
+    )
 
 
 class ConfigurationReviewApi(APIView):

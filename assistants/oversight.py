@@ -12,29 +12,21 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, QuerySet
 from django.utils.translation import gettext as _
 
 from assistants.chat.storing import citation_data
+from assistants.conversations import conversation_owner_condition
 from assistants.models import Assistant, Conversation, Message
 from assistants.versioning import version_config
 from bureau.audit.services import audit_record
 from bureau.exceptions import NotFound, PermissionDenied
-from bureau.tenancy.access import ApiKeyActor, access_of
-from bureau.tenancy.models import User
+from bureau.tenancy.access import access_of
 
 
 def _whole_organizations(actor: Any) -> frozenset[int]:
     access = access_of(actor)
     return access.org_admin_of | access.auditor_of
-
-
-def _is_owner(actor: Any, conversation: Conversation) -> bool:
-    if isinstance(actor, User):
-        return conversation.user_id == actor.pk
-    if isinstance(actor, ApiKeyActor):
-        return conversation.user_id is None and conversation.api_key_id == actor.api_key.pk
-    return False
 
 
 def _as_id(value: int | str) -> int:
@@ -78,8 +70,10 @@ def conversation_get_for_oversight(
 ) -> Conversation:
     """NotFound for anyone who is neither of the organization's auditors or admins nor (when
     `owner_may`) the owner; for an owner who may not, PermissionDenied."""
+    owner = conversation_owner_condition(actor)
     conversation = (
         Conversation.objects.select_related("assistant__department", "version", "user", "api_key")
+        .annotate(asked_by_actor=ExpressionWrapper(owner.q, output_field=BooleanField()))
         .filter(pk=_as_id(conversation_id))
         .first()
     )
@@ -87,7 +81,7 @@ def conversation_get_for_oversight(
         raise NotFound(_("Conversation not found."))
     if conversation.assistant.organization_id in _whole_organizations(actor):
         return conversation
-    if _is_owner(actor, conversation):
+    if conversation.asked_by_actor:
         if owner_may:
             return conversation
         raise PermissionDenied(_("Only auditors and organization admins can do this."))

@@ -4,6 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from assistants.audience import audience_warnings
 from assistants.clearance import problems_of
 from assistants.models import PublishReview
 from assistants.serializers import FieldChangeSerializer, VersionSerializer
@@ -63,8 +64,20 @@ class ReviewDetailSerializer(ReviewSerializer):
         help_text="Problems that would refuse its approval (classification policy)"
     )
 
+    audience_warnings = serializers.SerializerMethodField(
+        help_text="Knowledge that part of the assistant's audience may not open, which answers to "
+        "them would leave out (it does not refuse approval)"
+    )
+
     class Meta(ReviewSerializer.Meta):
-        fields = [*ReviewSerializer.Meta.fields, "against", "changes", "snapshot", "warnings"]
+        fields = [
+            *ReviewSerializer.Meta.fields,
+            "against",
+            "changes",
+            "snapshot",
+            "warnings",
+            "audience_warnings",
+        ]
         read_only_fields = fields
 
     def get_against(self, review: PublishReview) -> int | None:
@@ -80,6 +93,9 @@ class ReviewDetailSerializer(ReviewSerializer):
     def get_warnings(self, review: PublishReview) -> list[str]:
         review.snapshot.assistant = review.assistant
         return problems_of(review.snapshot)
+
+    def get_audience_warnings(self, review: PublishReview) -> list[str]:
+        return audience_warnings(assistant=review.assistant, version=review.snapshot)
 
 
 class ReviewSubmitSerializer(serializers.Serializer):

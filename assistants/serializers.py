@@ -4,6 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from assistants.audience import audience_warnings
 from assistants.models import Assistant, AssistantShare, AssistantVersion, PiiRedaction, ShareRole
 from assistants.versioning import public_tools
 from knowledge.models import Visibility
@@ -59,6 +60,18 @@ class AssistantDetailSerializer(AssistantSerializer):
 
     class Meta(AssistantSerializer.Meta):
         fields = [*AssistantSerializer.Meta.fields, "permissions"]
+        read_only_fields = fields
+
+
+class DuplicateResultSerializer(AssistantDetailSerializer):
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="What the copy left behind, e.g. knowledge the target department may not use",
+    )
+
+    class Meta(AssistantDetailSerializer.Meta):
+        fields = [*AssistantDetailSerializer.Meta.fields, "warnings"]
         read_only_fields = fields
 
 
@@ -150,14 +163,36 @@ class DraftSerializer(VersionSerializer):
         "may not receive (classification policy)"
     )
 
+    audience_warnings = serializers.SerializerMethodField(
+        help_text="Knowledge that part of the assistant's audience may not open, which answers to "
+        "them leave out (they do not refuse publishing)"
+    )
+
     class Meta(VersionSerializer.Meta):
-        fields = [*VersionSerializer.Meta.fields, "warnings"]
+        fields = [*VersionSerializer.Meta.fields, "warnings", "audience_warnings"]
         read_only_fields = fields
 
     def get_warnings(self, version: AssistantVersion) -> list[str]:
         from assistants.clearance import problems_of
 
         return problems_of(version)
+
+    def get_audience_warnings(self, version: AssistantVersion) -> list[str]:
+        return audience_warnings(assistant=version.assistant, version=version)
+
+
+class PublishedVersionSerializer(VersionSerializer):
+    warnings = serializers.SerializerMethodField(
+        help_text="Knowledge that part of the assistant's audience may not open, which answers to "
+        "them leave out"
+    )
+
+    class Meta(VersionSerializer.Meta):
+        fields = [*VersionSerializer.Meta.fields, "warnings"]
+        read_only_fields = fields
+
+    def get_warnings(self, version: AssistantVersion) -> list[str]:
+        return audience_warnings(assistant=version.assistant, version=version)
 
 
 class ToolWriteSerializer(serializers.Serializer):

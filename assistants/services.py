@@ -26,8 +26,8 @@ from bureau.audit.services import audit_record, diff
 from bureau.exceptions import Conflict, PermissionDenied, ValidationFailed
 from bureau.llm.models import ModelProvider
 from bureau.tenancy.models import Department, User
-from knowledge.models import Visibility
-from knowledge.selectors import knowledge_base_list_visible_to
+from knowledge.models import KnowledgeBase, Visibility
+from knowledge.selectors import knowledge_base_split_usable_in
 from knowledge.textnorm import fold
 
 EXPORT_FORMAT = "bureau.assistant/v1"
@@ -187,10 +187,29 @@ def _draft(assistant: Assistant) -> AssistantVersion:
     return draft
 
 
+@dataclass
+class CopyResult:
+    """A new assistant made from another's configuration (duplicate, import) and what could not come
+    along, in words for the person who made it."""
+
+    assistant: Assistant
+    warnings: list[str] = field(default_factory=list)
+
+
+def knowledge_left_behind(dropped: list[KnowledgeBase], department: Department) -> list[str]:
+    return [
+        _("Knowledge base “%(name)s” was left out: %(department)s may not use it.")
+        % {"name": kb.name, "department": department.name}
+        for kb in dropped
+    ]
+
+
 @transaction.atomic
-def assistant_duplicate(*, actor: Any, source: Assistant, department: Department) -> Assistant:
+def assistant_duplicate(*, actor: Any, source: Assistant, department: Department) -> CopyResult:
     """A new assistant whose draft is a copy of the source's draft (secrets included: they stay on
-    the server). Its sharing is not copied."""
+    the server). Its sharing is not copied, and neither is knowledge that the actor may not use in
+    `department` (a copy must not carry a department's knowledge out of it): it is named in the
+    warnings, and in an event in the source department's log."""
     copy, draft = _new_assistant(
         actor=actor,
         department=department,
@@ -199,14 +218,31 @@ def assistant_duplicate(*, actor: Any, source: Assistant, department: Department
         avatar=source.avatar,
         visibility=source.visibility,
     )
-    apply_config(actor=actor, draft=draft, changes=copy_of(_draft(source)), check_access=False)
+    changes = copy_of(_draft(source))
+    usable, dropped = knowledge_base_split_usable_in(
+        actor=actor, department=department, ids=changes["knowledge_base_ids"]
+    )
+    changes["knowledge_base_ids"] = [kb.pk for kb in usable]
+    apply_config(actor=actor, draft=draft, changes=changes, check_access=False)
     if source.pii_redaction == PiiRedaction.ALWAYS:
         # A stricter setting travels with the copy; "never" was an org admin's call for the source only.
         copy.pii_redaction = PiiRedaction.ALWAYS
         copy.save(update_fields=["pii_redaction"])
-    after = {**_state(copy), "source": source.pk, "config": version_config(draft)}
+    warnings = knowledge_left_behind(dropped, department)
+    after = {**_state(copy), "source": source.pk, "config": version_config(draft), "warnings": warnings}
     _audit(actor, copy, "assistant.duplicate", after=after)
-    return copy
+    # The source's department learns that its assistant was copied, where, and what stayed behind.
+    _audit(
+        actor,
+        source,
+        "assistant.duplicated",
+        after={
+            "copy": copy.pk,
+            "department": department.name,
+            "dropped_knowledge_bases": [{"id": kb.pk, "name": kb.name} for kb in dropped],
+        },
+    )
+    return CopyResult(copy, warnings)
 
 
 # --- export and import ----------------------------------------------------------------------------
@@ -232,33 +268,25 @@ def assistant_export(*, assistant: Assistant, version: AssistantVersion) -> dict
     }
 
 
-@dataclass
-class ImportResult:
-    assistant: Assistant
-    warnings: list[str] = field(default_factory=list)
-
-
 def _import_knowledge_bases(actor: Any, department: Department, refs: Any, warnings: list[str]) -> list[int]:
-    """Relink the knowledge bases the importer may use; list the others in the warnings. When they
-    mix embedding models, keep those sharing the first one's."""
+    """Relink the knowledge bases the importer may use in `department`; name the others in the
+    warnings. When they mix embedding models, keep those sharing the first one's."""
     wanted = {
         ref["id"]: ref.get("name", "")
         for ref in refs
         if isinstance(ref, dict) and isinstance(ref.get("id"), int)
     }
-    usable = {
-        kb.pk: kb
-        for kb in knowledge_base_list_visible_to(actor=actor).filter(
-            pk__in=list(wanted), organization_id=department.organization_id
-        )
-    }
+    usable, dropped = knowledge_base_split_usable_in(actor=actor, department=department, ids=list(wanted))
+    warnings.extend(knowledge_left_behind(dropped, department))
+    found = {kb.pk for kb in usable} | {kb.pk for kb in dropped}
+    warnings.extend(
+        _("Knowledge base “%s” was not linked: it does not exist here.") % (name or pk)
+        for pk, name in wanted.items()
+        if pk not in found
+    )
     kept: list[int] = []
     profile = None
-    for pk, name in wanted.items():
-        kb = usable.get(pk)
-        if kb is None:
-            warnings.append(_("Knowledge base “%s” was not linked: you may not use it here.") % (name or pk))
-            continue
+    for kb in usable:
         this = (kb.embedding_provider, kb.embedding_model, kb.embedding_dimension)
         if profile is not None and this != profile:
             warnings.append(
@@ -266,7 +294,7 @@ def _import_knowledge_bases(actor: Any, department: Department, refs: Any, warni
             )
             continue
         profile = this
-        kept.append(pk)
+        kept.append(kb.pk)
     return kept
 
 
@@ -301,7 +329,7 @@ def _import_changes(
 
 
 @transaction.atomic
-def assistant_import(*, actor: Any, department: Department, document: Any) -> ImportResult:
+def assistant_import(*, actor: Any, department: Department, document: Any) -> CopyResult:
     """A new assistant from an export. What cannot come along (knowledge bases the importer may not
     use, secrets, an unknown model provider) is left out and named in the warnings."""
     if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
@@ -324,7 +352,7 @@ def assistant_import(*, actor: Any, department: Department, document: Any) -> Im
     apply_config(actor=actor, draft=draft, changes=changes)
     after = {**_state(assistant), "config": version_config(draft), "warnings": warnings}
     _audit(actor, assistant, "assistant.import", after=after)
-    return ImportResult(assistant, warnings)
+    return CopyResult(assistant, warnings)
 
 
 # --- sharing --------------------------------------------------------------------------------------

@@ -17,11 +17,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from assistants.models import Assistant, VersionState
-from assistants.services import assistant_create, unique_slug
+from assistants.services import assistant_create, knowledge_left_behind, unique_slug
 from assistants.versioning import draft_update
 from bureau.audit.services import audit_record
 from bureau.exceptions import BureauError, NotFound
 from bureau.tenancy.models import Department
+from knowledge.selectors import knowledge_base_split_usable_in
 
 
 class TemplateTool(TypedDict):
@@ -504,9 +505,15 @@ def template_clone(
     draft.assistant = assistant
     changes = _config(template, tools)
     if knowledge_base_ids:
-        changes["knowledge_base_ids"] = list(knowledge_base_ids)
+        # Only knowledge the actor may use in the clone's department (an org admin may open every
+        # department's knowledge, but a clone must not carry it elsewhere); the rest is named.
+        usable, dropped = knowledge_base_split_usable_in(
+            actor=actor, department=department, ids=knowledge_base_ids
+        )
+        changes["knowledge_base_ids"] = [kb.pk for kb in usable]
+        notes.extend(knowledge_left_behind(dropped, department))
     draft_update(actor=actor, draft=draft, changes=changes)
-    if template.knowledge and not knowledge_base_ids and template.knowledge_hint:
+    if template.knowledge and not changes.get("knowledge_base_ids") and template.knowledge_hint:
         notes.append(template.knowledge_hint)
     audit_record(
         actor=actor,

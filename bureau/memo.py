@@ -22,19 +22,31 @@ STALE_SERVE_SECONDS (its reloads failing to finish) is read again before it is s
 Outside `reading()` nothing is memoized: only the chat turn, whose time to first token this is
 for, opts in. Without Redis there is no epoch, and every read goes to the database.
 
-Entries are shared between the threads of a process: callers must not change what they get.
+What invalidates: any write to a model an entry depends on (DEPENDENCIES, one row per kind of
+key), through the audited services or not. Each of those models sends its save, delete and
+many-to-many signals to `changed()` (connected at start-up, `watch_models`), so that a grant deleted
+by a script or the Django admin applies from the next turn too. Writes by `QuerySet.update()` and
+raw SQL send no signal: the code that changes access that way records an audit event, which moves
+the epoch as well. A row created cannot be in an entry that reads rows by their key, so creating
+one of the `rows` models moves nothing (a new conversation does not empty every process's memo);
+creating one of the `sets` models does (a new grant or share changes what a list holds).
+
+Entries are snapshots: each caller gets its own copy, made from the bytes stored when the entry
+was computed, so that no caller can change what another turn or thread reads.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import pickle
 import secrets
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -54,7 +66,48 @@ STALE_SERVE_SECONDS = 60.0
 RELOAD_DELAY_SECONDS = 0.2
 MAX_ENTRIES = 20_000
 
-_entries: OrderedDict[Hashable, tuple[int, float, Any]] = OrderedDict()
+
+@dataclass(frozen=True)
+class Dependency:
+    rows: frozenset[str] = frozenset()  # models read by their key (app_label.Model)
+    sets: frozenset[str] = frozenset()  # models read as lists or joins, where a new row counts too
+
+
+# What each kind of key (its first element) is computed from. tests/platform/test_memo_dependencies.py
+# checks that a write to each of these models moves the epoch, and that remember() knows no other kind.
+DEPENDENCIES: dict[str, Dependency] = {
+    # bureau/tenancy/authentication.py: the key, its department and organization.
+    "api-key": Dependency(rows=frozenset({"tenancy.ApiKey", "tenancy.Department", "tenancy.Organization"})),
+    # assistants/chat/runtime.py: the conversation's row, with whether its attachments can be
+    # searched, and its version (the entry below, nested).
+    "chat-turn": Dependency(
+        rows=frozenset({"assistants.Conversation", "assistants.AssistantVersion", "assistants.Assistant"}),
+        sets=frozenset({"knowledge.Document", "knowledge.KnowledgeBase"}),
+    ),
+    "chat-version-row": Dependency(
+        rows=frozenset({"assistants.AssistantVersion", "assistants.Assistant", "llm.ModelProvider"})
+    ),
+    # Whether the asker may still use the assistant, and which of its version's knowledge bases they
+    # may open: memberships, shares, grants, visibilities, the version's links.
+    "chat-version": Dependency(
+        rows=frozenset({"tenancy.User", "tenancy.ApiKey"}),
+        sets=frozenset(
+            {
+                "tenancy.Membership",
+                "assistants.Assistant",
+                "assistants.AssistantShare",
+                "assistants.AssistantVersion",
+                "knowledge.KnowledgeBase",
+                "knowledge.KnowledgeBaseGrant",
+            }
+        ),
+    ),
+    "chat-attachments": Dependency(sets=frozenset({"knowledge.KnowledgeBase", "knowledge.Document"})),
+    # bureau/quotas/selectors.py
+    "quota-limit": Dependency(sets=frozenset({"quotas.QuotaLimit"})),
+}
+
+_entries: OrderedDict[Hashable, tuple[int, float, bytes]] = OrderedDict()
 _lock = threading.Lock()
 _turn = threading.local()
 # The keys being read again in the background: one reload per key at a time.
@@ -111,9 +164,11 @@ def reading() -> Iterator[None]:
         _turn.epoch = previous
 
 
-def remember(key: Hashable, compute: Callable[[], T]) -> T:
-    """compute(), or what it returned at this epoch (inside reading() only). An exception is not
-    remembered."""
+def remember(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """compute(), or a copy of what it returned at this epoch (inside reading() only). An exception
+    is not remembered. `key[0]` is a kind of DEPENDENCIES."""
+    if key[0] not in DEPENDENCIES:
+        raise ValueError(f"memo key of unknown kind {key[0]!r}: declare what it depends on in DEPENDENCIES")
     at = getattr(_turn, "epoch", None)
     if at is None:
         return compute()
@@ -122,15 +177,16 @@ def remember(key: Hashable, compute: Callable[[], T]) -> T:
     if entry is not None and entry[0] == at:
         age = now - entry[1]
         if age < MAX_AGE_SECONDS or (age < STALE_SERVE_SECONDS and _reload_later(key, at, compute)):
-            return entry[2]
+            return pickle.loads(entry[2])  # noqa: S301 - bytes this process pickled itself
     value = compute()
     _store(key, at, now, value)
     return value
 
 
 def _store(key: Hashable, at: int, now: float, value: Any) -> None:
+    frozen = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     with _lock:
-        _entries[key] = (at, now, value)
+        _entries[key] = (at, now, frozen)
         _entries.move_to_end(key)
         while len(_entries) > MAX_ENTRIES:
             _entries.popitem(last=False)
@@ -187,3 +243,41 @@ def forget_all() -> None:
     """Empties this process's memo (tests)."""
     with _lock:
         _entries.clear()
+
+
+# --- invalidation by model signals ----------------------------------------------------------------
+
+_row_models: frozenset[str] = frozenset().union(*(d.rows for d in DEPENDENCIES.values()))
+_set_models: frozenset[str] = frozenset().union(*(d.sets for d in DEPENDENCIES.values()))
+
+
+def watch_models() -> None:
+    """Connects the save, delete and many-to-many signals of every model in DEPENDENCIES to
+    `changed()` (at start-up, from an AppConfig's ready()). Each model is connected by name: a
+    receiver for every model would keep Django from deleting rows in bulk (chunks by the million)."""
+    from django.apps import apps
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    for label in sorted(_row_models | _set_models):
+        model = apps.get_model(label)
+        post_save.connect(_saved, sender=model, dispatch_uid=f"memo-saved-{label}")
+        post_delete.connect(_deleted, sender=model, dispatch_uid=f"memo-deleted-{label}")
+        for relation in model._meta.local_many_to_many:
+            through = relation.remote_field.through
+            m2m_changed.connect(
+                _links_changed, sender=through, dispatch_uid=f"memo-links-{label}-{relation.name}"
+            )
+
+
+def _saved(sender: Any, created: bool = False, **kwargs: Any) -> None:
+    if not created or sender._meta.label in _set_models:
+        changed()
+
+
+def _deleted(sender: Any, **kwargs: Any) -> None:
+    changed()
+
+
+def _links_changed(sender: Any, action: str = "", **kwargs: Any) -> None:
+    if action in ("post_add", "post_remove", "post_clear"):
+        changed()

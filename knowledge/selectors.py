@@ -9,6 +9,7 @@ documents but not its settings.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -16,7 +17,8 @@ from django.utils.translation import gettext as _
 
 from bureau.exceptions import NotFound, PermissionDenied
 from bureau.tenancy.access import Access, access_of
-from bureau.tenancy.models import Role
+from bureau.tenancy.conditions import Condition, id_list
+from bureau.tenancy.models import Department, Role
 from knowledge.models import Document, GrantPermission, KnowledgeBase, KnowledgeBaseGrant, Visibility
 
 
@@ -24,19 +26,76 @@ def _builder_departments(access: Access) -> list[int]:
     return [d for d in access.department_roles if access.has_department_role(d, Role.BUILDER)]
 
 
-def knowledge_base_list_visible_to(*, actor: Any) -> QuerySet[KnowledgeBase]:
-    access = access_of(actor)
-    whole_orgs = access.org_admin_of | access.auditor_of
-    member_of = list(access.department_roles)
-    granted = KnowledgeBaseGrant.objects.filter(department_id__in=member_of).values("knowledge_base_id")
-    visible = (
+def knowledge_base_readable_condition(access: Access) -> Condition:
+    """Which knowledge bases an actor may open (the module docstring), as a Q and as SQL: the list
+    below and the chat turn's written-out read of a version's knowledge (assistants/chat/runtime.py)
+    both use it, so that an answer never quotes a passage its asker could not open."""
+    whole_orgs = id_list(access.org_admin_of | access.auditor_of)
+    member_of = id_list(access.department_roles)
+    builder_of = id_list(_builder_departments(access))
+    organizations = id_list(access.organization_ids)
+    shared = [Visibility.DEPARTMENT.value, Visibility.ORGANIZATION.value]
+    q = Q(scope="") & (
         Q(organization_id__in=whole_orgs)
-        | Q(department_id__in=member_of, visibility__in=[Visibility.DEPARTMENT, Visibility.ORGANIZATION])
-        | Q(department_id__in=_builder_departments(access))
-        | Q(visibility=Visibility.ORGANIZATION, organization_id__in=access.organization_ids)
-        | Q(pk__in=granted)
+        | Q(department_id__in=member_of, visibility__in=shared)
+        | Q(department_id__in=builder_of)
+        | Q(visibility=Visibility.ORGANIZATION, organization_id__in=organizations)
+        | Q(pk__in=KnowledgeBaseGrant.objects.filter(department_id__in=member_of).values("knowledge_base_id"))
     )
-    return KnowledgeBase.objects.filter(visible, scope="").select_related("department")
+    grants = KnowledgeBaseGrant._meta.db_table
+    sql = (
+        '{t}."scope" = \'\' AND ({t}."organization_id" = ANY(%s::bigint[])'  # noqa: S608 - names from the models; values are parameters
+        ' OR ({t}."department_id" = ANY(%s::bigint[]) AND {t}."visibility" = ANY(%s::text[]))'
+        ' OR {t}."department_id" = ANY(%s::bigint[])'
+        ' OR ({t}."visibility" = %s AND {t}."organization_id" = ANY(%s::bigint[]))'
+        f' OR {{t}}."id" IN (SELECT g."knowledge_base_id" FROM "{grants}" g'
+        ' WHERE g."department_id" = ANY(%s::bigint[])))'
+    )
+    params = (
+        whole_orgs,
+        member_of,
+        shared,
+        builder_of,
+        Visibility.ORGANIZATION.value,
+        organizations,
+        member_of,
+    )
+    return Condition(q=q, sql=sql, params=params)
+
+
+def knowledge_base_list_visible_to(*, actor: Any) -> QuerySet[KnowledgeBase]:
+    readable = knowledge_base_readable_condition(access_of(actor))
+    return KnowledgeBase.objects.filter(readable.q).select_related("department")
+
+
+def knowledge_base_split_usable_in(
+    *, actor: Any, department: Department, ids: Iterable[int]
+) -> tuple[list[KnowledgeBase], list[KnowledgeBase]]:
+    """(usable, dropped) among `ids`, for an assistant copied into `department` (duplicate, import,
+    template clone): usable when the actor may open it and the department's people may read it
+    too (its own knowledge, the organization's, or granted to it). Ids that do not exist are
+    neither. A copy never carries knowledge out of the department that keeps it."""
+    wanted = list(dict.fromkeys(ids))
+    found = KnowledgeBase.objects.in_bulk(wanted)
+    readable = set(
+        knowledge_base_list_visible_to(actor=actor).filter(pk__in=wanted).values_list("pk", flat=True)
+    )
+    granted = set(
+        KnowledgeBaseGrant.objects.filter(knowledge_base_id__in=wanted, department=department).values_list(
+            "knowledge_base_id", flat=True
+        )
+    )
+    usable: list[KnowledgeBase] = []
+    dropped: list[KnowledgeBase] = []
+    for pk in wanted:
+        kb = found.get(pk)
+        if kb is None:
+            continue
+        in_reach = kb.organization_id == department.organization_id and (
+            kb.department_id == department.pk or kb.visibility == Visibility.ORGANIZATION or pk in granted
+        )
+        (usable if pk in readable and in_reach else dropped).append(kb)
+    return usable, dropped
 
 
 def _can_edit_settings(access: Access, knowledge_base: KnowledgeBase) -> bool:

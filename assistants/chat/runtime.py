@@ -26,6 +26,7 @@ from assistants import attachments, clearance
 from assistants.chat import events as ev
 from assistants.chat.answers import chunk_batches, extractive_answer, provider_error
 from assistants.chat.db import beside, in_db_thread
+from assistants.chat.knowledge import VersionKnowledge, left_out_notice, version_knowledge_for
 from assistants.chat.prompt import build_messages, passages_as_data, system_prompt
 from assistants.chat.redaction import redacted_history, redacted_passages, redaction_for, tool_arguments
 from assistants.chat.stops import stop_flag
@@ -96,7 +97,8 @@ def prepare_turn(
     """`history` replaces the stored one (the OpenAI-compatible API sends the whole conversation)."""
     started = time.monotonic()
     question = (question or "").strip()
-    conversation, linked = _conversation_of_turn(actor, conversation_id)
+    conversation, knowledge = _conversation_of_turn(actor, conversation_id)
+    linked = knowledge.readable
     chat_turn_admit(
         actor=actor,
         organization_id=conversation.assistant.organization_id,
@@ -147,7 +149,8 @@ def prepare_turn(
     store_question(conversation, new_messages, question)
     passages = attachments.merge_passages(searched(), top_k=version.top_k)
     refusal = None
-    if version.knowledge_only and (linked or attached or withheld_attached) and not passages:
+    has_knowledge = linked or knowledge.unreadable or attached or withheld_attached
+    if version.knowledge_only and has_knowledge and not passages:
         refusal = version.refusal_message or _("I could not find this in the documents.")
         if answer.extractive:  # no provider: the refusal is not an extract of the documents
             answer.extractive = False
@@ -175,7 +178,14 @@ def prepare_turn(
         refusal=refusal,
         started=started,
         redactor=redactor,
-        notice=clearance.withheld_notice(target, withheld + withheld_attached),
+        notice=" ".join(
+            note
+            for note in (
+                left_out_notice(knowledge.unreadable),
+                clearance.withheld_notice(target, withheld + withheld_attached),
+            )
+            if note
+        ),
     )
 
 
@@ -186,13 +196,14 @@ def _as_id(value: int | str) -> int:
         return -1
 
 
-def _conversation_of_turn(actor: Any, conversation_id: int | str) -> tuple[Conversation, list[Any]]:
+def _conversation_of_turn(actor: Any, conversation_id: int | str) -> tuple[Conversation, VersionKnowledge]:
     """The asker's conversation, with its version, assistant and provider, checked that the asker
-    may still use the assistant; and the version's knowledge bases. Remembered for the next turns
-    until the configuration changes (bureau/memo.py): shared, so not to be changed. The version
-    (with its assistant and provider), the check and the knowledge bases are remembered by version,
-    not by conversation, so that a first turn in a new conversation with a version in use reads
-    only the conversation's row (a third of the turns when people ask three questions each)."""
+    may still use the assistant; and the version's knowledge bases, split by whether the asker may
+    open them now (chat/knowledge.py). Remembered for the next turns until the configuration changes
+    (bureau/memo.py, which hands each turn its own copy). The version (with its assistant and
+    provider), the check and the knowledge are remembered by version, not by conversation, so that a
+    first turn in a new conversation with a version in use reads only the conversation's row (a
+    third of the turns when people ask three questions each)."""
     who = ("key", actor.api_key.pk) if isinstance(actor, ApiKeyActor) else ("user", actor.pk)
 
     def load() -> Conversation:
@@ -201,13 +212,13 @@ def _conversation_of_turn(actor: Any, conversation_id: int | str) -> tuple[Conve
         conversation.version, conversation.assistant = version, version.assistant
         return conversation
 
-    def usable_knowledge() -> list[Any]:
+    def usable_knowledge() -> VersionKnowledge:
         _check_assistant_still_visible(actor, conversation)
-        return list(conversation.version.knowledge_bases.all())
+        return version_knowledge_for(actor=actor, version_id=conversation.version_id)
 
     conversation = memo.remember(("chat-turn", who, _as_id(conversation_id)), load)
-    linked = memo.remember(("chat-version", who, conversation.version_id), usable_knowledge)
-    return conversation, linked
+    knowledge = memo.remember(("chat-version", who, conversation.version_id), usable_knowledge)
+    return conversation, knowledge
 
 
 def _version(conversation: Conversation) -> AssistantVersion:

@@ -12,8 +12,12 @@ class AuditConfig(AppConfig):
         from django.contrib.admin.models import LogEntry
         from django.db.models.signals import post_save
 
+        from bureau import memo
+
         # An edit in the Django admin writes no audit event, but it does write a LogEntry.
         post_save.connect(_admin_changed, sender=LogEntry, dispatch_uid="audit-admin-changed")
+        # Any write to what the chat turns remember, audited or not, makes it stale.
+        memo.watch_models()
 
 
 def _admin_changed(**kwargs: Any) -> None:

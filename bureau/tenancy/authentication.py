@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -36,10 +36,17 @@ def authenticate_api_key(raw_key: str) -> ApiKey:
     now = timezone.now()
     if key.expires_at is not None and key.expires_at <= now:
         raise exceptions.AuthenticationFailed(_("This API key has expired."))
-    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+    # What this process last wrote, since the key may be a memo's copy as old as the memo's entry.
+    last_used = max(filter(None, (key.last_used_at, _last_used_written.get(key.pk))), default=None)
+    if last_used is None or now - last_used > LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
-        key.last_used_at = now
+        _last_used_written[key.pk] = now
+        last_used = now
+    key.last_used_at = last_used
     return key
+
+
+_last_used_written: dict[int, datetime] = {}
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):

@@ -142,22 +142,22 @@ def test_remember_serves_an_entry_only_at_its_epoch_and_age(monkeypatch: pytest.
         computed.append(1)
         return len(computed)
 
-    assert memo.remember("k", compute) == 1  # outside reading(): never remembered
-    assert memo.remember("k", compute) == 2
+    assert memo.remember(("quota-limit", "k"), compute) == 1  # outside reading(): never remembered
+    assert memo.remember(("quota-limit", "k"), compute) == 2
     with memo.reading():
-        assert memo.remember("k", compute) == 3
-        assert memo.remember("k", compute) == 3
+        assert memo.remember(("quota-limit", "k"), compute) == 3
+        assert memo.remember(("quota-limit", "k"), compute) == 3
     with memo.reading():
-        assert memo.remember("k", compute) == 3  # same epoch, another turn
+        assert memo.remember(("quota-limit", "k"), compute) == 3  # same epoch, another turn
     memo.bump()
     with memo.reading():
-        assert memo.remember("k", compute) == 4
+        assert memo.remember(("quota-limit", "k"), compute) == 4
     clock = [memo.time.monotonic()]
     monkeypatch.setattr(memo.time, "monotonic", lambda: clock[0])
     with memo.reading():
-        assert memo.remember("k", compute) == 4
+        assert memo.remember(("quota-limit", "k"), compute) == 4
         clock[0] += memo.MAX_AGE_SECONDS + 1  # too old, though nothing changed
-        assert memo.remember("k", compute) == 5
+        assert memo.remember(("quota-limit", "k"), compute) == 5
 
 
 class _Inline:
@@ -182,12 +182,13 @@ def test_an_entry_too_old_is_served_while_it_is_read_again(monkeypatch: pytest.M
     clock = _aged(monkeypatch, _Inline())
     values = iter([1, 2, 3])
     with memo.reading():
-        assert memo.remember("aged", lambda: next(values)) == 1
+        assert memo.remember(("quota-limit", "aged"), lambda: next(values)) == 1
         clock[0] += memo.MAX_AGE_SECONDS + 1
-        assert memo.remember("aged", lambda: next(values)) == 1  # served, and read again meanwhile
-        assert memo.remember("aged", lambda: next(values)) == 2  # the reloaded entry, fresh
+        # Served, and read again meanwhile:
+        assert memo.remember(("quota-limit", "aged"), lambda: next(values)) == 1
+        assert memo.remember(("quota-limit", "aged"), lambda: next(values)) == 2  # the reloaded entry, fresh
         clock[0] += memo.STALE_SERVE_SECONDS + 1  # so old that the turn reads it itself
-        assert memo.remember("aged", lambda: next(values)) == 3
+        assert memo.remember(("quota-limit", "aged"), lambda: next(values)) == 3
 
 
 def test_a_reload_that_fails_drops_the_entry(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -202,13 +203,13 @@ def test_a_reload_that_fails_drops_the_entry(monkeypatch: pytest.MonkeyPatch) ->
         return "the key"
 
     with memo.reading():
-        assert memo.remember("api-key", key) == "the key"
+        assert memo.remember(("api-key", "prefix"), key) == "the key"
         found[0] = False
         clock[0] += memo.MAX_AGE_SECONDS + 1
-        assert memo.remember("api-key", key) == "the key"
-        assert "api-key" not in memo._entries
+        assert memo.remember(("api-key", "prefix"), key) == "the key"
+        assert ("api-key", "prefix") not in memo._entries
         with pytest.raises(LookupError):
-            memo.remember("api-key", key)
+            memo.remember(("api-key", "prefix"), key)
 
 
 def test_a_reload_runs_in_another_thread_once_per_key(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -226,14 +227,16 @@ def test_a_reload_runs_in_another_thread_once_per_key(monkeypatch: pytest.Monkey
 
     try:
         with memo.reading():
-            assert memo.remember("shared", lambda: "first") == "first"
+            assert memo.remember(("quota-limit", "shared"), lambda: "first") == "first"
             clock[0] += memo.MAX_AGE_SECONDS + 1
             for _ in range(3):  # three turns find it too old while its one reload waits
-                assert memo.remember("shared", slow) == "first"
+                assert memo.remember(("quota-limit", "shared"), slow) == "first"
             release.set()
         executor.shutdown(wait=True)
         assert threads != [] and len(threads) == 1 and threads[0] != threading.current_thread().name
-        assert memo._entries["shared"][2] == "reloaded" and not memo._reloading
+        with memo.reading():
+            assert memo.remember(("quota-limit", "shared"), lambda: "not read") == "reloaded"
+        assert not memo._reloading
     finally:
         release.set()
         executor.shutdown(wait=True)
@@ -246,8 +249,8 @@ def test_an_exception_is_not_remembered() -> None:
     with memo.reading():
         for _ in range(2):
             with pytest.raises(LookupError):
-                memo.remember("missing", failing)
-    assert "missing" not in memo._entries
+                memo.remember(("quota-limit", "missing"), failing)
+    assert ("quota-limit", "missing") not in memo._entries
 
 
 def test_a_lost_epoch_comes_back_as_a_new_number() -> None:
@@ -325,6 +328,6 @@ def test_a_first_turn_reads_only_the_conversations_row(world: World, assistant: 
         attached = runtime._attachments_of_turn(conversation)
     assert [query["sql"].count('FROM "assistants_conversation"') for query in queries] == [1]
     assert '"knowledge_document"' in queries[0]["sql"]
-    assert conversation.pk == second and attached == [] and linked == []
+    assert conversation.pk == second and attached == [] and linked == ([], [])
     assert conversation.assistant.pk == conversation.version.assistant_id == assistant.pk
     assert conversation.version.model_provider is not None  # read with the version, for the turn
