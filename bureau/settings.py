@@ -270,16 +270,43 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": env_str("LOGIN_FAILED_RATE_LIMIT", "10/m/ip,5/5m/key"),
     "reset_password": "20/m/ip,5/m/key",
 }
+# A reset is asked for by address; with the default (prevent enumeration) every address gets the
+# same answer. Accounts are created by administrators, so an address without one gets no mail
+# either: the form would otherwise send mail to any address a stranger types.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 LOGIN_REDIRECT_URL = "/"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Bureau")
 HEADLESS_ONLY = False
 HEADLESS_SERVE_SPECIFICATION = True
+# The reset link in the mail is not listed here: the web app has no page for it, so it opens
+# allauth's own form (/accounts/password/reset/key/...).
 HEADLESS_FRONTEND_URLS = {
     "account_confirm_email": "/account/verify-email/{key}",
-    "account_reset_password_from_key": "/account/password/reset/key/{key}",
     "account_signup": "/account/signup",
 }
+
+# --- mail: password resets and account notices ------------------------------------------------------
+# With EMAIL_HOST, mail goes out through that SMTP server; without, each message is written to a
+# file under var/mail/, where the operator of a single machine can read it. A message that cannot be
+# sent is logged and the request still succeeds (bureau.tenancy.auth.AccountAdapter.send_mail).
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_BACKEND: str
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+    if EMAIL_USE_TLS and EMAIL_USE_SSL:
+        raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be true")
+    # A mail server that does not answer must not hold a web worker for ever.
+    EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = embedded.var_dir() / "mail"
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@localhost")
 
 SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, object]] = {}
 if env_str("OIDC_CLIENT_ID"):
