@@ -101,7 +101,7 @@ TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "bureau.apps.AdminConfig",  # django.contrib.admin, behind the main sign-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -264,6 +264,9 @@ ACCOUNT_ADAPTER = "bureau.tenancy.auth.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "bureau.tenancy.auth.SocialAccountAdapter"
 # Accounts are created by administrators (or by single sign-on), not by open sign-up.
 BUREAU_OPEN_SIGNUP = env_bool("BUREAU_OPEN_SIGNUP", False)
+# The Django admin at /django-admin/ (bureau/admin_site.py): off unless turned on, and then only
+# behind the main sign-in, with its second factor and throttling.
+BUREAU_DJANGO_ADMIN = env_bool("BUREAU_DJANGO_ADMIN", False)
 # Login throttling: allauth counts failures per account and per IP in the (Redis) cache.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
@@ -274,6 +277,7 @@ ACCOUNT_RATE_LIMITS = {
 # same answer. Accounts are created by administrators, so an address without one gets no mail
 # either: the form would otherwise send mail to any address a stranger types.
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+LOGIN_URL = "/accounts/login/"  # allauth's own page; the Django admin signs in there
 LOGIN_REDIRECT_URL = "/"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Bureau")
