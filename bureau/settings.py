@@ -101,7 +101,7 @@ TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "bureau.apps.AdminConfig",  # django.contrib.admin, behind the main sign-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -264,22 +264,53 @@ ACCOUNT_ADAPTER = "bureau.tenancy.auth.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "bureau.tenancy.auth.SocialAccountAdapter"
 # Accounts are created by administrators (or by single sign-on), not by open sign-up.
 BUREAU_OPEN_SIGNUP = env_bool("BUREAU_OPEN_SIGNUP", False)
+# The Django admin at /django-admin/ (bureau/admin_site.py): off unless turned on, and then only
+# behind the main sign-in, with its second factor and throttling.
+BUREAU_DJANGO_ADMIN = env_bool("BUREAU_DJANGO_ADMIN", False)
 # Login throttling: allauth counts failures per account and per IP in the (Redis) cache.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": env_str("LOGIN_FAILED_RATE_LIMIT", "10/m/ip,5/5m/key"),
     "reset_password": "20/m/ip,5/m/key",
 }
+# A reset is asked for by address; with the default (prevent enumeration) every address gets the
+# same answer. Accounts are created by administrators, so an address without one gets no mail
+# either: the form would otherwise send mail to any address a stranger types.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+LOGIN_URL = "/accounts/login/"  # allauth's own page; the Django admin signs in there
 LOGIN_REDIRECT_URL = "/"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Bureau")
 HEADLESS_ONLY = False
 HEADLESS_SERVE_SPECIFICATION = True
+# The reset link in the mail is not listed here: the web app has no page for it, so it opens
+# allauth's own form (/accounts/password/reset/key/...).
 HEADLESS_FRONTEND_URLS = {
     "account_confirm_email": "/account/verify-email/{key}",
-    "account_reset_password_from_key": "/account/password/reset/key/{key}",
     "account_signup": "/account/signup",
 }
+
+# --- mail: password resets and account notices ------------------------------------------------------
+# With EMAIL_HOST, mail goes out through that SMTP server; without, each message is written to a
+# file under var/mail/, where the operator of a single machine can read it. A message that cannot be
+# sent is logged and the request still succeeds (bureau.tenancy.auth.AccountAdapter.send_mail).
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_BACKEND: str
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+    if EMAIL_USE_TLS and EMAIL_USE_SSL:
+        raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be true")
+    # A mail server that does not answer must not hold a web worker for ever.
+    EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = embedded.var_dir() / "mail"
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@localhost")
 
 SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, object]] = {}
 if env_str("OIDC_CLIENT_ID"):

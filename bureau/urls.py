@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -43,7 +44,11 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
-    path("django-admin/", admin.site.urls),
-    # Everything else is the single-page app, which routes on the client.
+]
+if settings.BUREAU_DJANGO_ADMIN:
+    urlpatterns.append(path("django-admin/", admin.site.urls))
+urlpatterns += [
+    # Everything else is the single-page app, which routes on the client. The admin's prefix stays
+    # out of it even when the admin is off: a 404 there, not the app.
     re_path(r"^(?!api/|v1/|static/|accounts/|_allauth/|django-admin/).*$", spa.index, name="spa"),
 ]

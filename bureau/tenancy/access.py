@@ -124,6 +124,9 @@ def _compute(actor: Any) -> Access:
             current = roles.get(department_id)
             if current is None or DEPARTMENT_ROLE_RANK[role] > DEPARTMENT_ROLE_RANK[current]:
                 roles[department_id] = role
+    # An auditor only reads. A department role they hold (a row from before services refused to
+    # give one, or one written outside them) must not make them a writer in their organization.
+    roles = {d: role for d, role in roles.items() if orgs[d] not in auditor}
     return Access(
         org_admin_of=frozenset(org_admin),
         auditor_of=frozenset(auditor),

@@ -15,9 +15,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bureau.audit.services import audit_record, diff
-from bureau.exceptions import Conflict, ValidationFailed
+from bureau.exceptions import Conflict, PermissionDenied, ValidationFailed
 from bureau.tenancy.access import forget_access
-from bureau.tenancy.models import ApiKey, ApiScope, Department, Membership, Organization, Role, User
+from bureau.tenancy.models import (
+    DEPARTMENT_ROLE_RANK,
+    ORGANIZATION_ROLES,
+    ApiKey,
+    ApiScope,
+    Department,
+    Membership,
+    Organization,
+    Role,
+    User,
+)
 
 API_KEY_PREFIX = "bk_"
 
@@ -137,6 +147,37 @@ def _check_role_grant(actor_is_org_admin: bool, role: str) -> None:
         raise ValidationFailed(details={"role": [_("Only organization admins can grant this role.")]})
 
 
+def _check_person_may_hold(
+    user: User, department: Department, role: str, *, actor_is_org_admin: bool, replacing: Membership | None
+) -> None:
+    """Organization roles and department roles do not mix freely. A department admin would
+    otherwise reach beyond their department by promoting an org-level role holder (making the
+    read-only auditor a writer), and an auditor who kept a department role would stop being
+    read-only there. `replacing` is the membership whose role is being changed: its current role
+    is about to go."""
+    others = Membership.objects.filter(user=user, department__organization_id=department.organization_id)
+    if replacing is not None:
+        others = others.exclude(pk=replacing.pk)
+    held = set(others.values_list("role", flat=True))
+    if role == Role.AUDITOR:
+        if held & set(DEPARTMENT_ROLE_RANK):
+            raise PermissionDenied(
+                _("This person holds a department role: remove it before making them an auditor.")
+            )
+        return
+    if role in ORGANIZATION_ROLES or not held & ORGANIZATION_ROLES:
+        return
+    if not actor_is_org_admin:
+        raise PermissionDenied(
+            _(
+                "This person holds an organization role: only an organization admin can give them "
+                "a department role."
+            )
+        )
+    if Role.AUDITOR in held:
+        raise PermissionDenied(_("An auditor cannot hold a department role: auditors only read."))
+
+
 @transaction.atomic
 def membership_add(
     *,
@@ -155,6 +196,7 @@ def membership_add(
         user = User.objects.create_user(email=email, full_name=full_name)
     if Membership.objects.filter(user=user, department=department).exists():
         raise Conflict(_("This person is already a member of the department."))
+    _check_person_may_hold(user, department, role, actor_is_org_admin=actor_is_org_admin, replacing=None)
     membership = Membership.objects.create(user=user, department=department, role=role)
     audit_record(
         actor=actor,
@@ -176,6 +218,13 @@ def membership_change_role(
     _check_role_grant(actor_is_org_admin, role)
     if membership.role in (Role.ORG_ADMIN, Role.AUDITOR) and not actor_is_org_admin:
         raise ValidationFailed(details={"role": [_("Only organization admins can change this role.")]})
+    _check_person_may_hold(
+        membership.user,
+        membership.department,
+        role,
+        actor_is_org_admin=actor_is_org_admin,
+        replacing=membership,
+    )
     _refuse_removing_last_org_admin(membership, new_role=role)
     before = _membership_state(membership)
     membership.role = role
