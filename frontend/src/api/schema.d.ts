@@ -1731,10 +1731,39 @@ export interface components {
             readonly updated_at: string;
             /** @description What would refuse publishing as it is, e.g. a knowledge base its model provider may not receive (classification policy) */
             readonly warnings: string[];
+            /** @description Knowledge that part of the assistant's audience may not open, which answers to them leave out (they do not refuse publishing) */
+            readonly audience_warnings: string[];
         };
         DuplicateRequest: {
             /** @description Where the copy goes; default: the source's department */
             department?: number;
+        };
+        DuplicateResult: {
+            readonly id: number;
+            readonly organization: number;
+            readonly department: number;
+            readonly department_name: string;
+            readonly slug: string;
+            readonly name: string;
+            readonly description: string;
+            /** @description An emoji or two letters */
+            readonly avatar: string;
+            readonly visibility: components["schemas"]["VisibilityEnum"];
+            readonly published_version: number | null;
+            /** @description Of the published version */
+            readonly conversation_starters: string[];
+            readonly legal_hold: boolean;
+            readonly pii_redaction: components["schemas"]["PiiRedactionEnum"];
+            /** Format: email */
+            readonly created_by: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+            /** @description What I may do with it */
+            readonly permissions: components["schemas"]["AssistantRights"];
+            /** @description What the copy left behind, e.g. knowledge the target department may not use */
+            readonly warnings: string[];
         };
         /**
          * @description * `local` - Mô hình đa ngôn ngữ tích hợp (trên máy chủ này)
@@ -2378,6 +2407,44 @@ export interface components {
             /** @default  */
             changelog: string;
         };
+        PublishedVersion: {
+            readonly id: number;
+            readonly number: number | null;
+            readonly state: components["schemas"]["StateC5dEnum"];
+            readonly changelog: string;
+            readonly config_hash: string;
+            /** Format: date-time */
+            readonly published_at: string | null;
+            /** Format: email */
+            readonly published_by: string | null;
+            readonly instructions: string;
+            readonly conversation_starters: unknown;
+            readonly model_provider: number | null;
+            readonly model_name: string;
+            /** Format: double */
+            readonly temperature: number;
+            readonly max_tokens: number;
+            readonly top_k: number;
+            /** Format: double */
+            readonly min_similarity: number | null;
+            /** @description Answer only from the knowledge */
+            readonly knowledge_only: boolean;
+            readonly refusal_message: string;
+            readonly knowledge_bases: {
+                [key: string]: unknown;
+            }[];
+            readonly tools: {
+                [key: string]: unknown;
+            }[];
+            /** Format: email */
+            readonly created_by: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+            /** @description Knowledge that part of the assistant's audience may not open, which answers to them leave out */
+            readonly warnings: string[];
+        };
         QuotaLimit: {
             readonly id: number;
             readonly kind: components["schemas"]["KindEnum"];
@@ -2470,6 +2537,8 @@ export interface components {
             readonly snapshot: components["schemas"]["Version"];
             /** @description Problems that would refuse its approval (classification policy) */
             readonly warnings: string[];
+            /** @description Knowledge that part of the assistant's audience may not open, which answers to them would leave out (it does not refuse approval) */
+            readonly audience_warnings: string[];
         };
         ReviewRejectRequest: {
             /** @description Why: the author reads it */
@@ -2504,6 +2573,8 @@ export interface components {
             tools: components["schemas"]["ReviewedTool"][];
             shares: components["schemas"]["ReviewedShare"][];
             flags: components["schemas"]["FlagsEnum"][];
+            /** @description Knowledge part of its audience may not open (answers to them leave it out) */
+            audience_warnings: string[];
         };
         ReviewedKnowledge: {
             id: number;
@@ -3463,7 +3534,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AssistantDetail"];
+                    "application/json": components["schemas"]["DuplicateResult"];
                 };
             };
             /** @description Invalid input */
@@ -3669,7 +3740,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Version"];
+                    "application/json": components["schemas"]["PublishedVersion"];
                 };
             };
             /** @description Invalid input */
