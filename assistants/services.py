@@ -229,8 +229,6 @@ def assistant_duplicate(*, actor: Any, source: Assistant, department: Department
         copy.pii_redaction = PiiRedaction.ALWAYS
         copy.save(update_fields=["pii_redaction"])
     warnings = knowledge_left_behind(dropped, department)
-    after = {**_state(copy), "source": source.pk, "config": version_config(draft), "warnings": warnings}
-    _audit(actor, copy, "assistant.duplicate", after=after)
     # The source's department learns that its assistant was copied, where, and what stayed behind.
     _audit(
         actor,
@@ -242,6 +240,8 @@ def assistant_duplicate(*, actor: Any, source: Assistant, department: Department
             "dropped_knowledge_bases": [{"id": kb.pk, "name": kb.name} for kb in dropped],
         },
     )
+    after = {**_state(copy), "source": source.pk, "config": version_config(draft), "warnings": warnings}
+    _audit(actor, copy, "assistant.duplicate", after=after)
     return CopyResult(copy, warnings)
 
 
