@@ -33,6 +33,7 @@ from assistants.serializers import (
     VersionSummarySerializer,
 )
 from bureau.exceptions import PermissionDenied, ValidationFailed
+from bureau.tenancy import scopes
 from bureau.tenancy.access import access_of
 from bureau.tenancy.apis import PaginatedAPIView, _paginated
 from bureau.tenancy.models import Department, Role
@@ -65,6 +66,8 @@ def _detail(actor: Any, assistant: Any) -> dict[str, Any]:
 
 
 class AssistantListApi(PaginatedAPIView):
+    api_key_scopes = scopes.READ_AND_WRITE
+
     @extend_schema(
         responses=AssistantSerializer(many=True),
         parameters=[OpenApiParameter("department", int, description="Only this department's")],
@@ -88,6 +91,8 @@ class AssistantListApi(PaginatedAPIView):
 
 
 class AssistantDetailApi(APIView):
+    api_key_scopes = scopes.READ_AND_WRITE
+
     @extend_schema(responses=AssistantDetailSerializer)
     def get(self, request: Request, assistant_id: int) -> Response:
         assistant = selectors.assistant_get_for(actor=request.user, assistant_id=assistant_id)
@@ -119,6 +124,8 @@ class AssistantDetailApi(APIView):
 
 
 class DraftApi(APIView):
+    api_key_scopes = scopes.READ_AND_WRITE
+
     @extend_schema(responses=DraftSerializer, summary="The draft configuration, with warnings")
     def get(self, request: Request, assistant_id: int) -> Response:
         draft = selectors.draft_get_for(actor=request.user, assistant_id=assistant_id)
@@ -134,6 +141,8 @@ class DraftApi(APIView):
 
 
 class PublishApi(APIView):
+    api_key_scopes = scopes.READ_AND_WRITE
+
     @extend_schema(
         request=PublishSerializer,
         responses={201: PublishedVersionSerializer},
@@ -148,6 +157,8 @@ class PublishApi(APIView):
 
 
 class VersionListApi(PaginatedAPIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(responses=VersionSummarySerializer(many=True), summary="Published versions, newest first")
     def get(self, request: Request, assistant_id: int) -> Response:
         versions = selectors.version_list_for(actor=request.user, assistant_id=assistant_id)
@@ -155,6 +166,8 @@ class VersionListApi(PaginatedAPIView):
 
 
 class VersionDetailApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(responses=VersionSerializer)
     def get(self, request: Request, assistant_id: int, number: int) -> Response:
         version = selectors.version_get_for(actor=request.user, assistant_id=assistant_id, number=number)
@@ -162,6 +175,8 @@ class VersionDetailApi(APIView):
 
 
 class VersionDiffApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(
         parameters=[
             OpenApiParameter(
@@ -190,6 +205,8 @@ class VersionDiffApi(APIView):
 
 
 class RollbackApi(APIView):
+    api_key_scopes = scopes.READ_AND_WRITE
+
     @extend_schema(
         request=PublishSerializer,
         responses={201: VersionSerializer},
@@ -208,6 +225,8 @@ class RollbackApi(APIView):
 
 
 class DuplicateApi(APIView):
+    api_key_scopes = scopes.READ_AND_WRITE
+
     @extend_schema(request=DuplicateSerializer, responses={201: DuplicateResultSerializer})
     def post(self, request: Request, assistant_id: int) -> Response:
         source = selectors.assistant_get_for(actor=request.user, assistant_id=assistant_id, read_config=True)
@@ -222,6 +241,8 @@ class DuplicateApi(APIView):
 
 
 class ExportApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(
         parameters=[OpenApiParameter("version", int, description="A version number; default: the draft")],
         responses={200: OpenApiTypes.OBJECT},
@@ -237,6 +258,8 @@ class ExportApi(APIView):
 
 
 class ImportApi(APIView):
+    api_key_scopes = scopes.READ_AND_WRITE
+
     @extend_schema(
         request=ImportSerializer,
         responses={201: ImportResultSerializer},
@@ -252,6 +275,8 @@ class ImportApi(APIView):
 
 
 class ShareListApi(PaginatedAPIView):
+    api_key_scopes = scopes.READ_AND_WRITE
+
     @extend_schema(responses=ShareSerializer(many=True), summary="People and departments it is shared with")
     def get(self, request: Request, assistant_id: int) -> Response:
         shares = selectors.share_list_for(actor=request.user, assistant_id=assistant_id)
@@ -273,6 +298,8 @@ class ShareListApi(PaginatedAPIView):
 
 
 class ShareDetailApi(APIView):
+    api_key_scopes = scopes.READ_AND_WRITE
+
     @extend_schema(responses={204: None})
     def delete(self, request: Request, assistant_id: int, share_id: int) -> Response:
         share = selectors.share_get_for(actor=request.user, assistant_id=assistant_id, share_id=share_id)

@@ -11,10 +11,12 @@ from rest_framework.views import APIView
 
 from assistants import attachments
 from assistants.conversations import conversation_get_for
+from bureau.tenancy import scopes
 from knowledge.serializers import DocumentSerializer, UploadResultSerializer, UploadSerializer
 
 
 class AttachmentListApi(APIView):
+    api_key_scopes = scopes.CHAT_ONLY
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema(responses=DocumentSerializer(many=True), summary="The files attached to a conversation")
@@ -41,6 +43,8 @@ class AttachmentListApi(APIView):
 
 
 class AttachmentDetailApi(APIView):
+    api_key_scopes = scopes.CHAT_ONLY
+
     @extend_schema(responses={204: None}, summary="Remove an attachment from a conversation")
     def delete(self, request: Request, conversation_id: int, document_id: int) -> Response:
         conversation = conversation_get_for(actor=request.user, conversation_id=conversation_id)

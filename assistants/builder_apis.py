@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assistants import builder, selectors
+from bureau.tenancy import scopes
 
 
 class ToolKindSerializer(serializers.Serializer):
@@ -72,6 +73,8 @@ class ToolTestResultSerializer(serializers.Serializer):
 
 
 class ToolKindListApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(
         responses=ToolKindSerializer(many=True), summary="The kinds of tools an assistant may have"
     )
@@ -80,6 +83,8 @@ class ToolKindListApi(APIView):
 
 
 class OpenApiOperationsApi(APIView):
+    api_key_scopes = scopes.READ_AND_WRITE
+
     @extend_schema(
         request=OpenApiDocumentSerializer,
         responses=OpenApiOperationsSerializer,
@@ -95,6 +100,8 @@ class OpenApiOperationsApi(APIView):
 
 
 class ToolTestApi(APIView):
+    api_key_scopes = scopes.READ_AND_WRITE
+
     @extend_schema(
         request=ToolTestRequestSerializer,
         responses=ToolTestResultSerializer,

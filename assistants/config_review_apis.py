@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from assistants.config_review import configuration_review_for
 from assistants.usage_breakdown import usage_totals_by
+from bureau.tenancy import scopes
 
 
 class ReviewedKnowledgeSerializer(serializers.Serializer):
@@ -63,6 +64,8 @@ class ReviewedAssistantSerializer(serializers.Serializer):
 
 
 class ConfigurationReviewApi(APIView):
+    api_key_scopes = scopes.NEVER_FOR_KEYS
+
     @extend_schema(
         responses=ReviewedAssistantSerializer(many=True),
         summary="Every assistant I may audit: published version, knowledge, tools, sharing, risk flags",
@@ -91,6 +94,8 @@ class UsageGroupSerializer(serializers.Serializer):
 
 
 class UsageBreakdownApi(APIView):
+    api_key_scopes = scopes.NEVER_FOR_KEYS
+
     @extend_schema(
         parameters=[UsageBreakdownFilterSerializer],
         responses=UsageGroupSerializer(many=True),

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from assistants import oversight
 from assistants.models import Conversation
+from bureau.tenancy import scopes
 from bureau.tenancy.apis import PaginatedAPIView, _paginated
 
 
@@ -63,6 +64,8 @@ class ConversationExportSerializer(serializers.Serializer):
 
 
 class OversightConversationListApi(PaginatedAPIView):
+    api_key_scopes = scopes.NEVER_FOR_KEYS
+
     @extend_schema(
         parameters=[OversightFilterSerializer],
         responses=OversightConversationSerializer(many=True),
@@ -84,6 +87,8 @@ class OversightConversationListApi(PaginatedAPIView):
 
 
 class ConversationExportApi(APIView):
+    api_key_scopes = scopes.NEVER_FOR_KEYS
+
     @extend_schema(responses=ConversationExportSerializer, summary="One conversation as JSON (audited)")
     def get(self, request: Request, conversation_id: int) -> Response:
         conversation = oversight.conversation_get_for_oversight(
@@ -93,6 +98,8 @@ class ConversationExportApi(APIView):
 
 
 class ConversationLegalHoldApi(APIView):
+    api_key_scopes = scopes.NEVER_FOR_KEYS
+
     @extend_schema(request=LegalHoldSerializer, responses=LegalHoldSerializer, summary="Set or clear a hold")
     def put(self, request: Request, conversation_id: int) -> Response:
         conversation = oversight.conversation_get_for_oversight(
@@ -107,6 +114,8 @@ class ConversationLegalHoldApi(APIView):
 
 
 class AssistantLegalHoldApi(APIView):
+    api_key_scopes = scopes.NEVER_FOR_KEYS
+
     @extend_schema(
         request=LegalHoldSerializer,
         responses=LegalHoldSerializer,

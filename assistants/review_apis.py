@@ -18,12 +18,15 @@ from assistants.review_serializers import (
     ReviewSerializer,
     ReviewSubmitSerializer,
 )
+from bureau.tenancy import scopes
 from bureau.tenancy.apis import PaginatedAPIView, _paginated
 
 STATE = OpenApiParameter("state", str, enum=ReviewState.values, description="Only reviews in this state")
 
 
 class AssistantReviewListApi(PaginatedAPIView):
+    api_key_scopes = scopes.READ_AND_WRITE
+
     @extend_schema(
         responses=ReviewSerializer(many=True), parameters=[STATE], summary="This assistant's reviews"
     )
@@ -47,6 +50,8 @@ class AssistantReviewListApi(PaginatedAPIView):
 
 
 class ReviewListApi(PaginatedAPIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(
         responses=ReviewSerializer(many=True),
         parameters=[STATE, OpenApiParameter("assistant", int, description="Only this assistant's")],
@@ -62,6 +67,8 @@ class ReviewListApi(PaginatedAPIView):
 
 
 class ReviewDetailApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(
         responses=ReviewDetailSerializer, summary="A review, with its diff against what is published"
     )
@@ -71,6 +78,8 @@ class ReviewDetailApi(APIView):
 
 
 class ReviewApproveApi(APIView):
+    api_key_scopes = scopes.NEVER_FOR_KEYS
+
     @extend_schema(
         request=ReviewApproveSerializer,
         responses=ReviewDetailSerializer,
@@ -85,6 +94,8 @@ class ReviewApproveApi(APIView):
 
 
 class ReviewRejectApi(APIView):
+    api_key_scopes = scopes.NEVER_FOR_KEYS
+
     @extend_schema(
         request=ReviewRejectSerializer,
         responses=ReviewDetailSerializer,
@@ -99,6 +110,8 @@ class ReviewRejectApi(APIView):
 
 
 class ReviewWithdrawApi(APIView):
+    api_key_scopes = scopes.READ_AND_WRITE
+
     @extend_schema(request=None, responses=ReviewDetailSerializer, summary="Withdraw my pending review")
     def post(self, request: Request, review_id: int) -> Response:
         review = selectors.review_get_for(actor=request.user, review_id=review_id)

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from assistants import templates
 from assistants.apis import _building_department
 from assistants.serializers import AssistantSerializer
+from bureau.tenancy import scopes
 
 
 class TemplateToolSerializer(serializers.Serializer):
@@ -59,6 +60,8 @@ def _shown(template: templates.AssistantTemplate) -> dict[str, Any]:
 
 
 class TemplateListApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(responses=TemplateSerializer(many=True), summary="Ready assistants to clone")
     def get(self, request: Request) -> Response:
         shown = [_shown(template) for template in templates.template_list()]
@@ -66,6 +69,8 @@ class TemplateListApi(APIView):
 
 
 class TemplateCloneApi(APIView):
+    api_key_scopes = scopes.READ_AND_WRITE
+
     @extend_schema(
         request=TemplateCloneSerializer,
         responses={201: TemplateCloneResultSerializer},

@@ -107,6 +107,18 @@ class IsAuthenticatedActor(permissions.BasePermission):
         return bool(user is not None and getattr(user, "is_authenticated", False))
 
 
+class ApiKeyScopeRequired(permissions.BasePermission):
+    """An API key uses a route only with the scope its view declares for the method; people pass
+    (bureau/tenancy/scopes.py, which the async chat views and /v1 call too)."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        # Imported on use: DRF's settings load this module, which must not pull in the models.
+        from bureau.tenancy.scopes import api_key_scope_check
+
+        api_key_scope_check(actor=request.user, view=view, method=request.method or "GET")
+        return True
+
+
 class Pagination(pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"

@@ -426,7 +426,8 @@ REST_FRAMEWORK = {
         "bureau.tenancy.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["bureau.api.IsAuthenticatedActor"],
+    # An API key needs the scope its route declares (bureau/tenancy/scopes.py).
+    "DEFAULT_PERMISSION_CLASSES": ["bureau.api.IsAuthenticatedActor", "bureau.api.ApiKeyScopeRequired"],
     "DEFAULT_PAGINATION_CLASS": "bureau.api.Pagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "bureau.api.exception_handler",

@@ -13,9 +13,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bureau.exceptions import NotFound, PermissionDenied, ValidationFailed
+from bureau.tenancy import scopes
 from bureau.tenancy.access import access_of
 from bureau.tenancy.apis import PaginatedAPIView, _paginated
-from bureau.tenancy.models import Department, Role
+from bureau.tenancy.models import ApiScope, Department, Role
 from bureau.tenancy.selectors import department_get_for
 from knowledge import selectors, services
 from knowledge.models import Chunk, KnowledgeBaseGrant
@@ -53,6 +54,8 @@ def _owner_department(actor: Any, department_id: int | None) -> Department:
 
 
 class KnowledgeBaseListApi(PaginatedAPIView):
+    api_key_scopes = scopes.READ_AND_WRITE
+
     @extend_schema(responses=KnowledgeBaseSerializer(many=True), summary="Knowledge bases visible to me")
     def get(self, request: Request) -> Response:
         bases = (
@@ -73,6 +76,8 @@ class KnowledgeBaseListApi(PaginatedAPIView):
 
 
 class KnowledgeBaseDetailApi(APIView):
+    api_key_scopes = scopes.READ_AND_WRITE
+
     @extend_schema(responses=KnowledgeBaseSerializer)
     def get(self, request: Request, kb_id: int) -> Response:
         knowledge_base = selectors.knowledge_base_get_for(actor=request.user, knowledge_base_id=kb_id)
@@ -106,6 +111,8 @@ class KnowledgeBaseDetailApi(APIView):
 
 
 class GrantListApi(APIView):
+    api_key_scopes = scopes.READ_AND_WRITE
+
     @extend_schema(
         responses=GrantSerializer(many=True), summary="Departments this knowledge base is shared with"
     )
@@ -135,6 +142,8 @@ class GrantListApi(APIView):
 
 
 class GrantDetailApi(APIView):
+    api_key_scopes = scopes.READ_AND_WRITE
+
     @extend_schema(responses={204: None})
     def delete(self, request: Request, kb_id: int, grant_id: int) -> Response:
         knowledge_base = selectors.knowledge_base_get_for(
@@ -148,6 +157,7 @@ class GrantDetailApi(APIView):
 
 
 class DocumentListApi(PaginatedAPIView):
+    api_key_scopes = scopes.READ_AND_WRITE
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema(responses=DocumentSerializer(many=True), summary="Documents, with their indexing status")
@@ -180,6 +190,8 @@ class DocumentListApi(PaginatedAPIView):
 
 
 class DocumentDetailApi(APIView):
+    api_key_scopes = scopes.READ_AND_WRITE
+
     @extend_schema(responses=DocumentSerializer)
     def get(self, request: Request, kb_id: int, doc_id: int) -> Response:
         return Response(
@@ -214,6 +226,8 @@ class DocumentDetailApi(APIView):
 class DocumentActionApi(APIView):
     """POST …/retry/, …/cancel/, …/reindex/."""
 
+    api_key_scopes = scopes.READ_AND_WRITE
+
     action_name = ""
     ACTIONS = {
         "retry": services.document_retry,
@@ -231,6 +245,8 @@ class DocumentActionApi(APIView):
 
 
 class DocumentFileApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(
         # Its own type, whatever was uploaded.
         responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The original file")}
@@ -245,6 +261,8 @@ class DocumentFileApi(APIView):
 
 
 class DocumentChunksApi(PaginatedAPIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(responses=ChunkSerializer(many=True), summary="The chunks that serve searches")
     def get(self, request: Request, kb_id: int, doc_id: int) -> Response:
         document = selectors.document_get_for(actor=request.user, knowledge_base_id=kb_id, document_id=doc_id)
@@ -255,6 +273,8 @@ class DocumentChunksApi(PaginatedAPIView):
 
 
 class DocumentRunsApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(responses=IndexingRunSerializer(many=True), summary="Indexing attempts, newest first")
     def get(self, request: Request, kb_id: int, doc_id: int) -> Response:
         document = selectors.document_get_for(actor=request.user, knowledge_base_id=kb_id, document_id=doc_id)
@@ -262,6 +282,8 @@ class DocumentRunsApi(APIView):
 
 
 class SearchApi(APIView):
+    api_key_scopes = {"POST": ApiScope.READ}
+
     @extend_schema(
         request=SearchRequestSerializer,
         responses=SearchHitSerializer(many=True),

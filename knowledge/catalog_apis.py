@@ -6,6 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bureau.tenancy import scopes
 from bureau.tenancy.apis import PaginatedAPIView, _paginated
 from knowledge import catalog
 from knowledge.models import KnowledgeBase
@@ -45,6 +46,8 @@ class DomainCountSerializer(serializers.Serializer):
 
 
 class CatalogListApi(PaginatedAPIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(
         responses=CatalogEntrySerializer(many=True),
         parameters=[
@@ -63,6 +66,8 @@ class CatalogListApi(PaginatedAPIView):
 
 
 class CatalogDomainsApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(
         responses=DomainCountSerializer(many=True), summary="The catalog's domain tags, with counts"
     )
@@ -72,6 +77,8 @@ class CatalogDomainsApi(APIView):
 
 
 class CatalogDepartmentsApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(
         responses=CatalogDepartmentSerializer(many=True),
         summary="My organization's departments (id and name): whom to share a knowledge base with",

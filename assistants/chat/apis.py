@@ -16,10 +16,13 @@ from assistants.chat.serializers import (
     FeedbackSerializer,
 )
 from assistants.models import Message
+from bureau.tenancy import scopes
 from bureau.tenancy.apis import PaginatedAPIView, _paginated
 
 
 class ConversationListApi(PaginatedAPIView):
+    api_key_scopes = scopes.CHAT_ONLY
+
     @extend_schema(responses=ConversationSerializer(many=True), summary="My conversations, newest first")
     def get(self, request: Request) -> Response:
         assistant = request.query_params.get("assistant")
@@ -49,6 +52,8 @@ class ConversationListApi(PaginatedAPIView):
 
 
 class ConversationDetailApi(APIView):
+    api_key_scopes = scopes.CHAT_ONLY
+
     @extend_schema(responses=ConversationDetailSerializer, summary="A conversation with its messages")
     def get(self, request: Request, conversation_id: int) -> Response:
         conversation = conversations.conversation_get_for(actor=request.user, conversation_id=conversation_id)
@@ -78,6 +83,8 @@ class ConversationDetailApi(APIView):
 
 
 class MessageStopApi(APIView):
+    api_key_scopes = scopes.CHAT_ONLY
+
     @extend_schema(request=None, responses={202: None}, summary="Stop an answer being written")
     def post(self, request: Request, conversation_id: int, message_id: int) -> Response:
         message = conversations.message_get_for(
@@ -88,6 +95,8 @@ class MessageStopApi(APIView):
 
 
 class MessageFeedbackApi(APIView):
+    api_key_scopes = scopes.CHAT_ONLY
+
     @extend_schema(request=FeedbackSerializer, responses={201: FeedbackSerializer})
     def post(self, request: Request, conversation_id: int, message_id: int) -> Response:
         message = conversations.message_get_for(

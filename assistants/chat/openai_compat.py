@@ -18,9 +18,11 @@ from assistants.chat import events as ev
 from assistants.chat.db import in_db_thread
 from assistants.chat.runtime import Turn, collect, prepare_turn, stream_turn
 from assistants.chat.views import _Unauthenticated, authenticate, streaming_response
-from bureau.exceptions import BureauError, QuotaExceeded
+from bureau.exceptions import BureauError, PermissionDenied, QuotaExceeded
 from bureau.quotas.models import QuotaKind
 from bureau.quotas.services import chat_turn_admit
+from bureau.tenancy.models import ApiScope
+from bureau.tenancy.scopes import api_key_scopes
 
 
 def openai_error(
@@ -67,6 +69,8 @@ async def _actor_or_error(request: HttpRequest) -> tuple[Any, JsonResponse | Non
         return None, openai_error(401, error.message, "authentication_error", "invalid_api_key")
     except PermissionError as error:
         return None, openai_error(403, str(error), "permission_error")
+    except PermissionDenied as error:  # an API key without the `chat` scope
+        return None, openai_error(403, str(error.message), "permission_error", error.code)
     except QuotaExceeded as error:
         return None, quota_error(error)
 
@@ -88,6 +92,7 @@ def _models(actor: Any) -> list[dict[str, Any]]:
 
 
 @csrf_exempt
+@api_key_scopes({"GET": ApiScope.CHAT})
 async def models(request: HttpRequest) -> HttpResponseBase:
     actor, error = await _actor_or_error(request)
     if error is not None:
@@ -202,6 +207,7 @@ async def _chunks(turn: Turn, model: str, include_usage: bool) -> AsyncIterator[
 
 
 @csrf_exempt
+@api_key_scopes({"POST": ApiScope.CHAT})
 async def chat_completions(request: HttpRequest) -> HttpResponseBase:
     if request.method != "POST":
         return openai_error(405, "Use POST.")

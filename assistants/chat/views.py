@@ -24,6 +24,8 @@ from bureau.exceptions import BureauError, QuotaExceeded
 from bureau.quotas.services import actor_request_admit
 from bureau.tenancy.access import ApiKeyActor
 from bureau.tenancy.authentication import authenticate_api_key
+from bureau.tenancy.models import ApiScope
+from bureau.tenancy.scopes import api_key_scope_check, api_key_scopes
 from bureau.tenancy.services import API_KEY_PREFIX
 
 
@@ -54,23 +56,28 @@ def _csrf_failure(request: HttpRequest) -> HttpResponse | None:
     return check.process_view(request, lambda req: HttpResponse(), (), {})
 
 
-def _admitted_api_key(raw_key: str) -> ApiKeyActor:
-    actor = ApiKeyActor(authenticate_api_key(raw_key))
+def _admitted_api_key(request: HttpRequest, raw_key: str) -> ApiKeyActor:
+    try:
+        actor = ApiKeyActor(authenticate_api_key(raw_key))
+    except AuthenticationFailed as error:
+        raise _Unauthenticated(str(error.detail)) from None
+    # The scope this route declares, checked as for the DRF views (bureau.api.ApiKeyScopeRequired),
+    # before the request counts against the key's requests per minute, as there.
+    view = request.resolver_match.func if request.resolver_match else None
+    api_key_scope_check(actor=actor, view=view, method=request.method or "GET")
     actor_request_admit(actor)  # its requests per minute, as for the DRF views (throttles.py)
     return actor
 
 
 def authenticate_in_thread(request: HttpRequest) -> Any:
-    """The actor, or _Unauthenticated, PermissionError (CSRF) or QuotaExceeded (an API key's
-    requests per minute). Synchronous: it reads the database (the key, or the session and its
-    user), so it runs in a database thread, with whatever else the request needs there."""
+    """The actor, or _Unauthenticated, PermissionError (CSRF), PermissionDenied (an API key without
+    the scope the route needs) or QuotaExceeded (an API key's requests per minute). Synchronous: it
+    reads the database (the key, or the session and its user), so it runs in a database thread,
+    with whatever else the request needs there."""
     header = request.headers.get("Authorization", "")
     scheme, _sep, token = header.partition(" ")
     if scheme == "Bearer" and token.strip().startswith(API_KEY_PREFIX):
-        try:
-            return _admitted_api_key(token.strip())
-        except AuthenticationFailed as error:
-            raise _Unauthenticated(str(error.detail)) from None
+        return _admitted_api_key(request, token.strip())
     user = request.user  # the lazy user of AuthenticationMiddleware, read here from the session
     if not user.is_authenticated:
         raise _Unauthenticated(_("Authentication credentials were not provided."))
@@ -155,6 +162,7 @@ async def _answer(request: HttpRequest, prepare: Callable[[Any, dict[str, Any]],
 
 
 @csrf_exempt
+@api_key_scopes({"POST": ApiScope.CHAT})
 async def message_create(request: HttpRequest, conversation_id: int) -> HttpResponseBase:
     """POST a question; the answer streams as server-sent events with `Accept: text/event-stream`,
     else comes back as one JSON object."""
@@ -170,6 +178,7 @@ async def message_create(request: HttpRequest, conversation_id: int) -> HttpResp
 
 
 @csrf_exempt
+@api_key_scopes({"POST": ApiScope.CHAT})
 async def message_regenerate(request: HttpRequest, conversation_id: int, message_id: int) -> HttpResponseBase:
     if request.method != "POST":
         return error_json(405, "method_not_allowed", _("Use POST."))

@@ -15,12 +15,16 @@ from rest_framework.views import APIView
 from assistants.documents.nd30_check import NotADocx, check_docx
 from assistants.documents.selectors import generated_file_get_for
 from bureau.exceptions import ValidationFailed
+from bureau.tenancy import scopes
+from bureau.tenancy.models import ApiScope
 
 MAX_CHECK_BYTES = 20 * 1024 * 1024
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 class GeneratedFileDownloadApi(APIView):
+    api_key_scopes = scopes.CHAT_ONLY
+
     @extend_schema(responses={(200, DOCX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="The DOCX")})
     def get(self, request: Request, file_id: int) -> FileResponse:
         generated = generated_file_get_for(actor=request.user, file_id=file_id)
@@ -45,6 +49,7 @@ class CheckFormatResultSerializer(serializers.Serializer):
 
 
 class DocumentCheckFormatApi(APIView):
+    api_key_scopes = {"POST": ApiScope.READ}
     parser_classes = [MultiPartParser]
 
     @extend_schema(request=CheckFormatSerializer, responses=CheckFormatResultSerializer)

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from bureau.audit.models import AuditEvent
 from bureau.audit.selectors import audit_event_get_for, audit_event_list_visible_to
 from bureau.audit.serializers import AuditEventSerializer, AuditExportFilterSerializer, AuditFilterSerializer
+from bureau.tenancy import scopes
 from bureau.tenancy.apis import PaginatedAPIView, _paginated
 
 FILTER_ARGUMENTS = {"department": "department_id", "actor": "actor_id"}
@@ -30,6 +31,8 @@ def _filters(request: Request, serializer_class: type[AuditFilterSerializer]) ->
 
 
 class AuditEventListApi(PaginatedAPIView):
+    api_key_scopes = scopes.NEVER_FOR_KEYS
+
     @extend_schema(
         parameters=[AuditFilterSerializer],
         responses=AuditEventSerializer(many=True),
@@ -41,6 +44,8 @@ class AuditEventListApi(PaginatedAPIView):
 
 
 class AuditEventDetailApi(APIView):
+    api_key_scopes = scopes.NEVER_FOR_KEYS
+
     @extend_schema(responses=AuditEventSerializer)
     def get(self, request: Request, event_id: int) -> Response:
         return Response(AuditEventSerializer(audit_event_get_for(actor=request.user, event_id=event_id)).data)
@@ -50,6 +55,8 @@ CSV_COLUMNS = AuditEventSerializer.Meta.fields
 
 
 class AuditEventExportApi(APIView):
+    api_key_scopes = scopes.NEVER_FOR_KEYS
+
     @extend_schema(
         parameters=[AuditExportFilterSerializer],
         responses={

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bureau.audit.usage import usage_totals_by_day
+from bureau.tenancy import scopes
 
 
 class UsageFilterSerializer(serializers.Serializer):
@@ -46,6 +47,8 @@ class UsageSerializer(serializers.Serializer):
 
 
 class UsageApi(APIView):
+    api_key_scopes = scopes.NEVER_FOR_KEYS
+
     @extend_schema(
         parameters=[UsageFilterSerializer],
         responses=UsageSerializer,

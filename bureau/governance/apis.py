@@ -12,9 +12,12 @@ from rest_framework.views import APIView
 from bureau.governance import selectors, services
 from bureau.governance.models import DepartmentPolicy
 from bureau.governance.serializers import DepartmentPolicySerializer, OrganizationPolicySerializer
+from bureau.tenancy import scopes
 
 
 class OrganizationPolicyApi(APIView):
+    api_key_scopes = scopes.NEVER_FOR_KEYS
+
     @extend_schema(responses=OrganizationPolicySerializer, summary="The organization's governance policy")
     def get(self, request: Request, organization_id: int) -> Response:
         policy = selectors.policy_get_for(actor=request.user, organization_id=organization_id)
@@ -41,6 +44,8 @@ def _department_policy_data(policy: DepartmentPolicy) -> dict[str, Any]:
 
 
 class DepartmentPolicyApi(APIView):
+    api_key_scopes = scopes.NEVER_FOR_KEYS
+
     @extend_schema(responses=DepartmentPolicySerializer, summary="A department's retention period")
     def get(self, request: Request, department_id: int) -> Response:
         policy = selectors.department_policy_get_for(actor=request.user, department_id=department_id)

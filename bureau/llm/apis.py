@@ -15,11 +15,15 @@ from bureau.llm.serializers import (
     ModelProviderSerializer,
     ModelProviderWriteSerializer,
 )
+from bureau.tenancy import scopes
 from bureau.tenancy.access import access_of
 from bureau.tenancy.apis import PaginatedAPIView, _paginated
+from bureau.tenancy.models import ApiScope
 
 
 class ModelProviderListApi(PaginatedAPIView):
+    api_key_scopes = {"GET": ApiScope.READ, "POST": scopes.NOT_FOR_KEYS}
+
     @extend_schema(responses=ModelProviderSerializer(many=True), summary="Model providers of my organization")
     def get(self, request: Request) -> Response:
         # The provider made from OPENAI_BASE_URL is otherwise stored when a chat first needs it; an
@@ -42,6 +46,8 @@ class ModelProviderListApi(PaginatedAPIView):
 
 
 class ModelProviderDetailApi(APIView):
+    api_key_scopes = {"GET": ApiScope.READ, "PATCH": scopes.NOT_FOR_KEYS, "DELETE": scopes.NOT_FOR_KEYS}
+
     @extend_schema(responses=ModelProviderSerializer)
     def get(self, request: Request, provider_id: int) -> Response:
         provider = selectors.model_provider_get_for(actor=request.user, provider_id=provider_id)
@@ -64,6 +70,8 @@ class ModelProviderDetailApi(APIView):
 
 
 class ModelProviderTestApi(APIView):
+    api_key_scopes = scopes.NEVER_FOR_KEYS
+
     @extend_schema(
         request=None,
         responses=ConnectionTestSerializer,

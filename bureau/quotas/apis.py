@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from bureau.quotas import selectors, services
 from bureau.quotas.models import QuotaKind, QuotaLimit
+from bureau.tenancy import scopes
 
 
 class QuotaLimitSerializer(serializers.ModelSerializer[QuotaLimit]):
@@ -43,6 +44,8 @@ class ConsumptionSerializer(serializers.Serializer):
 
 
 class QuotaListApi(APIView):
+    api_key_scopes = scopes.NEVER_FOR_KEYS
+
     @extend_schema(responses=QuotaLimitSerializer(many=True), summary="The organization's quotas")
     def get(self, request: Request, organization_id: int) -> Response:
         quotas = selectors.quota_list_for(actor=request.user, organization_id=organization_id)
@@ -70,6 +73,8 @@ class QuotaListApi(APIView):
 
 
 class QuotaDetailApi(APIView):
+    api_key_scopes = scopes.NEVER_FOR_KEYS
+
     @extend_schema(responses={204: None}, summary="Remove a quota: the wider scope's applies again")
     def delete(self, request: Request, organization_id: int, quota_id: int) -> Response:
         quota = selectors.quota_get_for(
@@ -80,6 +85,8 @@ class QuotaDetailApi(APIView):
 
 
 class DepartmentQuotaUsageApi(APIView):
+    api_key_scopes = scopes.NEVER_FOR_KEYS
+
     @extend_schema(
         responses=ConsumptionSerializer(many=True),
         summary="The department's tokens this month, its members' messages today, its keys' requests",
@@ -90,6 +97,8 @@ class DepartmentQuotaUsageApi(APIView):
 
 
 class MyQuotaUsageApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(responses=ConsumptionSerializer(many=True), summary="My messages today against my limit")
     def get(self, request: Request) -> Response:
         lines = selectors.my_consumption(actor=request.user)

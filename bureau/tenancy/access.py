@@ -3,7 +3,8 @@
 An actor is a signed-in User or an ApiKeyActor (a department's API key). Organization roles
 (org_admin, auditor) reach every department of their organization; department roles reach their
 own department only. An API key acts inside its department, as a member (scope `read`/`chat`) or
-a builder (scope `write`), and never with admin rights.
+a builder (scope `write`), and never with admin rights; which routes it may use at all is decided
+by its scopes (bureau/tenancy/scopes.py).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Access:
     department_roles: dict[int, Role] = field(default_factory=dict)
     # department id -> its organization id, for every department with a membership
     department_orgs: dict[int, int] = field(default_factory=dict)
+    # None for a person; for an API key, what bureau/tenancy/scopes.py checks each route against
     api_key_scopes: frozenset[str] | None = None
 
     @property

@@ -11,9 +11,9 @@ from rest_framework.views import APIView
 from bureau.api import Pagination
 from bureau.exceptions import NotFound, PermissionDenied
 from bureau.schema import PaginatedListSchema
-from bureau.tenancy import selectors, services
+from bureau.tenancy import scopes, selectors, services
 from bureau.tenancy.access import access_of
-from bureau.tenancy.models import Membership, Organization, User
+from bureau.tenancy.models import ApiScope, Membership, Organization, User
 from bureau.tenancy.serializers import (
     ApiKeyCreatedSerializer,
     ApiKeyCreateSerializer,
@@ -45,6 +45,8 @@ class PaginatedAPIView(APIView):
 
 
 class MeApi(APIView):
+    api_key_scopes = scopes.NEVER_FOR_KEYS
+
     @extend_schema(responses=MeSerializer, summary="The signed-in user and their memberships")
     def get(self, request: Request) -> Response:
         user = request.user
@@ -70,6 +72,8 @@ class MeApi(APIView):
 
 
 class DepartmentListApi(PaginatedAPIView):
+    api_key_scopes = {"GET": ApiScope.READ, "POST": scopes.NOT_FOR_KEYS}
+
     @extend_schema(responses=DepartmentSerializer(many=True), summary="Departments visible to me")
     def get(self, request: Request) -> Response:
         return _paginated(
@@ -107,6 +111,8 @@ def _organization_administered_by(actor: Any) -> Organization:
 
 
 class DepartmentDetailApi(APIView):
+    api_key_scopes = {"GET": ApiScope.READ, "PATCH": scopes.NOT_FOR_KEYS, "DELETE": scopes.NOT_FOR_KEYS}
+
     @extend_schema(responses=DepartmentSerializer)
     def get(self, request: Request, department_id: int) -> Response:
         department = selectors.department_get_for(actor=request.user, department_id=department_id)
@@ -133,6 +139,8 @@ class DepartmentDetailApi(APIView):
 
 
 class MembershipListApi(PaginatedAPIView):
+    api_key_scopes = scopes.NEVER_FOR_KEYS
+
     @extend_schema(responses=MembershipSerializer(many=True), summary="Members of a department")
     def get(self, request: Request, department_id: int) -> Response:
         department = selectors.department_get_for(actor=request.user, department_id=department_id)
@@ -156,6 +164,8 @@ class MembershipListApi(PaginatedAPIView):
 
 
 class MembershipDetailApi(APIView):
+    api_key_scopes = scopes.NEVER_FOR_KEYS
+
     @extend_schema(request=MembershipRoleSerializer, responses=MembershipSerializer)
     def patch(self, request: Request, department_id: int, membership_id: int) -> Response:
         membership = selectors.membership_get_for(
@@ -185,6 +195,8 @@ class MembershipDetailApi(APIView):
 
 
 class ApiKeyListApi(PaginatedAPIView):
+    api_key_scopes = scopes.NEVER_FOR_KEYS
+
     @extend_schema(
         responses=ApiKeySerializer(many=True), summary="API keys of a department (never the secrets)"
     )
@@ -210,6 +222,8 @@ class ApiKeyListApi(PaginatedAPIView):
 
 
 class ApiKeyRevokeApi(APIView):
+    api_key_scopes = scopes.NEVER_FOR_KEYS
+
     @extend_schema(request=None, responses=ApiKeySerializer)
     def post(self, request: Request, department_id: int, key_id: int) -> Response:
         key = selectors.api_key_get_for(actor=request.user, department_id=department_id, key_id=key_id)

@@ -298,7 +298,7 @@ def test_the_openai_client_sees_a_rate_limit_error(live_server: Any, frozen: dat
 def test_api_key_requests_per_minute_on_the_rest_api_and_the_next_minute(
     world: World, frozen: datetime
 ) -> None:
-    key, raw = _key(world, scopes=("read",))
+    key, raw = _key(world, scopes=("read", "chat"))  # conversations need `chat`, the rest `read`
     _set(world, REQUESTS, 3)
     client = Client(headers={"Authorization": f"Bearer {raw}", "Accept-Language": "en"})
     assert client.get("/api/v1/conversations/").status_code == 200
