@@ -28,5 +28,7 @@ export default defineConfig({
     setupFiles: ["./src/test/setup.ts"],
     css: false,
     globals: true,
+    // Whole screens (antd in jsdom) take seconds on a busy machine; the limit only stops a hang.
+    testTimeout: 30_000,
   },
 });

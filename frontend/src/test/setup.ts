@@ -1,4 +1,8 @@
-import "@testing-library/react";
+import { configure } from "@testing-library/react";
+
+// findBy… and waitFor wait for a whole screen's requests and renders, slow on a busy machine; the
+// limit only stops a test that would never pass.
+configure({ asyncUtilTimeout: 10_000 });
 
 // antd reads these browser APIs, which jsdom lacks.
 Object.defineProperty(window, "matchMedia", {

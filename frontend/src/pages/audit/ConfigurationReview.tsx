@@ -1,7 +1,7 @@
 // Every assistant with what it can reach and who can use it, flagged where it deserves a look.
 import { WarningOutlined } from "@ant-design/icons";
 import { useQuery } from "@tanstack/react-query";
-import { Space, Switch, Table, Tag, Tooltip, Typography } from "antd";
+import { Alert, Space, Switch, Table, Tag, Tooltip, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 
@@ -9,6 +9,7 @@ import { api } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import type { components } from "../../api/schema";
 import { QueryState } from "../../components/PageState";
+import { WarningList } from "../../components/WarningList";
 
 type Reviewed = components["schemas"]["ReviewedAssistant"];
 
@@ -39,9 +40,23 @@ export function ConfigurationReview() {
           <Table<Reviewed>
             rowKey="id"
             size="middle"
-            dataSource={onlyFlagged ? rows.filter((r) => r.flags.some((f) => f !== "never_published")) : rows}
+            dataSource={
+              onlyFlagged ? rows.filter((r) => r.flags.some((f) => f !== "never_published") || r.audience_warnings.length > 0) : rows
+            }
             scroll={{ x: 1000 }}
             pagination={{ pageSize: 50, hideOnSinglePage: true }}
+            // Who among its users will not get which knowledge: sentences too long for a cell.
+            expandable={{
+              rowExpandable: (row) => row.audience_warnings.length > 0,
+              expandedRowRender: (row) => (
+                <Alert
+                  type="warning"
+                  showIcon
+                  title={t("review.audienceWarnings")}
+                  description={<WarningList warnings={row.audience_warnings} />}
+                />
+              ),
+            }}
             columns={[
               {
                 title: t("review.assistant"),
@@ -94,14 +109,22 @@ export function ConfigurationReview() {
               {
                 title: t("review.flags"),
                 dataIndex: "flags",
-                render: (flags: string[]) =>
-                  flags.map((flag) => (
-                    <Tooltip key={flag} title={t(`flags.${flag}.help`)}>
-                      <Tag color={FLAG_COLORS[flag]} icon={flag === "external_http" ? <WarningOutlined /> : undefined}>
-                        {t(`flags.${flag}.label`)}
-                      </Tag>
-                    </Tooltip>
-                  )),
+                render: (flags: string[], row) => (
+                  <>
+                    {flags.map((flag) => (
+                      <Tooltip key={flag} title={t(`flags.${flag}.help`)}>
+                        <Tag color={FLAG_COLORS[flag]} icon={flag === "external_http" ? <WarningOutlined /> : undefined}>
+                          {t(`flags.${flag}.label`)}
+                        </Tag>
+                      </Tooltip>
+                    ))}
+                    {row.audience_warnings.length > 0 && (
+                      <Tooltip title={t("review.audienceHelp")}>
+                        <Tag color="gold">{t("review.audience", { number: row.audience_warnings.length })}</Tag>
+                      </Tooltip>
+                    )}
+                  </>
+                ),
               },
             ]}
           />

@@ -12,6 +12,7 @@ import { asPage } from "../../api/paginated";
 import type { components } from "../../api/schema";
 import { useAuth } from "../../auth/AuthProvider";
 import { ErrorState, QueryState } from "../../components/PageState";
+import { WarningList } from "../../components/WarningList";
 import { DiffView } from "./DiffView";
 
 type Review = components["schemas"]["Review"];
@@ -78,6 +79,19 @@ function ReviewDrawer({ reviewId, onClose }: { reviewId: number; onClose: () => 
               {(review.warnings as string[] | undefined)?.map((warning) => (
                 <Alert key={warning} type="warning" showIcon title={warning} />
               ))}
+              {review.audience_warnings.length > 0 && (
+                <Alert
+                  type="info"
+                  showIcon
+                  title={t("reviews.audienceWarnings")}
+                  description={
+                    <>
+                      <WarningList warnings={review.audience_warnings} />
+                      <Typography.Paragraph style={{ margin: "8px 0 0" }}>{t("reviews.audienceHelp")}</Typography.Paragraph>
+                    </>
+                  }
+                />
+              )}
               <div>
                 <Typography.Title level={4}>
                   {review.against ? t("reviews.against", { version: review.against }) : t("reviews.firstVersion")}

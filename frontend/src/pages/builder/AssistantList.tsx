@@ -11,6 +11,7 @@ import { api } from "../../api/client";
 import { errorMessage, unwrap } from "../../api/errors";
 import { useAuth } from "../../auth/AuthProvider";
 import { EmptyState, QueryState } from "../../components/PageState";
+import { WarningList } from "../../components/WarningList";
 import { fetchAssistants, keys, type Assistant } from "./api";
 import { downloadJson } from "./download";
 import { formatDateTime } from "./format";
@@ -40,7 +41,15 @@ export function AssistantList() {
       ),
     onSuccess: async (copy) => {
       await queryClient.invalidateQueries({ queryKey: keys.assistants });
-      message.success(t("list.duplicated", { name: copy.name }));
+      // What the copy left behind (knowledge its department may not use) must be read, not missed.
+      if (copy.warnings.length) {
+        modal.warning({
+          title: t("list.duplicatedWithWarnings", { name: copy.name }),
+          content: <WarningList warnings={copy.warnings} />,
+        });
+      } else {
+        message.success(t("list.duplicated", { name: copy.name }));
+      }
     },
     onError: (error) => message.error(errorMessage(error)),
   });
@@ -71,13 +80,7 @@ export function AssistantList() {
       if (result.warnings.length) {
         modal.warning({
           title: t("list.importedWithWarnings", { name: result.assistant.name }),
-          content: (
-            <ul>
-              {result.warnings.map((w) => (
-                <li key={w}>{w}</li>
-              ))}
-            </ul>
-          ),
+          content: <WarningList warnings={result.warnings} />,
         });
       } else {
         message.success(t("list.imported", { name: result.assistant.name }));

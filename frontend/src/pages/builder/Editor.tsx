@@ -11,6 +11,7 @@ import { useNavigate, useParams } from "react-router";
 import { api } from "../../api/client";
 import { ApiError, errorMessage, unwrap } from "../../api/errors";
 import { ErrorState, Loading } from "../../components/PageState";
+import { WarningList } from "../../components/WarningList";
 import {
   fetchAssistant,
   fetchDraft,
@@ -19,10 +20,10 @@ import {
   fetchToolKinds,
   keys,
   type AssistantDetail,
+  type Draft,
   type KnowledgeBase,
   type ModelProvider,
   type ToolKind,
-  type Version,
 } from "./api";
 import { downloadJson } from "./download";
 import { changesOf, fieldErrors, isDirty, rebase, toolErrors, valuesOf, type EditorValues } from "./editorForm";
@@ -50,7 +51,7 @@ function DraftForm({
   kinds,
 }: {
   assistant: AssistantDetail;
-  draft: Version;
+  draft: Draft;
   providers: ModelProvider[];
   knowledgeBases: KnowledgeBase[];
   kinds: ToolKind[];
@@ -115,7 +116,8 @@ function DraftForm({
       const changes = changesOf(saved, current);
       let nextAssistant = assistant;
       let nextDraft = draft;
-      if (Object.keys(changes.assistant).length) {
+      const assistantChanged = Object.keys(changes.assistant).length > 0;
+      if (assistantChanged) {
         nextAssistant = unwrap(
           await api.PATCH("/api/v1/assistants/{assistant_id}/", { params: { path: { assistant_id: assistant.id } }, body: changes.assistant }),
         );
@@ -128,19 +130,23 @@ function DraftForm({
           }),
         );
       }
-      return { nextAssistant, nextDraft };
+      // The audience is the assistant's (its visibility): when only the assistant was saved, the
+      // draft in hand still carries the audience warnings of the old one.
+      const staleDraft = assistantChanged && nextDraft === draft;
+      return { nextAssistant, nextDraft, staleDraft };
     },
     onMutate: () => {
       setToolProblems({});
       form.setFields(Object.keys(values).map((name) => ({ name: name as keyof EditorValues, errors: [] })));
     },
-    onSuccess: ({ nextAssistant, nextDraft }) => {
+    onSuccess: ({ nextAssistant, nextDraft, staleDraft }) => {
       const fresh = valuesOf(nextAssistant, nextDraft);
       setSaved(fresh);
       setValues(fresh);
       form.setFieldsValue(fresh);
       queryClient.setQueryData(keys.assistant(assistant.id), nextAssistant);
       queryClient.setQueryData(keys.draft(assistant.id), nextDraft);
+      if (staleDraft) void queryClient.invalidateQueries({ queryKey: keys.draft(assistant.id) });
       void queryClient.invalidateQueries({ queryKey: keys.assistants });
       message.success(t("editor.saved"));
     },
@@ -277,6 +283,29 @@ function DraftForm({
                 }))}
               />
             </Form.Item>
+            {draft.warnings.length > 0 && (
+              <Alert
+                type="error"
+                showIcon
+                title={t("draftWarnings.blocking")}
+                description={<WarningList warnings={draft.warnings} />}
+                style={{ marginBottom: 16 }}
+              />
+            )}
+            {draft.audience_warnings.length > 0 && (
+              <Alert
+                type="warning"
+                showIcon
+                title={t("draftWarnings.audience")}
+                description={
+                  <>
+                    <WarningList warnings={draft.audience_warnings} />
+                    <Typography.Paragraph style={{ margin: "8px 0 0" }}>{t("draftWarnings.audienceHelp")}</Typography.Paragraph>
+                  </>
+                }
+                style={{ marginBottom: 16 }}
+              />
+            )}
             <Row gutter={12}>
               <Col xs={12}>
                 <Form.Item name="top_k" label={t("fields.top_k")} extra={t("fields.topKHelp")}>
@@ -371,10 +400,7 @@ function DraftForm({
         assistantId={assistant.id}
         open={publishing}
         onClose={() => setPublishing(false)}
-        onPublished={(number) => {
-          setPublishing(false);
-          message.success(t("publish.done", { number }));
-        }}
+        onPublished={() => setPublishing(false)}
       />
     </div>
   );

@@ -1,17 +1,20 @@
 // Publishing the saved draft as a new version, with a note of what changed. When the organization
-// requires review, the server refuses (409) with its own message, shown here as it is.
+// requires review, the server refuses (409) with its own message, shown here as it is. A version
+// published with knowledge part of its audience may not open says so in a dialog that must be read.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Form, Input, Modal } from "antd";
+import { Alert, App, Form, Input, Modal } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import { api } from "../../api/client";
 import { errorMessage, unwrap } from "../../api/errors";
 import { useAuth } from "../../auth/AuthProvider";
+import { WarningList } from "../../components/WarningList";
 import { fetchPolicy } from "./api";
 
-export function PublishModal({ assistantId, open, onClose, onPublished }: { assistantId: number; open: boolean; onClose: () => void; onPublished: (number: number | null) => void }) {
+export function PublishModal({ assistantId, open, onClose, onPublished }: { assistantId: number; open: boolean; onClose: () => void; onPublished: () => void }) {
   const { t } = useTranslation("builder");
+  const { message, modal } = App.useApp();
   const auth = useAuth();
   const queryClient = useQueryClient();
   const [changelog, setChangelog] = useState("");
@@ -31,7 +34,21 @@ export function PublishModal({ assistantId, open, onClose, onPublished }: { assi
     onSuccess: async (version) => {
       setChangelog("");
       await queryClient.invalidateQueries({ queryKey: ["builder"] });
-      onPublished(version.number);
+      onPublished();
+      if (version.warnings.length) {
+        modal.warning({
+          title: t("publish.doneWithWarnings", { number: version.number }),
+          content: (
+            <>
+              <p>{t("draftWarnings.audience")}</p>
+              <WarningList warnings={version.warnings} />
+              <p style={{ margin: "8px 0 0" }}>{t("draftWarnings.audienceHelp")}</p>
+            </>
+          ),
+        });
+      } else {
+        message.success(t("publish.done", { number: version.number }));
+      }
     },
   });
 

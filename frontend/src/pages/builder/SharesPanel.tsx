@@ -40,7 +40,11 @@ export function SharesPanel({ assistantId, canManage }: { assistantId: number; c
       ),
     onSuccess: async () => {
       form.resetFields(["email", "department"]);
-      await queryClient.invalidateQueries({ queryKey: keys.shares(assistantId) });
+      // A share widens the audience: the draft's audience warnings change with it.
+      await Promise.all([
+        queryClient.invalidateQueries({ queryKey: keys.shares(assistantId) }),
+        queryClient.invalidateQueries({ queryKey: keys.draft(assistantId) }),
+      ]);
     },
     onError: (error) => {
       if (error instanceof ApiError) {
@@ -60,7 +64,11 @@ export function SharesPanel({ assistantId, canManage }: { assistantId: number; c
           params: { path: { assistant_id: assistantId, share_id: shareId } },
         }),
       ),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.shares(assistantId) }),
+    onSuccess: () =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: keys.shares(assistantId) }),
+        queryClient.invalidateQueries({ queryKey: keys.draft(assistantId) }),
+      ]),
   });
 
   return (

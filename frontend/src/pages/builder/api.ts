@@ -6,6 +6,8 @@ import { unwrap } from "../../api/errors";
 export type Assistant = components["schemas"]["Assistant"];
 export type AssistantDetail = components["schemas"]["AssistantDetail"];
 export type Version = components["schemas"]["Version"];
+/** The draft with what would refuse publishing it (`warnings`) and what its audience would miss (`audience_warnings`). */
+export type Draft = components["schemas"]["Draft"];
 export type VersionSummary = components["schemas"]["VersionSummary"];
 export type Template = components["schemas"]["Template"];
 export type ModelProvider = components["schemas"]["ModelProvider"];
@@ -54,7 +56,7 @@ export async function fetchAssistant(id: number): Promise<AssistantDetail> {
   return unwrap(await api.GET("/api/v1/assistants/{assistant_id}/", { params: { path: { assistant_id: id } } }));
 }
 
-export async function fetchDraft(id: number): Promise<Version> {
+export async function fetchDraft(id: number): Promise<Draft> {
   return unwrap(await api.GET("/api/v1/assistants/{assistant_id}/draft/", { params: { path: { assistant_id: id } } }));
 }
 

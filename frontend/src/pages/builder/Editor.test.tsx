@@ -1,0 +1,117 @@
+import { fireEvent, screen, waitFor } from "@testing-library/react";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+
+import i18n from "../../i18n";
+import { answer, BUILDER, renderScreen } from "../../test/render";
+import { Editor } from "./Editor";
+
+const ASSISTANT = {
+  id: 3,
+  organization: 1,
+  department: 1,
+  department_name: "Sở Tư pháp",
+  slug: "ho-tich",
+  name: "Trợ lý hộ tịch",
+  description: "",
+  avatar: "",
+  visibility: "organization",
+  published_version: null,
+  conversation_starters: [],
+  legal_hold: false,
+  pii_redaction: "off",
+  created_by: BUILDER.email,
+  created_at: "2026-12-01T08:00:00Z",
+  updated_at: "2026-12-01T08:00:00Z",
+  permissions: { read_config: true, edit: true, manage: true },
+};
+
+const DRAFT = {
+  id: 30,
+  number: null,
+  state: "draft",
+  changelog: "",
+  config_hash: "",
+  published_at: null,
+  published_by: null,
+  instructions: "Trả lời ngắn gọn.",
+  conversation_starters: [],
+  model_provider: null,
+  model_name: "",
+  temperature: 0.2,
+  max_tokens: 1024,
+  top_k: 5,
+  min_similarity: null,
+  knowledge_only: false,
+  refusal_message: "",
+  knowledge_bases: [{ id: 5, name: "Hướng dẫn nghiệp vụ" }],
+  tools: [],
+  created_by: BUILDER.email,
+  created_at: "2026-12-01T08:00:00Z",
+  updated_at: "2026-12-01T08:00:00Z",
+  warnings: [] as string[],
+  audience_warnings: [] as string[],
+};
+
+const ORGANIZATION_WIDE =
+  "Kho tri thức “Hướng dẫn nghiệp vụ” sẽ không được dùng trong câu trả lời cho người trong cơ quan ngoài Sở Tư pháp: họ không có quyền xem kho này.";
+const SHARED = "Kho tri thức “Hướng dẫn nghiệp vụ” sẽ không được dùng trong câu trả lời cho thanh.nv@noivu.example: họ không có quyền xem kho này.";
+const REFUSED = "Nhà cung cấp mô hình “Dịch vụ ngoài” không được nhận kho tri thức “Hướng dẫn nghiệp vụ”, mật.";
+const AUDIENCE_HEADING = "Một số người dùng trợ lý sẽ không nhận được nội dung từ các kho tri thức sau";
+
+describe("Editor", () => {
+  beforeEach(async () => {
+    await i18n.changeLanguage("vi");
+    // The preview chat scrolls its log; jsdom has no scrolling.
+    Element.prototype.scrollTo ??= () => {};
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("shows the draft's warnings, and what its audience will miss as it stands after each save", async () => {
+    // What the server says of the draft now: it changes with the draft and with the assistant's audience.
+    let server = { ...DRAFT, warnings: [REFUSED], audience_warnings: [ORGANIZATION_WIDE] };
+    answer("GET", {
+      "/api/v1/me/": BUILDER,
+      "/api/v1/assistants/{assistant_id}/": ASSISTANT,
+      "/api/v1/assistants/{assistant_id}/draft/": () => server,
+      "/api/v1/model-providers/": [],
+      "/api/v1/knowledge-bases/": [],
+      "/api/v1/tool-kinds/": [],
+    });
+    const patch = answer("PATCH", {
+      "/api/v1/assistants/{assistant_id}/draft/": (init: { body: Record<string, unknown> }) => {
+        server = { ...server, ...init.body, warnings: [], audience_warnings: [SHARED] };
+        return server;
+      },
+      "/api/v1/assistants/{assistant_id}/": (init: { body: Record<string, unknown> }) => {
+        // Narrowed to the department: nobody in its audience misses the knowledge any more.
+        server = { ...server, audience_warnings: [] };
+        return { ...ASSISTANT, ...init.body };
+      },
+    });
+    renderScreen(<Editor />, { url: "/builder/3", path: "/builder/:assistantId" });
+
+    expect(await screen.findByText(AUDIENCE_HEADING)).toBeTruthy();
+    expect(screen.getByText(ORGANIZATION_WIDE)).toBeTruthy();
+    expect(screen.getByText("Chưa thể xuất bản bản nháp này")).toBeTruthy();
+    expect(screen.getByText(REFUSED)).toBeTruthy();
+
+    // Saving the draft: its answer carries the new warnings.
+    fireEvent.change(screen.getByLabelText("Hướng dẫn"), { target: { value: "Trả lời đầy đủ." } });
+    fireEvent.click(screen.getByText("Lưu").closest("button")!);
+    expect(await screen.findByText(SHARED)).toBeTruthy();
+    expect(screen.queryByText(ORGANIZATION_WIDE)).toBeNull();
+    expect(screen.queryByText(REFUSED)).toBeNull();
+    expect(screen.queryByText("Chưa thể xuất bản bản nháp này")).toBeNull();
+    expect(patch).toHaveBeenCalledTimes(1);
+
+    // Saving only the assistant (its audience): the draft is read again for its warnings.
+    fireEvent.mouseDown(screen.getByLabelText("Phạm vi sử dụng"));
+    fireEvent.click(await screen.findByTitle("Toàn đơn vị"));
+    fireEvent.click(screen.getByText("Lưu").closest("button")!);
+    await waitFor(() => expect(screen.queryByText(AUDIENCE_HEADING)).toBeNull());
+    expect(screen.queryByText(SHARED)).toBeNull();
+    expect(patch).toHaveBeenLastCalledWith("/api/v1/assistants/{assistant_id}/", expect.objectContaining({ body: { visibility: "department" } }));
+  });
+});
