@@ -7,11 +7,12 @@ from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bureau.api import MultiPartParser
 from bureau.exceptions import NotFound, PermissionDenied, ValidationFailed
 from bureau.tenancy.access import access_of
 from bureau.tenancy.apis import PaginatedAPIView, _paginated

@@ -5,7 +5,6 @@ the same JSON shape."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,7 +18,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from assistants.chat import events as ev
 from assistants.chat.db import in_db_thread
 from assistants.chat.runtime import Turn, collect, prepare_turn, stream_turn
-from bureau import memo, request_context
+from bureau import memo, request_context, request_input
 from bureau.exceptions import BureauError, QuotaExceeded
 from bureau.quotas.services import actor_request_admit
 from bureau.tenancy.access import ApiKeyActor
@@ -66,7 +65,7 @@ def authenticate_in_thread(request: HttpRequest) -> Any:
     user), so it runs in a database thread, with whatever else the request needs there."""
     header = request.headers.get("Authorization", "")
     scheme, _sep, token = header.partition(" ")
-    if scheme == "Bearer" and token.strip().startswith(API_KEY_PREFIX):
+    if scheme.lower() == "bearer" and token.strip().startswith(API_KEY_PREFIX):  # RFC 7235: any case
         try:
             return _admitted_api_key(token.strip())
         except AuthenticationFailed as error:
@@ -129,7 +128,7 @@ def _authenticated_turn(request: HttpRequest, prepare: Callable[[Any, dict[str, 
     with memo.reading():  # what every turn reads of the configuration, remembered while unchanged
         actor = authenticate_in_thread(request)
         try:
-            body = json.loads(request.body or b"{}")
+            body = request_input.body_json(request)  # nesting and NUL checked by the middleware
         except ValueError:
             raise _BadBody() from None
         if not isinstance(body, dict):

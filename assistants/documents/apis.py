@@ -7,13 +7,13 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assistants.documents.nd30_check import NotADocx, check_docx
 from assistants.documents.selectors import generated_file_get_for
+from bureau.api import MultiPartParser
 from bureau.exceptions import ValidationFailed
 
 MAX_CHECK_BYTES = 20 * 1024 * 1024
