@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bureau.api import MultiPartParser
+from bureau.downloads import file_response
 from bureau.exceptions import NotFound, PermissionDenied, ValidationFailed
 from bureau.tenancy.access import access_of
 from bureau.tenancy.apis import PaginatedAPIView, _paginated
@@ -238,10 +239,10 @@ class DocumentFileApi(APIView):
     )
     def get(self, request: Request, kb_id: int, doc_id: int) -> FileResponse:
         document = selectors.document_get_for(actor=request.user, knowledge_base_id=kb_id, document_id=doc_id)
-        return FileResponse(
+        return file_response(
             document.file.open("rb"),
             filename=document.filename,
-            as_attachment=request.query_params.get("download") == "1",
+            inline=request.query_params.get("download") != "1",
         )
 
 
