@@ -260,3 +260,38 @@ def test_the_depth_scan_skips_strings(text: str, deeper: bool) -> None:
     from bureau.request_input import json_too_deep
 
     assert json_too_deep(text) is deeper
+
+
+# --- JSON inside a field: an HTTP action's OpenAPI document, pasted as text ---------------------------
+
+
+def _openapi_text(path: str, depth: int = 1) -> str:
+    operation = {"get": {"operationId": "tra_cuu", "responses": {"200": {"description": "ok"}}}}
+    document = {
+        "openapi": "3.0.0",
+        "servers": [{"url": "https://api.example.vn"}],
+        "paths": {path: operation},
+    }
+    text = json.dumps(document)
+    return text[:-1] + ', "x-deep": ' + _nested(depth) + "}" if depth > 1 else text
+
+
+@pytest.mark.parametrize(
+    ("document", "fragment"),
+    [(_openapi_text("/ho-so", depth=DEEP), str(MAX_JSON_DEPTH)), (_openapi_text(f"/ho{NUL}so"), "NUL")],
+    ids=["deep", "nul"],
+)
+def test_an_openapi_document_given_as_text_is_checked_as_a_body_is(
+    world: World, document: str, fragment: str
+) -> None:
+    builder = _builder(world)
+    assistant = builder.post("/api/v1/assistants/", {"name": "Hỏi đáp"}, format="json").json()
+    preview = builder.post(
+        f"/api/v1/assistants/{assistant['id']}/tools/openapi-operations/",
+        {"document": document},
+        format="json",
+    )
+    assert fragment in _assert_api_error(preview)["details"]["document"][0]
+    tools = [{"kind": "http_action", "name": "ho_so", "settings": {"openapi": document}}]
+    draft = builder.patch(f"/api/v1/assistants/{assistant['id']}/draft/", {"tools": tools}, format="json")
+    assert draft.status_code == 400, draft.content
