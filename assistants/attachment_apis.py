@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assistants import attachments
 from assistants.conversations import conversation_get_for
+from bureau.api import MultiPartParser
 from bureau.tenancy import scopes
 from knowledge.serializers import DocumentSerializer, UploadResultSerializer, UploadSerializer
 

@@ -1,4 +1,5 @@
-"""DRF glue: one exception handler and error shape, the base permission, pagination."""
+"""DRF glue: one exception handler and error shape, the base permission, pagination, the upload
+parser; and the error shape of the OpenAI-compatible API, which the middleware answers with too."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import exceptions as drf_exceptions
-from rest_framework import pagination, permissions
+from rest_framework import pagination, parsers, permissions
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from bureau import request_context
+from bureau import request_context, request_input
 from bureau.exceptions import BureauError, QuotaExceeded
 
 log = logging.getLogger(__name__)
@@ -119,38 +120,74 @@ class ApiKeyScopeRequired(permissions.BasePermission):
         return True
 
 
+class MultiPartParser(parsers.MultiPartParser):
+    """DRF's, with the fields of the form refused when they hold NUL (bureau/request_input.py);
+    the files' names lose it in Django's parser already."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        parsed = super().parse(stream, media_type, parser_context)
+        request_input.check_form(parsed.data)
+        return parsed
+
+
 class Pagination(pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
 
 
-def _api_error(status: int, code: str, message: str) -> JsonResponse:
+def openai_error(
+    status: int,
+    message: str,
+    kind: str = "invalid_request_error",
+    code: str | None = None,
+    param: str | None = None,
+) -> JsonResponse:
+    """The error shape of the OpenAI-compatible API (`/v1/`), which OpenAI's clients read."""
+    return JsonResponse(
+        {"error": {"message": message, "type": kind, "param": param, "code": code}},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def api_error(status: int, code: str, message: str, details: Any = None) -> JsonResponse:
     body = {
-        "error": {"code": code, "message": message, "details": {}},
+        "error": {"code": code, "message": message, "details": details or {}},
         "request_id": request_context.current().request_id,
     }
     return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
+def _openai_path(request: HttpRequest) -> bool:
+    return request.path.startswith("/v1/")
+
+
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """handler400: a request Django refuses before any view (a malformed multipart body, too many
     fields) gets the error shape on the API, the HTML page elsewhere."""
+    if _openai_path(request):
+        return openai_error(400, str(_("The request could not be read.")))
     if request.path.startswith("/api/"):
-        return _api_error(400, "bad_request", _("The request could not be read."))
+        return api_error(400, "bad_request", _("The request could not be read."))
     return defaults.bad_request(request, exception)
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """handler404: an API client gets the error shape for a URL no route matches (a malformed id),
-    not the HTML page."""
+    not the HTML page; under /v1/, OpenAI's answer to a path it does not serve (`/v1/responses`,
+    `/v1/embeddings`), which its clients raise as NotFoundError."""
+    if _openai_path(request):
+        return openai_error(404, f"Invalid URL ({request.method} {request.path})")
     if request.path.startswith("/api/"):
-        return _api_error(404, "not_found", _("Not found."))
+        return api_error(404, "not_found", _("Not found."))
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: the error shape for the API, the HTML page elsewhere."""
+    if _openai_path(request):
+        return openai_error(500, str(_("Server error.")), kind="server_error")
     if request.path.startswith("/api/"):
-        return _api_error(500, "server_error", _("Server error."))
+        return api_error(500, "server_error", _("Server error."))
     return defaults.server_error(request)

@@ -332,6 +332,13 @@ def _stop_child(child: Child, timeout: float = 20) -> None:
         child.process.wait()
 
 
+def web_server_command(host: str, port: int) -> list[str]:
+    from bureau.serving import UVICORN_FLAGS  # the client's address as the peer gave it
+
+    application = ["-m", "uvicorn", "bureau.asgi:application", "--host", host, "--port", str(port)]
+    return [sys.executable, *application, "--no-access-log", *UVICORN_FLAGS]
+
+
 def run(host: str, port: int, seed: bool = True) -> int:
     started = ensure_services()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bureau.settings")
@@ -346,20 +353,7 @@ def run(host: str, port: int, seed: bool = True) -> int:
     children = [
         _spawn("worker", [*celery, "worker", "-Q", "ingest,embed,default", "-c", "2", "-l", "INFO"]),
         _spawn("beat", [*celery, "beat", "-l", "INFO", "-s", str(var_dir() / "celerybeat-schedule")]),
-        _spawn(
-            "web",
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "bureau.asgi:application",
-                "--host",
-                host,
-                "--port",
-                str(port),
-                "--no-access-log",
-            ],
-        ),
+        _spawn("web", web_server_command(host, port)),
     ]
     stopping = False
 

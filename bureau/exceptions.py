@@ -47,6 +47,15 @@ class Conflict(BureauError):
     default_message = _("This conflicts with the current state.")
 
 
+class ProviderRefused(BureauError):
+    """The model provider's address may not be reached (link-local, cloud metadata): its base URL
+    was saved before the check, or its name resolves there now (bureau.security.url_guard)."""
+
+    status_code = 502
+    code = "provider_refused"
+    default_message = _("The language model provider's address is not allowed. Tell your administrator.")
+
+
 class QuotaExceeded(BureauError):
     """A quota or rate limit is used up. `details` says which (`limit`), its value, what was used
     and when it resets (`resets_at`, ISO 8601); `retry_after` becomes the Retry-After header."""

@@ -12,7 +12,7 @@ from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
 from django.middleware import clickjacking, common, csrf, locale, security
 
-from bureau import request_context
+from bureau import request_context, request_input
 
 
 class RequestContextMiddleware:
@@ -50,6 +50,50 @@ class RequestContextMiddleware:
             request_context.reset(token)
         response["X-Request-ID"] = meta.request_id
         return response
+
+
+class RequestInputMiddleware:
+    """Refuses, before any view parses it, a body nested too deeply and NUL in a JSON or form body
+    or the query string (bureau/request_input.py): a 400 in the API's error shape, in OpenAI's on
+    `/v1/`. It reads the body (never an upload's) and parses nothing in the usual case; sync and
+    async, so that the streaming chats run without a thread hop."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.is_async:
+            return self._acall(request)
+        return self._refusal(request) or self.get_response(request)
+
+    async def _acall(self, request: HttpRequest) -> HttpResponseBase:
+        refusal = self._refusal(request)
+        if refusal is not None:
+            return refusal
+        get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
+        return await get_response(request)
+
+    @staticmethod
+    def _refusal(request: HttpRequest) -> JsonResponse | None:
+        from bureau.api import api_error, openai_error
+
+        try:
+            request_input.check_query_string(request)
+            request_input.check_body(request)
+        except request_input.InputRefused as refused:
+            if request.path.startswith("/v1/"):
+                message = str(refused.message)
+                if refused.field is not None:
+                    message = f"{refused.field}: {refused.details[refused.field][0]}"
+                return openai_error(400, message, param=refused.field)
+            return api_error(400, refused.code, str(refused.message), refused.details)
+        return None
 
 
 class InlineHooksMixin:

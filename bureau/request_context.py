@@ -77,5 +77,6 @@ def meta_from_request(request: HttpRequest) -> RequestMeta:
     return RequestMeta(
         request_id=request_id,
         ip=client_ip(request),
-        user_agent=request.META.get("HTTP_USER_AGENT", "")[:512],
+        # Stored with every audit event: PostgreSQL refuses NUL in text (request_input.py).
+        user_agent=request.META.get("HTTP_USER_AGENT", "").replace("\x00", "")[:512],
     )

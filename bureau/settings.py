@@ -142,6 +142,8 @@ MIDDLEWARE = [
     "bureau.middleware.DatabaseUnavailableMiddleware",
     "bureau.middleware.SessionMiddleware",
     "bureau.middleware.LocaleMiddleware",
+    # After the locale (its messages are translated), before anything reads the body.
+    "bureau.middleware.RequestInputMiddleware",
     "bureau.middleware.CommonMiddleware",
     "bureau.middleware.CsrfViewMiddleware",
     "bureau.middleware.AuthenticationMiddleware",
@@ -435,6 +437,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["bureau.quotas.throttles.ApiKeyRequestsPerMinute"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Uploads' fields are checked for NUL there; other bodies by bureau.middleware.RequestInputMiddleware.
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "bureau.api.MultiPartParser",
+    ],
     "UNAUTHENTICATED_USER": None,
     # `?format=` is ours (exports choose CSV or JSON Lines), not DRF's renderer override.
     "URL_FORMAT_OVERRIDE": None,

@@ -26,7 +26,7 @@ api_v1 = [
     path("", include("assistants.config_review_urls")),
 ]
 
-# The API answers errors in its own shape, even for URLs no route matches.
+# The API answers errors in its own shape, even for URLs no route matches (OpenAI's under /v1/).
 handler400 = "bureau.api.bad_request"
 handler404 = "bureau.api.not_found"
 handler500 = "bureau.api.server_error"
@@ -37,6 +37,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     # The OpenAI-compatible API, where OpenAI clients expect it.
     path("v1/models", openai_compat.models, name="openai-models"),
+    path("v1/models/<str:model>", openai_compat.model_detail, name="openai-model-detail"),
     path("v1/chat/completions", openai_compat.chat_completions, name="openai-chat-completions"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script from its own URL (?script): no inline script, so

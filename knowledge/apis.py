@@ -7,11 +7,13 @@ from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bureau.api import MultiPartParser
+from bureau.downloads import file_response
 from bureau.exceptions import NotFound, PermissionDenied, ValidationFailed
 from bureau.tenancy import scopes
 from bureau.tenancy.access import access_of
@@ -253,10 +255,10 @@ class DocumentFileApi(APIView):
     )
     def get(self, request: Request, kb_id: int, doc_id: int) -> FileResponse:
         document = selectors.document_get_for(actor=request.user, knowledge_base_id=kb_id, document_id=doc_id)
-        return FileResponse(
+        return file_response(
             document.file.open("rb"),
             filename=document.filename,
-            as_attachment=request.query_params.get("download") == "1",
+            inline=request.query_params.get("download") != "1",
         )
 
 

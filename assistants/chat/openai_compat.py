@@ -1,10 +1,12 @@
 """The OpenAI-compatible API: each assistant the caller may use is a model named by its slug.
-`GET /v1/models`, `POST /v1/chat/completions` (streaming and not). The assistant's published version
-answers — its instructions, knowledge and tools apply — and its citations come in an extra field."""
+`GET /v1/models`, `GET /v1/models/{model}`, `POST /v1/chat/completions` (streaming and not). The
+assistant's published version answers — its instructions, knowledge and tools apply — and its
+citations come in an extra field. Of the request's parameters, `max_tokens` (or
+`max_completion_tokens`) lowers the version's limit and `temperature` replaces the version's; `n`
+other than 1 is refused. Any other path under `/v1/` answers OpenAI's 404 (bureau.api.not_found)."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,28 +14,20 @@ from typing import Any
 import orjson
 from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from assistants.chat import events as ev
 from assistants.chat.db import in_db_thread
 from assistants.chat.runtime import Turn, collect, prepare_turn, stream_turn
 from assistants.chat.views import _Unauthenticated, authenticate, streaming_response
-from bureau.exceptions import BureauError, PermissionDenied, QuotaExceeded
+from bureau import request_input
+from bureau.api import openai_error
+from bureau.exceptions import BureauError, NotFound, PermissionDenied, QuotaExceeded, ValidationFailed
 from bureau.quotas.models import QuotaKind
 from bureau.quotas.services import chat_turn_admit
 from bureau.tenancy.models import ApiScope
 from bureau.tenancy.scopes import api_key_scopes
-
-
-def openai_error(
-    status: int, message: str, kind: str = "invalid_request_error", code: str | None = None
-) -> JsonResponse:
-    return JsonResponse(
-        {"error": {"message": message, "type": kind, "code": code}},
-        status=status,
-        json_dumps_params={"ensure_ascii": False},
-    )
-
 
 # The `type` OpenAI gives a rate-limit error: what ran out, requests or tokens.
 _RATE_LIMIT_TYPES = {
@@ -75,20 +69,29 @@ async def _actor_or_error(request: HttpRequest) -> tuple[Any, JsonResponse | Non
         return None, quota_error(error)
 
 
+def _model(assistant: Any) -> dict[str, Any]:
+    return {
+        "id": assistant.slug,
+        "object": "model",
+        "created": int(assistant.created_at.timestamp()),
+        "owned_by": assistant.department.name,
+        "name": assistant.name,
+        "description": assistant.description,
+    }
+
+
 def _models(actor: Any) -> list[dict[str, Any]]:
     from assistants.selectors import assistant_list_usable_by
 
-    return [
-        {
-            "id": a.slug,
-            "object": "model",
-            "created": int(a.created_at.timestamp()),
-            "owned_by": a.department.name,
-            "name": a.name,
-            "description": a.description,
-        }
-        for a in assistant_list_usable_by(actor=actor).select_related("department")
-    ]
+    return [_model(a) for a in assistant_list_usable_by(actor=actor).select_related("department")]
+
+
+def _model_usable_by(actor: Any, slug: str) -> dict[str, Any] | None:
+    from assistants.selectors import assistant_list_usable_by
+
+    usable = assistant_list_usable_by(actor=actor).select_related("department")
+    assistant = usable.filter(slug=slug).order_by("organization_id", "pk").first()
+    return _model(assistant) if assistant is not None else None
 
 
 @csrf_exempt
@@ -101,6 +104,56 @@ async def models(request: HttpRequest) -> HttpResponseBase:
     return JsonResponse({"object": "list", "data": data}, json_dumps_params={"ensure_ascii": False})
 
 
+def _model_not_found(message: str) -> JsonResponse:
+    return openai_error(404, message, code="model_not_found", param="model")
+
+
+@csrf_exempt
+async def model_detail(request: HttpRequest, model: str) -> HttpResponseBase:
+    """`models.retrieve`: a model this key or user may use, else OpenAI's 404."""
+    if request.method != "GET":
+        return openai_error(405, "Use GET.")
+    actor, error = await _actor_or_error(request)
+    if error is not None:
+        return error
+    found = await in_db_thread(_model_usable_by)(actor, model)
+    if found is None:
+        return _model_not_found(_("Assistant not found."))
+    return JsonResponse(found, json_dumps_params={"ensure_ascii": False})
+
+
+class _BadParameter(Exception):
+    def __init__(self, param: str, message: str) -> None:
+        super().__init__(message)
+        self.param = param
+        self.message = message
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _generation_options(body: dict[str, Any]) -> dict[str, Any]:
+    """The request's `n`, `max_tokens` and `temperature`, checked: what `prepare_turn` applies."""
+    n = body.get("n")
+    if n is not None and (not _is_number(n) or n != 1):
+        raise _BadParameter("n", "Only n=1 is supported: each request gives one choice.")
+    options: dict[str, Any] = {}
+    for param in ("max_completion_tokens", "max_tokens"):  # the newer name first, as OpenAI reads them
+        value = body.get(param)
+        if value is None:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise _BadParameter(param, f"'{param}' must be a positive integer.")
+        options.setdefault("max_tokens", value)
+    temperature = body.get("temperature")
+    if temperature is not None:
+        if not _is_number(temperature) or not 0 <= temperature <= 2:
+            raise _BadParameter("temperature", "'temperature' must be a number between 0 and 2.")
+        options["temperature"] = float(temperature)
+    return options
+
+
 def _text_of(content: Any) -> str:
     if isinstance(content, str):
         return content
@@ -111,7 +164,7 @@ def _text_of(content: Any) -> str:
     return ""
 
 
-def _prepare(actor: Any, body: dict[str, Any]) -> Turn:
+def _prepare(actor: Any, body: dict[str, Any], options: dict[str, Any]) -> Turn:
     from assistants.conversations import conversation_create
     from assistants.selectors import assistant_get_by_slug_for
 
@@ -121,8 +174,6 @@ def _prepare(actor: Any, body: dict[str, Any]) -> Turn:
     # The client's own system messages are ignored: the assistant's instructions apply.
     turns = [(role, text) for role, text in turns if role in ("user", "assistant") and text]
     if not turns or turns[-1][0] != "user":
-        from bureau.exceptions import ValidationFailed
-
         raise ValidationFailed("The last message must come from the user.")
     question = turns[-1][1]
     # Before the conversation is created, so that a refused request leaves nothing behind.
@@ -130,7 +181,9 @@ def _prepare(actor: Any, body: dict[str, Any]) -> Turn:
         actor=actor, organization_id=assistant.organization_id, department_id=assistant.department_id
     )
     conversation = conversation_create(actor=actor, assistant=assistant, title=question[:80])
-    return prepare_turn(actor=actor, conversation_id=conversation.pk, question=question, history=turns[:-1])
+    return prepare_turn(
+        actor=actor, conversation_id=conversation.pk, question=question, history=turns[:-1], **options
+    )
 
 
 def _completion(turn: Turn, events: list[ev.Event], model: str) -> JsonResponse:
@@ -144,7 +197,11 @@ def _completion(turn: Turn, events: list[ev.Event], model: str) -> JsonResponse:
             "created": int(time.time()),
             "model": model,
             "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": turn.text}, "finish_reason": "stop"}
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": turn.text},
+                    "finish_reason": turn.finish_reason,
+                }
             ],
             "usage": {
                 "prompt_tokens": turn.prompt_tokens,
@@ -191,7 +248,9 @@ async def _chunks(turn: Turn, model: str, include_usage: bool) -> AsyncIterator[
             yield b"data: " + orjson.dumps(error) + b"\n\n"
             yield b"data: [DONE]\n\n"
             return
-    yield frame({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "citations": citations})
+    yield frame(
+        {"choices": [{"index": 0, "delta": {}, "finish_reason": turn.finish_reason}], "citations": citations}
+    )
     if include_usage:
         yield frame(
             {
@@ -215,18 +274,23 @@ async def chat_completions(request: HttpRequest) -> HttpResponseBase:
     if error is not None:
         return error
     try:
-        body = json.loads(request.body or b"{}")
+        body = request_input.body_json(request)  # nesting and NUL checked by the middleware
         if not isinstance(body, dict):
             raise ValueError
     except ValueError:
         return openai_error(400, "The body must be a JSON object.")
     try:
-        turn = await in_db_thread(_prepare)(actor, body)
+        options = _generation_options(body)
+    except _BadParameter as bad:
+        return openai_error(400, bad.message, param=bad.param)
+    try:
+        turn = await in_db_thread(_prepare)(actor, body, options)
     except QuotaExceeded as exceeded:
         return quota_error(exceeded)
+    except NotFound as missing:
+        return _model_not_found(str(missing.message))
     except BureauError as failure:
-        code = "model_not_found" if failure.status_code == 404 else failure.code
-        return openai_error(failure.status_code, str(failure.message), code=code)
+        return openai_error(failure.status_code, str(failure.message), code=failure.code)
     model = str(body.get("model"))
     if body.get("stream"):
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))

@@ -81,6 +81,20 @@ class Turn:
     tool_calls: list[ToolCall] = field(default_factory=list)
     # Personal data out of what goes to the provider, back into what the user reads (redaction.py).
     redactor: Redactor = field(default_factory=lambda: Redactor(enabled=False))
+    # The request's own limits (the OpenAI-compatible API): fewer tokens than the version allows,
+    # another temperature.
+    max_tokens: int | None = None
+    temperature: float | None = None
+    # Why the model's last round ended, as the provider said: `length` when max_tokens cut it.
+    provider_finish_reason: str | None = None
+
+    @property
+    def finish_reason(self) -> str:
+        """OpenAI's `finish_reason` of the whole turn. Tool calls are run here, so a turn the
+        client sees ends in `stop`, unless the model was cut (`length`) or filtered."""
+        if self.provider_finish_reason in ("length", "content_filter"):
+            return self.provider_finish_reason
+        return "stop"
 
 
 # --- prepare --------------------------------------------------------------------------------------
@@ -93,8 +107,11 @@ def prepare_turn(
     question: str,
     regenerate_message_id: int | str | None = None,
     history: list[tuple[str, str]] | None = None,
+    max_tokens: int | None = None,
+    temperature: float | None = None,
 ) -> Turn:
-    """`history` replaces the stored one (the OpenAI-compatible API sends the whole conversation)."""
+    """`history` replaces the stored one (the OpenAI-compatible API sends the whole conversation);
+    `max_tokens` lowers the version's limit, `temperature` replaces the version's."""
     started = time.monotonic()
     question = (question or "").strip()
     conversation, knowledge = _conversation_of_turn(actor, conversation_id)
@@ -186,6 +203,8 @@ def prepare_turn(
             )
             if note
         ),
+        max_tokens=min(max_tokens, version.max_tokens) if max_tokens is not None else None,
+        temperature=temperature,
     )
 
 
@@ -431,8 +450,8 @@ async def _model_rounds(turn: Turn, stopped: asyncio.Event) -> AsyncIterator[ev.
             "model": turn.target.model,
             "messages": [],
             "stream": True,
-            "temperature": turn.version.temperature,
-            "max_tokens": turn.version.max_tokens,
+            "temperature": turn.version.temperature if turn.temperature is None else turn.temperature,
+            "max_tokens": turn.version.max_tokens if turn.max_tokens is None else turn.max_tokens,
             "stream_options": {"include_usage": True},
             "extra_body": body,
         }
@@ -501,6 +520,8 @@ def _absorb(turn: Turn, chunk: dict[str, Any], calls: dict[int, dict[str, str]])
     choices = chunk.get("choices") or []
     if not choices:
         return ""
+    if choices[0].get("finish_reason"):
+        turn.provider_finish_reason = choices[0]["finish_reason"]
     delta = choices[0].get("delta") or {}
     for call in delta.get("tool_calls") or []:
         slot = calls.setdefault(call.get("index", 0), {"id": "", "name": "", "arguments": ""})

@@ -126,6 +126,7 @@ def add_streaming_endpoints(
                 "properties": {
                     "message": {"type": "string"},
                     "type": {"type": "string"},
+                    "param": {"type": "string", "nullable": True},
                     "code": {"type": "string", "nullable": True},
                 },
             }
@@ -141,6 +142,21 @@ def add_streaming_endpoints(
                 "200": {"description": "An OpenAI model list"},
                 "401": _openai_error("No valid API key"),
                 "403": _openai_error("Not allowed"),
+            },
+        }
+    }
+    paths["/v1/models/{model}"] = {
+        "get": {
+            "operationId": "openai_model_retrieve",
+            "tags": ["openai-compatible"],
+            "security": [{"apiKey": []}],
+            "summary": "One published assistant this API key may use, as an OpenAI model (`models.retrieve`)",
+            "parameters": [{"name": "model", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {
+                "200": {"description": "An OpenAI model"},
+                "401": _openai_error("No valid API key"),
+                "403": _openai_error("Not allowed"),
+                "404": _openai_error("No such model for this key"),
             },
         }
     }

@@ -5,7 +5,6 @@ the same JSON shape."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,7 +18,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from assistants.chat import events as ev
 from assistants.chat.db import in_db_thread
 from assistants.chat.runtime import Turn, collect, prepare_turn, stream_turn
-from bureau import memo, request_context
+from bureau import memo, request_context, request_input
 from bureau.exceptions import BureauError, QuotaExceeded
 from bureau.quotas.services import actor_request_admit
 from bureau.tenancy.access import ApiKeyActor
@@ -76,7 +75,7 @@ def authenticate_in_thread(request: HttpRequest) -> Any:
     with whatever else the request needs there."""
     header = request.headers.get("Authorization", "")
     scheme, _sep, token = header.partition(" ")
-    if scheme == "Bearer" and token.strip().startswith(API_KEY_PREFIX):
+    if scheme.lower() == "bearer" and token.strip().startswith(API_KEY_PREFIX):  # RFC 7235: any case
         return _admitted_api_key(request, token.strip())
     user = request.user  # the lazy user of AuthenticationMiddleware, read here from the session
     if not user.is_authenticated:
@@ -136,7 +135,7 @@ def _authenticated_turn(request: HttpRequest, prepare: Callable[[Any, dict[str, 
     with memo.reading():  # what every turn reads of the configuration, remembered while unchanged
         actor = authenticate_in_thread(request)
         try:
-            body = json.loads(request.body or b"{}")
+            body = request_input.body_json(request)  # nesting and NUL checked by the middleware
         except ValueError:
             raise _BadBody() from None
         if not isinstance(body, dict):

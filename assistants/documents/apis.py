@@ -7,13 +7,14 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assistants.documents.nd30_check import NotADocx, check_docx
 from assistants.documents.selectors import generated_file_get_for
+from bureau.api import MultiPartParser
+from bureau.downloads import file_response
 from bureau.exceptions import ValidationFailed
 from bureau.tenancy import scopes
 from bureau.tenancy.models import ApiScope
@@ -28,9 +29,7 @@ class GeneratedFileDownloadApi(APIView):
     @extend_schema(responses={(200, DOCX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="The DOCX")})
     def get(self, request: Request, file_id: int) -> FileResponse:
         generated = generated_file_get_for(actor=request.user, file_id=file_id)
-        return FileResponse(
-            generated.file.open("rb"), filename=generated.filename, as_attachment=True, content_type=DOCX_TYPE
-        )
+        return file_response(generated.file.open("rb"), filename=generated.filename, content_type=DOCX_TYPE)
 
 
 class CheckFormatSerializer(serializers.Serializer):

@@ -14,6 +14,7 @@ import httpx
 
 from assistants.tools.base import as_json
 from bureau.exceptions import ValidationFailed
+from bureau.request_input import MAX_JSON_DEPTH, json_too_deep, nul_field
 
 METHODS = ("get", "post", "put", "patch", "delete")
 MAX_OPERATIONS = 30
@@ -113,6 +114,9 @@ def parse_document(document: Any) -> dict[str, Any]:
     if isinstance(document, str):
         if len(document) > MAX_DOCUMENT_CHARS:
             raise validation_error("Tài liệu OpenAPI quá lớn (tối đa 1 MB).")
+        # JSON inside a field of the body: the middleware's checks saw only a string.
+        if json_too_deep(document):
+            raise validation_error(f"Tài liệu OpenAPI lồng nhau quá sâu (quá {MAX_JSON_DEPTH} cấp).")
         try:
             document = json.loads(document)
         except ValueError:
@@ -124,6 +128,9 @@ def parse_document(document: Any) -> dict[str, Any]:
                 raise validation_error("Tài liệu OpenAPI không phải JSON hay YAML hợp lệ.") from None
     if not isinstance(document, dict):
         raise validation_error("Tài liệu OpenAPI phải là một đối tượng.")
+    where = nul_field(document)  # PostgreSQL stores no NUL, nor does what is made of it
+    if where is not None:
+        raise validation_error(f"Tài liệu OpenAPI chứa ký tự NUL ở {where}.")
     if len(as_json(document)) > MAX_DOCUMENT_CHARS:
         raise validation_error("Tài liệu OpenAPI quá lớn (tối đa 1 MB).")
     if not str(document.get("openapi", "")).startswith("3."):

@@ -8,6 +8,9 @@
    from the settings (stored once, named "Mặc định", see `ensure_default_provider`);
 4. else None: no provider, and the chat answers in extractive mode.
 
+A provider whose base URL is (or now resolves to) a link-local or cloud metadata address raises
+ProviderRefused (bureau/security/url_guard.py, `endpoint_refusal`).
+
 The model is `model_name`, else the provider's default chat model, else the first it offers; a
 provider that offers none and was named none gives None as well (nothing could be asked).
 
@@ -30,9 +33,11 @@ from typing import Any
 import openai
 from django.conf import settings
 
+from bureau.exceptions import ProviderRefused
 from bureau.llm.models import ModelProvider
 from bureau.llm.services import NO_KEY, ensure_default_provider
 from bureau.security.crypto import decrypt_secret
+from bureau.security.url_guard import endpoint_refusal
 
 # (provider id, updated_at) — or (base URL, None) for a target that has no stored provider.
 ClientKey = tuple[int | str, datetime | None]
@@ -63,6 +68,9 @@ def _target(provider: ModelProvider, model_name: str) -> ChatTarget | None:
     model = model_name or provider.default_chat_model or next(iter(provider.chat_models or []), "")
     if not model:
         return None
+    # At each turn, the name resolved again: it may point at a metadata address since it was saved.
+    if endpoint_refusal(provider.base_url) is not None:
+        raise ProviderRefused()
     return ChatTarget(
         provider=provider,
         model=model,

@@ -18,6 +18,7 @@ from bureau.audit.services import audit_record, diff
 from bureau.exceptions import Conflict, ValidationFailed
 from bureau.llm.models import ModelProvider
 from bureau.security.crypto import SecretUnreadable, decrypt_secret, encrypt_secret
+from bureau.security.url_guard import endpoint_refusal
 from bureau.tenancy.models import Organization
 
 logger = logging.getLogger(__name__)
@@ -71,7 +72,16 @@ def _clean_base_url(value: str) -> str:
     if parts.username or parts.password:
         # A key in the URL would be shown to every reader of the provider and land in the audit log.
         raise ValidationFailed(details={"base_url": [_("Put the API key in its own field, not in the URL.")]})
+    refused = endpoint_refusal(value)
+    if refused is not None:
+        raise ValidationFailed(details={"base_url": [refused_address_message(refused)]})
     return value.rstrip("/")
+
+
+def refused_address_message(address: str) -> str:
+    return _("%(address)s is a link-local or cloud metadata address: a model provider may not use it.") % {
+        "address": address
+    }
 
 
 def _clean_models(field_name: str, value: Any) -> list[str]:
@@ -216,6 +226,9 @@ def model_provider_test(*, actor: Any, provider: ModelProvider) -> ConnectionTes
 
 
 def _list_models(provider: ModelProvider) -> ConnectionTest:
+    refused = endpoint_refusal(provider.base_url)  # resolved now: the name may point elsewhere today
+    if refused is not None:
+        return ConnectionTest(ok=False, models=[], error=refused_address_message(refused))
     try:
         api_key = decrypt_secret(provider.api_key_encrypted)
     except SecretUnreadable:
@@ -313,8 +326,8 @@ def ensure_default_provider(organization: Organization | int) -> ModelProvider |
                 target=provider,
                 after=_state(provider),
             )
-    except ValidationFailed:
-        logger.warning("OPENAI_BASE_URL is not an http(s) URL; no default model provider was made")
+    except ValidationFailed as invalid:
+        logger.warning("OPENAI_BASE_URL is refused (%s); no default model provider was made", invalid.details)
         return None
     return provider
 

@@ -48,6 +48,11 @@ _METADATA = frozenset(
 )
 
 
+# Names of cloud metadata services (GCP, AWS), refused whatever they resolve to where we look.
+METADATA_HOSTS = frozenset(
+    {"metadata.google.internal", "metadata.goog", "metadata", "instance-data", "instance-data.ec2.internal"}
+)
+
 _guarded = threading.local()
 
 
@@ -112,14 +117,20 @@ def _loopback_allowed() -> bool:
     return bool(getattr(settings, "BUREAU_URL_GUARD_ALLOW_LOOPBACK_FOR_TESTS", False))
 
 
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries (mapped, Teredo, 6to4, NAT64), if any."""
+    embedded = ip.ipv4_mapped or (ip.teredo[1] if ip.teredo else None) or ip.sixtofour
+    if embedded is None and ip in _NAT64:
+        embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return embedded
+
+
 def address_refusal(ip: IPAddress) -> str | None:
     """Why this address may not be reached, or None when it is a public unicast address."""
     if ip in _METADATA:
         return f"{ip} là địa chỉ metadata của máy chủ đám mây"
     if isinstance(ip, ipaddress.IPv6Address):
-        embedded = ip.ipv4_mapped or (ip.teredo[1] if ip.teredo else None) or ip.sixtofour
-        if embedded is None and ip in _NAT64:
-            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        embedded = _embedded_ipv4(ip)
         if embedded is not None:
             inner = address_refusal(embedded)
             return f"{ip} chứa địa chỉ IPv4 bị chặn ({inner})" if inner else None
@@ -223,6 +234,38 @@ def resolve_checked(
 
 def check_url(url: str, *, allowed_hosts: list[str]) -> None:
     resolve_checked(url, allowed_hosts=allowed_hosts)
+
+
+def _link_local_or_metadata(ip: IPAddress) -> bool:
+    if isinstance(ip, ipaddress.IPv6Address):
+        ip = _embedded_ipv4(ip) or ip
+    return ip in _METADATA or ip.is_link_local
+
+
+def endpoint_refusal(url: str, *, timeout_s: float = 2.0) -> str | None:
+    """For a model provider's base URL, which an organization's admin chooses: the host or address
+    it may not reach, or None. Providers often run on premises, so private and loopback addresses
+    are theirs to use. Link-local addresses (169.254.0.0/16, fe80::/10) and cloud metadata services
+    never are: a provider's answers, and the connection test's error messages, would read the
+    server's cloud credentials. A name is resolved and refused when any of its addresses is one of
+    those; a name that does not resolve now is not refused (the connection will fail and say so).
+    Unlike `resolve_checked`, the connection is not pinned: check again each time it is used."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return None  # not a URL: the caller's own validation says so
+    host = _normalize_host(parsed.raw_host.decode("ascii", errors="replace"))
+    if host in METADATA_HOSTS:
+        return host
+    try:
+        addresses = [ipaddress.ip_address(host)]
+    except ValueError:
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        try:
+            addresses = [ipaddress.ip_address(a) for a in _getaddrinfo_within(host, port, timeout_s)]
+        except (UrlRefused, UrlTimeout, ValueError):
+            return None
+    return next((str(ip) for ip in addresses if _link_local_or_metadata(ip)), None)
 
 
 class _PinnedBackend(httpcore.SyncBackend):

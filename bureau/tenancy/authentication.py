@@ -57,7 +57,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not header:
             return None
         scheme, _sep, token = header.partition(" ")
-        if scheme != self.keyword or not token.strip().startswith(API_KEY_PREFIX):
+        # The scheme is case-insensitive (RFC 7235 §2.1): `bearer` and `BEARER` are `Bearer`.
+        if scheme.lower() != self.keyword.lower() or not token.strip().startswith(API_KEY_PREFIX):
             return None
         key = authenticate_api_key(token.strip())
         return ApiKeyActor(key), key
