@@ -109,6 +109,7 @@ def _model_not_found(message: str) -> JsonResponse:
 
 
 @csrf_exempt
+@api_key_scopes({"GET": ApiScope.CHAT})
 async def model_detail(request: HttpRequest, model: str) -> HttpResponseBase:
     """`models.retrieve`: a model this key or user may use, else OpenAI's 404."""
     if request.method != "GET":

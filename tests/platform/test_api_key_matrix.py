@@ -137,6 +137,7 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("conversation-attachment-detail", "DELETE"): CHAT,
     ("generated-file-download", "GET"): CHAT,
     ("openai-models", "GET"): CHAT,
+    ("openai-model-detail", "GET"): CHAT,
     ("openai-chat-completions", "POST"): CHAT,
 }
 
@@ -232,12 +233,13 @@ def test_api_key_matrix_of_the_openai_compatible_api(scopes: frozenset[str], wor
     _world, raw_key = _key_world(world, scopes)
     client = _bearer(raw_key)
     models = client.get("/v1/models")
+    model = client.get("/v1/models/ma-tran")
     completion = client.post(
         "/v1/chat/completions",
         {"model": "ma-tran", "messages": [{"role": "user", "content": "Xin chào"}]},
         format="json",
     )
-    for response in (models, completion):
+    for response in (models, model, completion):
         if CHAT in scopes:
             assert response.status_code == 200, response.content[:300]
         else:
