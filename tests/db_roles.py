@@ -5,12 +5,20 @@ migrations run as (settings.DATABASE_ROLES)."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 
 import psycopg
 from django.conf import settings
 from django.db import connections
+
+
+@cache
+def _roles() -> dict[str, dict[str, object]]:
+    """The roles as configured, not as a test may override them for a while."""
+    return copy.deepcopy(settings.DATABASE_ROLES)
 
 
 def connect_as(role: str) -> None:
@@ -19,7 +27,7 @@ def connect_as(role: str) -> None:
     for connection in connections.all(initialized_only=True):
         connection.close()
     for alias in connections:
-        connections[alias].settings_dict.update(settings.DATABASE_ROLES[role])
+        connections[alias].settings_dict.update(_roles()[role])
 
 
 @contextmanager
@@ -38,7 +46,7 @@ def owner_connection() -> Iterator[psycopg.Connection[tuple[object, ...]]]:
     transactional tests committed, not what a rolled-back test holds in its transaction."""
     from django.db import connection
 
-    owner = settings.DATABASE_ROLES["owner"]
+    owner = _roles()["owner"]
     params = connection.get_connection_params() | {"user": owner["USER"]}
     if owner.get("PASSWORD"):
         params["password"] = owner["PASSWORD"]

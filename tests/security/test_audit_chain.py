@@ -28,7 +28,7 @@ from bureau.audit.keys import LEGACY_KEY_ID, parse_audit_keys
 from bureau.audit.models import AuditChainCheck, AuditEvent
 from bureau.audit.services import GENESIS_HASH, _hashed_fields, event_hash
 from bureau.tenancy.services import department_update
-from tests.db_roles import owner_connection
+from tests.db_roles import as_owner, owner_connection
 from tests.factories import World, build_world
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -343,3 +343,29 @@ def test_production_refuses_to_start_without_an_audit_key(tmp_path: Path) -> Non
     done = _settings_in_a_process(env)
     assert done.returncode != 0 and "BUREAU_AUDIT_KEY" in done.stderr
     assert _settings_in_a_process(env | {"BUREAU_AUDIT_KEY": KEY_A}).returncode == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_owner_creates_the_missing_app_role_with_its_password(settings: Any) -> None:
+    role = f"bureau_app_test_{os.getpid()}"
+    settings.BUREAU_DB_APP_USER = role
+    settings.DATABASE_ROLES = settings.DATABASE_ROLES | {"app": {"USER": role, "PASSWORD": "mat-khau-1"}}
+    out = io.StringIO()
+    try:
+        with as_owner():
+            call_command("db_app_role", stdout=out)
+            call_command("db_app_role", stdout=out)
+        with owner_connection() as conn:
+            row = conn.execute(
+                "SELECT rolcanlogin, rolsuper, rolcreaterole, rolcreatedb, rolpassword IS NOT NULL"
+                " FROM pg_authid WHERE rolname = %s",
+                [role],
+            ).fetchone()
+        assert row == (True, False, False, False, True)
+        assert out.getvalue().splitlines() == [
+            f"Created the application's role {role}.",
+            f"The application's role {role} exists.",
+        ]
+    finally:
+        with owner_connection() as conn:
+            conn.execute(f'DROP ROLE IF EXISTS "{role}"')
