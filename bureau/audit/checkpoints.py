@@ -216,10 +216,17 @@ def _send_to_syslog(value: str, lines: list[str]) -> None:
     address, kind = parse_syslog_address(value)
     messages = [f"<{SYSLOG_PRIORITY}>{SYSLOG_TAG}: {line}".encode() for line in lines]
     if isinstance(address, str):
-        with socket.socket(socket.AF_UNIX, kind) as unix:
-            unix.connect(address)
-            for message in messages:
-                unix.send(message)
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as unix:
+                unix.connect(address)
+                for message in messages:
+                    unix.send(message)
+        except OSError:
+            # Some syslog daemons listen on a stream socket instead (as logging's SysLogHandler allows).
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as unix:
+                unix.connect(address)
+                for message in messages:
+                    unix.sendall(message + b"\n")
         return
     host, port = address
     family, _, _, _, target = socket.getaddrinfo(host, port, type=kind)[0]

@@ -27,6 +27,7 @@ from django.utils import timezone
 from bureau.audit.keys import LEGACY_KEY_ID, parse_audit_keys
 from bureau.audit.models import AuditChainCheck, AuditEvent
 from bureau.audit.services import GENESIS_HASH, _hashed_fields, event_hash
+from bureau.audit.tasks import verify_audit_chains
 from bureau.tenancy.services import department_update
 from tests.db_roles import as_owner, owner_connection
 from tests.factories import World, build_world
@@ -286,13 +287,16 @@ def test_checkpoints_are_also_sent_to_syslog(world: World, settings: Any) -> Non
     assert all(message.startswith("<") and "bureau-audit-checkpoint" in message for message in messages)
 
 
-def test_beat_verifies_and_checkpoints_every_hour() -> None:
+def test_beat_verifies_and_checkpoints_every_hour(world: World) -> None:
     entries = [
         e
         for e in settings.CELERY_BEAT_SCHEDULE.values()
         if e["task"] == "bureau.audit.tasks.verify_audit_chains"
     ]
     assert len(entries) == 1 and float(entries[0]["schedule"]) <= 3600  # type: ignore[arg-type]
+    _record(world, 2)
+    verify_audit_chains()
+    assert [c["events"] for c in _checkpoints(world)] == [2]
 
 
 def test_audit_keys_are_parsed_strictly() -> None:
@@ -311,10 +315,12 @@ def test_audit_keys_are_parsed_strictly() -> None:
             parse_audit_keys(keys=keys, key=key)
 
 
-def _settings_in_a_process(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _settings_in_a_process(
+    env: dict[str, str], show: str = "s.BUREAU_AUDIT_KEY_ID"
+) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("BUREAU_", "DATABASE_", "PYTEST"))}
     return subprocess.run(
-        [sys.executable, "-c", "import bureau.settings as s; print(s.BUREAU_AUDIT_KEY_ID)"],
+        [sys.executable, "-c", f"import bureau.settings as s; print({show})"],
         cwd=ROOT,
         env=clean | env,
         capture_output=True,
@@ -343,6 +349,24 @@ def test_production_refuses_to_start_without_an_audit_key(tmp_path: Path) -> Non
     done = _settings_in_a_process(env)
     assert done.returncode != 0 and "BUREAU_AUDIT_KEY" in done.stderr
     assert _settings_in_a_process(env | {"BUREAU_AUDIT_KEY": KEY_A}).returncode == 0
+
+
+def test_production_connects_as_the_app_and_migrates_as_the_owner(tmp_path: Path) -> None:
+    env = {
+        "BUREAU_VAR_DIR": str(tmp_path),
+        "SECRET_KEY": "x" * 50,
+        "BUREAU_AUDIT_KEY": KEY_A,
+        "DATABASE_URL": "postgres://bureau_app:pw1@db:5432/bureau",
+        "DATABASE_OWNER_URL": "postgres://bureau:pw2@db:5432/bureau",
+    }
+    show = "s.DATABASES['default']['USER'], s.DATABASES['default']['PASSWORD'], s.BUREAU_DB_APP_USER"
+    assert _settings_in_a_process(env, show).stdout.strip() == "bureau_app pw1 bureau_app"
+    as_owner = _settings_in_a_process(env | {"BUREAU_DB_ROLE": "owner"}, show)
+    assert as_owner.stdout.strip() == "bureau pw2 bureau_app"
+    elsewhere = _settings_in_a_process(env | {"DATABASE_OWNER_URL": "postgres://bureau:pw2@db:5432/other"})
+    assert elsewhere.returncode != 0 and "DATABASE_OWNER_URL must name the database" in elsewhere.stderr
+    wrong_role = _settings_in_a_process(env | {"BUREAU_DB_ROLE": "admin"})
+    assert wrong_role.returncode != 0 and "BUREAU_DB_ROLE must be app or owner" in wrong_role.stderr
 
 
 @pytest.mark.django_db(transaction=True)
