@@ -30,7 +30,11 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 PG_SYSTEM_USER = "bureau_pg"  # PostgreSQL refuses to run as root, so as root it runs as this user
 PG_DATABASE = "bureau"
+# The cluster's superuser owns the database and its tables and runs the migrations; the web server,
+# the worker and beat connect as PG_APP_USER, which owns nothing and may only read and add to the
+# audit log (bureau/audit/migrations/0007). Both log in without a password over the Unix socket.
 PG_USER = "postgres"
+PG_APP_USER = "bureau_app"
 
 
 def var_dir() -> Path:
@@ -152,9 +156,12 @@ def postgres_running() -> bool:
 
 
 def ensure_postgres() -> bool:
-    """Start PostgreSQL if it is not running; returns True when this call started it."""
+    """Start PostgreSQL if it is not running; returns True when this call started it. Either way,
+    the database and the application's role exist afterwards (a cluster from before the role, still
+    running, gets it too)."""
     with _lock():
         if postgres_running():
+            _ensure_database()
             return False
         run_as = _pg_run_as()
         data = pg_data_dir()
@@ -207,6 +214,13 @@ def _ensure_database() -> None:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_DATABASE]).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
+        role = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [PG_APP_USER]).fetchone()
+        if not role:
+            # Its privileges come from the migrations, run by the owner (BUREAU_DB_ROLE=owner).
+            conn.execute(
+                f'CREATE ROLE "{PG_APP_USER}" LOGIN'
+                " NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
+            )
 
 
 def stop_postgres() -> None:
@@ -306,8 +320,9 @@ class Child:
     process: subprocess.Popen[bytes]
 
 
-def _manage(*args: str) -> None:
-    subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], check=True, cwd=BASE_DIR)
+def _manage(*args: str, role: str = "app") -> None:
+    env = os.environ | {"BUREAU_DB_ROLE": role}
+    subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], check=True, cwd=BASE_DIR, env=env)
 
 
 def _spawn(name: str, args: list[str]) -> Child:
@@ -343,12 +358,13 @@ def run(host: str, port: int, seed: bool = True) -> int:
     started = ensure_services()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bureau.settings")
     print("Bureau: migrating the database…", flush=True)
-    _manage("migrate", "--noinput", "-v", "0")
+    _manage("migrate", "--noinput", "-v", "0", role="owner")
     _manage("collectstatic", "--noinput", "-v", "0")
     if seed:
         _manage("seed_demo")
         _manage("seed_templates")
     (var_dir() / "log").mkdir(parents=True, exist_ok=True)
+    os.environ["BUREAU_DB_ROLE"] = "app"  # the web server, the worker and beat: never the owner
     celery = [sys.executable, "-m", "celery", "-A", "bureau"]
     children = [
         _spawn("worker", [*celery, "worker", "-Q", "ingest,embed,default", "-c", "2", "-l", "INFO"]),

@@ -14,6 +14,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from bureau import embedded
+from bureau.audit.checkpoints import parse_syslog_address
+from bureau.audit.keys import parse_audit_keys
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -94,6 +96,42 @@ if not SECRET_KEY:
         key_file.chmod(0o600)
     SECRET_KEY = key_file.read_text().strip()
 
+
+# The audit log's HMAC keys (bureau/audit): never stored in the database, so that whoever can write
+# the database cannot recompute the chain. Old keys stay listed as long as events hashed with them do.
+_audit_keys = parse_audit_keys(keys=env_str("BUREAU_AUDIT_KEYS"), key=env_str("BUREAU_AUDIT_KEY"))
+if _audit_keys is None:
+    if not embedded.is_embedded():
+        raise ImproperlyConfigured("BUREAU_AUDIT_KEY (or BUREAU_AUDIT_KEYS) must be set in production")
+    # Like SECRET_KEY: the embedded default generates one, once, and keeps it under var/.
+    # Written aside and linked into place: two processes starting together must not each hash
+    # events with a key of their own.
+    audit_key_file = embedded.var_dir() / "audit_key"
+    if not audit_key_file.exists():
+        import secrets
+
+        audit_key_file.parent.mkdir(parents=True, exist_ok=True)
+        draft = audit_key_file.with_name(f".audit_key.{os.getpid()}")
+        draft.touch(mode=0o600)
+        draft.write_text(secrets.token_urlsafe(48))
+        try:
+            os.link(draft, audit_key_file)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    _audit_keys = parse_audit_keys(keys="", key=audit_key_file.read_text().strip())
+    assert _audit_keys is not None
+BUREAU_AUDIT_KEYS, BUREAU_AUDIT_KEY_ID = _audit_keys
+# Signed checkpoints of each organization's audit chain (bureau/audit/checkpoints.py): JSON lines in
+# this directory, read back by verification; and/or sent to syslog, which cannot be read back.
+BUREAU_AUDIT_CHECKPOINT_DIR = env_str(
+    "BUREAU_AUDIT_CHECKPOINT_DIR", str(embedded.var_dir() / "audit") if embedded.is_embedded() else ""
+)
+BUREAU_AUDIT_CHECKPOINT_SYSLOG = env_str("BUREAU_AUDIT_CHECKPOINT_SYSLOG")
+if BUREAU_AUDIT_CHECKPOINT_SYSLOG:
+    parse_syslog_address(BUREAU_AUDIT_CHECKPOINT_SYSLOG)
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Only these proxies' X-Forwarded-For headers are believed when recording a client's IP.
@@ -172,22 +210,42 @@ TEMPLATES = [
 ]
 
 # --- database: the embedded PostgreSQL unless DATABASE_URL is set ---------------------------------
-DATABASES: dict[str, dict[str, object]]
+# Two roles: the application's ("app"), which owns no table and may only SELECT and INSERT on the
+# audit tables, and the owner ("owner"), which owns the tables and runs the migrations
+# (bureau/audit/migrations/0007). A process connects as the app unless BUREAU_DB_ROLE=owner. In
+# production DATABASE_URL is the app's and DATABASE_OWNER_URL the owner's (default: the same role,
+# which then keeps every privilege on the audit log: see the README, "Audit log").
+_database: dict[str, object]
+DATABASE_ROLES: dict[str, dict[str, object]]
 if embedded.is_embedded():
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": embedded.PG_DATABASE,
-            "USER": embedded.PG_USER,
-            "HOST": str(embedded.pg_socket_dir()),
-            "CONN_MAX_AGE": 0,
-        }
+    _database = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": embedded.PG_DATABASE,
+        "HOST": str(embedded.pg_socket_dir()),
+        "CONN_MAX_AGE": 0,
+    }
+    DATABASE_ROLES = {
+        "app": {"USER": embedded.PG_APP_USER, "PASSWORD": ""},
+        "owner": {"USER": embedded.PG_USER, "PASSWORD": ""},
     }
 else:
     _database = dict(dj_database_url.parse(env_str("DATABASE_URL"), conn_max_age=0))
     if not str(_database.get("ENGINE", "")).endswith("postgresql"):
         raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL with pgvector")
-    DATABASES = {"default": _database}
+    _owner = dict(dj_database_url.parse(env_str("DATABASE_OWNER_URL") or env_str("DATABASE_URL")))
+    if any(str(_owner.get(k) or "") != str(_database.get(k) or "") for k in ("NAME", "HOST", "PORT")):
+        raise ImproperlyConfigured(
+            "DATABASE_OWNER_URL must name the database of DATABASE_URL (host, port, name)"
+        )
+    DATABASE_ROLES = {
+        role: {"USER": url["USER"], "PASSWORD": url.get("PASSWORD") or ""}
+        for role, url in (("app", _database), ("owner", _owner))
+    }
+BUREAU_DB_ROLE = env_str("BUREAU_DB_ROLE", "app")
+if BUREAU_DB_ROLE not in DATABASE_ROLES:
+    raise ImproperlyConfigured(f"BUREAU_DB_ROLE must be app or owner, not {BUREAU_DB_ROLE!r}")
+BUREAU_DB_APP_USER = str(DATABASE_ROLES["app"]["USER"])
+DATABASES: dict[str, dict[str, object]] = {"default": _database | DATABASE_ROLES[BUREAU_DB_ROLE]}
 # Several test runs may share one server (developers working in parallel): each names its own.
 DATABASES["default"]["TEST"] = {"NAME": "test_bureau" + env_str("BUREAU_TEST_DB_SUFFIX")}
 # A connection pool in the web process (psycopg_pool; bureau/asgi.py turns it on): under ASGI each
@@ -234,7 +292,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    "audit-verify-chain-daily": {"task": "bureau.audit.tasks.verify_audit_chains", "schedule": 24 * 3600.0},
+    # Hourly: each run that finds a chain intact writes its signed checkpoint (bureau/audit/checkpoints.py).
+    "audit-verify-and-checkpoint": {"task": "bureau.audit.tasks.verify_audit_chains", "schedule": 3600.0},
     "knowledge-watchdog": {"task": "knowledge.tasks.watchdog", "schedule": 60.0},
     "assistants-sweep-interrupted-answers": {
         "task": "assistants.tasks.sweep_interrupted_answers",

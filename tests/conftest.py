@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,52 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     main thread from its first use to the end of the session, and tests that call asyncio.run()
     cannot run after that."""
     items.sort(key=lambda item: "/tests/e2e/" in str(item.path).replace("\\", "/"))
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings: None) -> None:
+    """The test database is created, migrated and dropped by the owner, as in production."""
+    from tests.db_roles import connect_as
+
+    connect_as("owner")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """The tests connect as the application's role: what it may not do fails in tests as it would
+    in production. Transactional tests are set up and flushed by the owner (the flush TRUNCATEs
+    the audit tables, which the application's role may not)."""
+    from django.test import TransactionTestCase
+
+    from tests.db_roles import as_owner, connect_as
+
+    setup = TransactionTestCase._fixture_setup.__func__  # type: ignore[attr-defined]
+    teardown = TransactionTestCase._fixture_teardown  # type: ignore[attr-defined]
+
+    @classmethod  # type: ignore[misc]
+    def setup_as_owner(cls: type[TransactionTestCase]) -> None:
+        with as_owner():
+            setup(cls)
+
+    def teardown_as_owner(self: TransactionTestCase) -> None:
+        with as_owner():
+            teardown(self)
+
+    connect_as("app")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TransactionTestCase, "_fixture_setup", setup_as_owner)
+        patch.setattr(TransactionTestCase, "_fixture_teardown", teardown_as_owner)
+        yield
+    with django_db_blocker.unblock():
+        connect_as("owner")
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each test its own checkpoint directory: the test database, and its organizations' ids, are
+    new at each run, and the embedded default's var/audit belongs to the `make run` database."""
+    settings.BUREAU_AUDIT_CHECKPOINT_DIR = str(tmp_path_factory.mktemp("audit"))
+    settings.BUREAU_AUDIT_CHECKPOINT_SYSLOG = ""
 
 
 @pytest.fixture(autouse=True)

@@ -8,9 +8,12 @@ from bureau.tenancy.models import ApiKey, Department, Organization, User
 class AuditEvent(models.Model):
     """One change, recorded in the same transaction as the change itself.
 
-    Append-only: a database trigger rejects UPDATE, DELETE and TRUNCATE (migration 0002). Each
-    event stores the hash of its organization's previous event, so that `manage.py audit_verify`
-    can prove the chain intact. References to departments, users and keys carry no database
+    Append-only: a database trigger rejects UPDATE and DELETE (migration 0003), and the
+    application's role has only SELECT and INSERT on the table (migration 0007). Each event stores
+    the hash of its organization's previous event, an HMAC under the audit key `key_id` (not in the
+    database), so that `manage.py audit_verify` can prove the chain intact; signed checkpoints of the
+    chain's head, kept outside the database, reveal a deleted tail or a recomputed chain
+    (bureau/audit/checkpoints.py). References to departments, users and keys carry no database
     constraint, so that deleting one of them never has to touch (and be refused by) this table;
     `actor_label` keeps who it was.
     """
@@ -40,6 +43,9 @@ class AuditEvent(models.Model):
     created_at = models.DateTimeField(db_index=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # Which audit key hashed it (settings.BUREAU_AUDIT_KEYS); "sha256-legacy" for the events hashed
+    # with plain SHA-256 before keys existed.
+    key_id = models.CharField(max_length=32)
 
     class Meta:
         ordering = ["-id"]
@@ -54,14 +60,21 @@ class AuditEvent(models.Model):
 
 
 class AuditChainCheck(models.Model):
-    """The result of each verification of an organization's chain (daily by beat, or on demand)."""
+    """The result of each verification of an organization's chain (hourly by beat, or on demand).
+    The application's role may only add them (migration 0007)."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    # Like the events, without a database constraint: the application's role may not delete these
+    # rows, so deleting an organization must not have to.
+    organization = models.ForeignKey(
+        Organization, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     checked_at = models.DateTimeField(auto_now_add=True)
     events_checked = models.PositiveIntegerField()
     intact = models.BooleanField()
     first_broken_event_id = models.BigIntegerField(null=True, blank=True)
     reason = models.TextField(blank=True)
+    # When the checkpoint this check compared the chain with was written; none when there was none.
+    checkpoint_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-checked_at"]

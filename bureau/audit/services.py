@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +15,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from bureau import memo, request_context
+from bureau.audit import checkpoints, keys
+from bureau.audit.checkpoints import Checkpoint
 from bureau.audit.models import AuditChainCheck, AuditEvent
 from bureau.tenancy.access import ApiKeyActor
 from bureau.tenancy.models import Department, Organization, User
@@ -26,11 +29,20 @@ def _canonical(value: Any) -> Any:
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
-def event_hash(*, prev_hash: str, fields: dict[str, Any]) -> str:
-    payload = json.dumps(
+def _payload(prev_hash: str, fields: dict[str, Any]) -> bytes:
+    return json.dumps(
         {"prev": prev_hash, **fields}, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    ).encode()
+
+
+def event_hash(*, prev_hash: str, fields: dict[str, Any], key_id: str) -> str:
+    """The HMAC of an event under the audit key `key_id` (which it covers too), or for the events
+    from before keys, their plain SHA-256. Raises UnknownAuditKey for a key id not configured."""
+    if key_id == keys.LEGACY_KEY_ID:
+        return hashlib.sha256(_payload(prev_hash, fields)).hexdigest()
+    return keys.sign(
+        key_id=key_id, purpose="event", payload=_payload(prev_hash, {**fields, "key_id": key_id})
     )
-    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def _hashed_fields(event: AuditEvent) -> dict[str, Any]:
@@ -101,7 +113,8 @@ def audit_record(
         .values_list("hash", flat=True)
     )
     event.prev_hash = last.first() or GENESIS_HASH
-    event.hash = event_hash(prev_hash=event.prev_hash, fields=_hashed_fields(event))
+    event.key_id = keys.current_key_id()
+    event.hash = event_hash(prev_hash=event.prev_hash, fields=_hashed_fields(event), key_id=event.key_id)
     event.save(force_insert=True)
     memo.changed()  # what chat turns remember of the configuration is stale (bureau/memo.py)
     return event
@@ -127,33 +140,109 @@ class ChainResult:
     events_checked: int
     first_broken_id: int | None = None
     reason: str = ""
+    # Where the walk ended (the chain's head, when it is intact): what a new checkpoint records.
+    last_id: int | None = None
+    last_hash: str = GENESIS_HASH
+    checkpoint: Checkpoint | None = None  # what the chain was compared with
 
     @property
     def intact(self) -> bool:
-        return self.first_broken_id is None
+        return not self.reason
 
 
-def audit_chain_verify(*, organization_id: int) -> ChainResult:
-    """Walk an organization's events in order, recomputing every hash and link."""
+def audit_chain_verify(*, organization_id: int, checkpoint: Checkpoint | None = None) -> ChainResult:
+    """Walk an organization's events in order, recomputing every link and HMAC, then compare the
+    chain with the organization's last checkpoint: a shorter chain, or one whose event at the
+    checkpoint's head has another hash, was cut or recomputed."""
     expected_prev = GENESIS_HASH
     checked = 0
+    last_id: int | None = None
+    keyed_seen = False
+    at_checkpoint: tuple[int, str] | None = None  # (events up to it, its hash)
     events: Iterable[AuditEvent] = (
         AuditEvent.objects.filter(organization_id=organization_id).order_by("id").iterator(chunk_size=2000)
     )
+
+    def broken(event: AuditEvent, reason: str) -> ChainResult:
+        return ChainResult(organization_id, checked, event.pk, reason, checkpoint=checkpoint)
+
     for event in events:
         checked += 1
         if event.prev_hash != expected_prev:
-            return ChainResult(organization_id, checked, event.pk, "its link to the previous event is broken")
-        if event_hash(prev_hash=event.prev_hash, fields=_hashed_fields(event)) != event.hash:
-            return ChainResult(organization_id, checked, event.pk, "its content does not match its hash")
+            return broken(event, "its link to the previous event is broken")
+        # Plain SHA-256 needs no key: accepted only for the events from before keys, or anyone
+        # could recompute the chain from any point on by calling their events legacy.
+        if event.key_id == keys.LEGACY_KEY_ID:
+            if keyed_seen:
+                return broken(event, "hashed without a key after keyed events")
+        else:
+            keyed_seen = True
+        try:
+            expected = event_hash(
+                prev_hash=event.prev_hash, fields=_hashed_fields(event), key_id=event.key_id
+            )
+        except keys.UnknownAuditKey:
+            return broken(event, f"hashed with key id {event.key_id!r}, which is not configured")
+        if not hmac.compare_digest(expected, event.hash):
+            return broken(event, "its content does not match its hash")
+        if checkpoint is not None and event.pk == checkpoint.last_id:
+            at_checkpoint = (checked, event.hash)
         expected_prev = event.hash
-    return ChainResult(organization_id, checked)
+        last_id = event.pk
+    result = ChainResult(
+        organization_id, checked, last_id=last_id, last_hash=expected_prev, checkpoint=checkpoint
+    )
+    if checkpoint is None or checkpoint.last_id is None:
+        return result
+    return _compared(result, checkpoint, at_checkpoint)
 
 
-def audit_chains_verify_and_store() -> list[ChainResult]:
+def _compared(
+    result: ChainResult, checkpoint: Checkpoint, at_checkpoint: tuple[int, str] | None
+) -> ChainResult:
+    seen = (
+        f"the checkpoint of {checkpoint.at} saw {checkpoint.events} events up to event {checkpoint.last_id}"
+    )
+    if at_checkpoint is None:
+        if result.last_id is None:
+            reason = f"the chain is empty but {seen}: events deleted"
+        elif checkpoint.last_id is not None and result.last_id < checkpoint.last_id:
+            ends = f"the chain ends at event {result.last_id} after {result.events_checked} events"
+            reason = f"{ends} but {seen}: events deleted"
+        else:
+            reason = (
+                f"event {checkpoint.last_id} is missing, but {seen}: events deleted and the chain recomputed"
+            )
+        return replace(result, reason=reason)
+    events, event_hash_now = at_checkpoint
+    if event_hash_now != checkpoint.last_hash:
+        reason = (
+            f"event {checkpoint.last_id} no longer has the hash the checkpoint of {checkpoint.at} saw: "
+            "chain rewritten"
+        )
+        return replace(result, first_broken_id=checkpoint.last_id, reason=reason)
+    if events != checkpoint.events:
+        reason = f"the chain has {events} events up to event {checkpoint.last_id} but {seen}: chain rewritten"
+        return replace(result, first_broken_id=checkpoint.last_id, reason=reason)
+    return result
+
+
+def audit_chains_verify_and_store(*, organization_ids: Iterable[int] | None = None) -> list[ChainResult]:
+    """Verify each organization's chain against its last checkpoint, store the result, and write a
+    new checkpoint of each chain found intact (only those: a chain cut after the last checkpoint
+    must keep failing, not become the new reference). Raises CheckpointWriteError when a checkpoint
+    could not be written, after the results are stored."""
+    log = checkpoints.checkpoints_read()
+    if organization_ids is None:
+        organization_ids = Organization.objects.order_by("pk").values_list("pk", flat=True)
     results = []
-    for organization_id in Organization.objects.values_list("pk", flat=True):
-        result = audit_chain_verify(organization_id=organization_id)
+    for organization_id in organization_ids:
+        result = audit_chain_verify(
+            organization_id=organization_id, checkpoint=log.latest.get(organization_id)
+        )
+        problems = log.problems_of(organization_id)
+        if problems:
+            result = replace(result, reason="; ".join([r for r in [result.reason, *problems] if r]))
         with transaction.atomic():
             AuditChainCheck.objects.create(
                 organization_id=organization_id,
@@ -161,6 +250,19 @@ def audit_chains_verify_and_store() -> list[ChainResult]:
                 intact=result.intact,
                 first_broken_event_id=result.first_broken_id,
                 reason=result.reason,
+                checkpoint_at=result.checkpoint.created_at if result.checkpoint else None,
             )
         results.append(result)
+    checkpoints.checkpoints_write(
+        [
+            checkpoints.checkpoint_make(
+                organization_id=r.organization_id,
+                events=r.events_checked,
+                last_id=r.last_id,
+                last_hash=r.last_hash,
+            )
+            for r in results
+            if r.intact
+        ]
+    )
     return results

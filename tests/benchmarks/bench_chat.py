@@ -179,7 +179,10 @@ def _setup(fake_urls: list[str]) -> tuple[str, list[int]]:
     from django.core.management import call_command
     from django.db import transaction
 
-    call_command("migrate", verbosity=0)
+    from tests.db_roles import as_owner
+
+    with as_owner():  # migrations run as the database owner, the rest as the application
+        call_command("migrate", verbosity=0)
     from assistants.models import Assistant
     from bureau.tenancy.models import Department, Organization
     from bureau.tenancy.services import api_key_create

@@ -67,7 +67,10 @@ def _setup() -> dict[str, Any]:
     from django.core.management import call_command
     from django.db import transaction
 
-    call_command("migrate", verbosity=0)
+    from tests.db_roles import as_owner
+
+    with as_owner():  # migrations run as the database owner, the rest as the application
+        call_command("migrate", verbosity=0)
     from assistants.models import Assistant
     from bureau.tenancy.models import Department, Organization
     from bureau.tenancy.services import api_key_create

@@ -32,6 +32,10 @@ def _worker() -> subprocess.Popen[bytes]:
         "DATABASE_URL": f"postgres://{db['USER']}@{socket_dir}/{db['NAME']}",
         "REDIS_URL": settings.CELERY_BROKER_URL,
         "SECRET_KEY": "test-worker",
+        # The audit key of this process, or the worker's audit events would not verify here.
+        "BUREAU_AUDIT_KEYS": ",".join(
+            f"{key_id}:{key}" for key_id, key in settings.BUREAU_AUDIT_KEYS.items()
+        ),
         "KNOWLEDGE_EMBED_BATCH": "4",  # small batches, so that the kill lands between two of them
     }
     return subprocess.Popen(

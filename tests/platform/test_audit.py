@@ -16,6 +16,7 @@ from bureau.audit.models import AuditChainCheck, AuditEvent
 from bureau.audit.services import audit_chain_verify, audit_record
 from bureau.audit.tasks import verify_audit_chains
 from bureau.tenancy.services import department_update
+from tests.db_roles import as_owner, owner_connection
 from tests.factories import World
 
 
@@ -67,23 +68,26 @@ def test_audit_record_refuses_to_run_outside_a_transaction() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_update_and_delete_are_refused_by_the_database() -> None:
+def test_update_and_delete_are_refused_by_the_database_even_to_its_owner() -> None:
+    # The application's role has no UPDATE or DELETE on the table at all (tests/security/
+    # test_audit_chain.py); the trigger refuses them to the owner too, unless switched off.
     from tests.factories import build_world
 
     world = build_world()
     with transaction.atomic():
         department_update(actor=world.user("org_admin"), department=world.department, name="Đổi tên")
     event = AuditEvent.objects.latest("id")
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        AuditEvent.objects.filter(pk=event.pk).update(action="tampered")
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        AuditEvent.objects.filter(pk=event.pk).delete()
-    with (
-        pytest.raises(DatabaseError, match="append-only"),
-        transaction.atomic(),
-        connection.cursor() as cursor,
-    ):
-        cursor.execute("UPDATE audit_auditevent SET after = '{}' WHERE id = %s", [event.pk])
+    with as_owner():
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            AuditEvent.objects.filter(pk=event.pk).update(action="tampered")
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            AuditEvent.objects.filter(pk=event.pk).delete()
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("UPDATE audit_auditevent SET after = '{}' WHERE id = %s", [event.pk])
     assert AuditEvent.objects.get(pk=event.pk).action == "department.update"
 
 
@@ -99,16 +103,19 @@ def test_chain_links_every_event_to_the_previous_one(world: World) -> None:
     assert result.intact and result.events_checked == len(events)
 
 
-def _tamper(event_id: int, sql_set: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_no_update_delete")
-        cursor.execute(f"UPDATE audit_auditevent SET {sql_set} WHERE id = %s", [event_id])
-        cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_no_update_delete")
+def _as_owner_without_trigger(sql: str, params: list[Any]) -> None:
+    """Only the table's owner can switch the trigger off; its connection sees committed rows only."""
+    with owner_connection() as conn, conn.transaction():
+        conn.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_no_update_delete")
+        conn.execute(sql, params)
+        conn.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_no_update_delete")
 
 
-def test_audit_verify_passes_then_names_the_altered_event(
-    world: World, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.mark.django_db(transaction=True)
+def test_audit_verify_passes_then_names_the_altered_event(capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.factories import build_world
+
+    world = build_world()
     with transaction.atomic():
         department_update(actor=world.user("org_admin"), department=world.department, name="Một")
         department_update(actor=world.user("org_admin"), department=world.department, name="Hai")
@@ -118,20 +125,23 @@ def test_audit_verify_passes_then_names_the_altered_event(
 
     target = AuditEvent.objects.filter(action="department.update").order_by("id").first()
     assert target is not None
-    _tamper(target.pk, 'after = \'{"name": "Giả mạo"}\'')
+    _as_owner_without_trigger(
+        'UPDATE audit_auditevent SET after = \'{"name": "Giả mạo"}\' WHERE id = %s', [target.pk]
+    )
     with pytest.raises(CommandError, match=f"event {target.pk}"):
         call_command("audit_verify")
 
 
-def test_audit_verify_detects_a_deleted_event(world: World) -> None:
+@pytest.mark.django_db(transaction=True)
+def test_audit_verify_detects_a_deleted_event() -> None:
+    from tests.factories import build_world
+
+    world = build_world()
     with transaction.atomic():
         for name in ("A", "B", "C"):
             department_update(actor=world.user("org_admin"), department=world.department, name=name)
     middle = AuditEvent.objects.filter(action="department.update").order_by("id")[1]
-    with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_no_update_delete")
-        cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [middle.pk])
-        cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_no_update_delete")
+    _as_owner_without_trigger("DELETE FROM audit_auditevent WHERE id = %s", [middle.pk])
     result = audit_chain_verify(organization_id=world.organization.pk)
     assert not result.intact
     assert result.first_broken_id is not None and result.first_broken_id > middle.pk

@@ -61,6 +61,10 @@ def test_a_real_worker_runs_a_task_from_the_broker() -> None:
         "DATABASE_URL": f"postgres://{db['USER']}@{socket_dir}/{db['NAME']}",
         "REDIS_URL": settings.CELERY_BROKER_URL,
         "SECRET_KEY": "test-worker",
+        # The audit key of this process, or the worker's audit events would not verify here.
+        "BUREAU_AUDIT_KEYS": ",".join(
+            f"{key_id}:{key}" for key_id, key in settings.BUREAU_AUDIT_KEYS.items()
+        ),
     }
     worker = subprocess.Popen(
         [

@@ -17,6 +17,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client, override_settings
@@ -39,8 +40,9 @@ def _terminate_the_apps_connections() -> int:
     """What a database restart or a failover does to the app: every connection of the app's
     database is ended from the server's side."""
     settings = connection.settings_dict
+    owner = django_settings.DATABASE_ROLES["owner"]  # an administrator's move, as a restart is
     with psycopg.connect(
-        host=str(settings["HOST"]), user=settings["USER"], dbname="postgres", autocommit=True
+        host=str(settings["HOST"]), user=str(owner["USER"]), dbname="postgres", autocommit=True
     ) as admin:
         rows = admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"

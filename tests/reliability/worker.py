@@ -26,6 +26,10 @@ def start_worker(
         "DATABASE_URL": f"postgres://{db['USER']}@{socket_dir}/{db['NAME']}",
         "REDIS_URL": settings.CELERY_BROKER_URL,
         "SECRET_KEY": "test-worker",
+        # The audit key of this process, or the worker's audit events would not verify here.
+        "BUREAU_AUDIT_KEYS": ",".join(
+            f"{key_id}:{key}" for key_id, key in settings.BUREAU_AUDIT_KEYS.items()
+        ),
     }
     env |= extra_env or {}
     return subprocess.Popen(
