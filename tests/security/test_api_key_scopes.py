@@ -129,6 +129,7 @@ def test_the_openai_compatible_error_body_for_a_missing_scope(world: World) -> N
         "error": {
             "message": "This API key lacks the “chat” scope that this needs.",
             "type": "permission_error",
+            "param": None,
             "code": "permission_denied",
         }
     }
