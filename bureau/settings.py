@@ -419,7 +419,7 @@ OPENAI_API_KEY = env_str("OPENAI_API_KEY")
 # the endpoint lists (GET /models) when that provider is first needed.
 OPENAI_CHAT_MODEL = env_str("OPENAI_CHAT_MODEL")
 # The classifications of knowledge the provider made from OPENAI_BASE_URL may receive (the
-# classification policy: assistants/clearance.py). Public and internal by default, so that a fresh
+# classification policy: assistants/review/clearance.py). Public and internal by default, so that a fresh
 # install answers from its documents; confidential and secret must be cleared by an org admin.
 OPENAI_ALLOWED_CLASSIFICATIONS = [
     c.strip() for c in env_str("OPENAI_ALLOWED_CLASSIFICATIONS", "public,internal").split(",") if c.strip()

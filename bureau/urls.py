@@ -17,13 +17,6 @@ api_v1 = [
     path("", include("knowledge.urls")),
     path("", include("knowledge.catalog_urls")),
     path("", include("assistants.urls")),
-    path("", include("assistants.review_urls")),
-    path("", include("assistants.template_urls")),
-    path("", include("assistants.builder_urls")),
-    path("", include("assistants.attachment_urls")),
-    path("", include("assistants.documents.urls")),
-    path("", include("assistants.oversight_urls")),
-    path("", include("assistants.config_review_urls")),
 ]
 
 # The API answers errors in its own shape, even for URLs no route matches (OpenAI's under /v1/).

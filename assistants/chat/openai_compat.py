@@ -81,13 +81,13 @@ def _model(assistant: Any) -> dict[str, Any]:
 
 
 def _models(actor: Any) -> list[dict[str, Any]]:
-    from assistants.selectors import assistant_list_usable_by
+    from assistants.catalog.selectors import assistant_list_usable_by
 
     return [_model(a) for a in assistant_list_usable_by(actor=actor).select_related("department")]
 
 
 def _model_usable_by(actor: Any, slug: str) -> dict[str, Any] | None:
-    from assistants.selectors import assistant_list_usable_by
+    from assistants.catalog.selectors import assistant_list_usable_by
 
     usable = assistant_list_usable_by(actor=actor).select_related("department")
     assistant = usable.filter(slug=slug).order_by("organization_id", "pk").first()
@@ -166,8 +166,8 @@ def _text_of(content: Any) -> str:
 
 
 def _prepare(actor: Any, body: dict[str, Any], options: dict[str, Any]) -> Turn:
-    from assistants.conversations import conversation_create
-    from assistants.selectors import assistant_get_by_slug_for
+    from assistants.catalog.selectors import assistant_get_by_slug_for
+    from assistants.conversations.services import conversation_create
 
     assistant = assistant_get_by_slug_for(actor=actor, slug=str(body.get("model", "")))
     messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]

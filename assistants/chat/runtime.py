@@ -22,7 +22,6 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assistants import attachments, clearance
 from assistants.chat import events as ev
 from assistants.chat.answers import chunk_batches, extractive_answer, provider_error
 from assistants.chat.db import beside, in_db_thread
@@ -37,7 +36,8 @@ from assistants.chat.storing import (
     store_interrupted,
     store_question,
 )
-from assistants.conversations import conversation_row_for_turn
+from assistants.conversations import attachments
+from assistants.conversations.services import conversation_row_for_turn
 from assistants.models import (
     AssistantVersion,
     Citation,
@@ -47,6 +47,7 @@ from assistants.models import (
     MessageStatus,
     ToolCall,
 )
+from assistants.review import clearance
 from bureau import memo
 from bureau.exceptions import NotFound, ValidationFailed
 from bureau.quotas.services import chat_turn_admit
@@ -138,7 +139,7 @@ def prepare_turn(
     target = _chat_target(version)
     # The classification policy, checked at each turn against the provider's clearance of now: a
     # knowledge base the provider may not receive is not searched, by retrieval or tool (see
-    # assistants/clearance.py).
+    # assistants/review/clearance.py).
     knowledge_bases, withheld = clearance.split_for(target, linked)
     attachment_bases = _attachments_of_turn(conversation)
     attached, withheld_attached = clearance.split_for(target, attachment_bases)
@@ -263,7 +264,7 @@ def _check_assistant_still_visible(actor: Any, conversation: Conversation) -> No
     """The assistant must still be visible (whether the row is: the assistant itself came with the
     conversation); a preview, pinned to the draft, also needs the right to edit it still, so that
     someone whose editor share was removed cannot go on using the draft."""
-    from assistants.selectors import assistant_get_for, assistant_list_visible_to
+    from assistants.catalog.selectors import assistant_get_for, assistant_list_visible_to
 
     if conversation.version.number is None:
         assistant_get_for(actor=actor, assistant_id=conversation.assistant_id, write=True)

@@ -187,8 +187,8 @@ def test_removing_one_attachment(world: World) -> None:
 def test_a_turns_conversation_row_says_whether_its_attachments_can_be_searched(world: World) -> None:
     """conversation_row_for_turn's statement, written out in SQL, agrees with the attachment lookup
     that the chat turn skips when it says there is nothing to search."""
-    from assistants.attachments import attachment_knowledge_bases
-    from assistants.conversations import conversation_row_for_turn
+    from assistants.conversations.attachments import attachment_knowledge_bases
+    from assistants.conversations.services import conversation_row_for_turn
     from assistants.models import Conversation
     from bureau.exceptions import NotFound
 
@@ -221,7 +221,7 @@ def test_a_turns_conversation_row_is_its_owners_alone_user_or_api_key(world: Wor
     reads its own conversations, not a person's, and a person does not read a key's."""
     from django.db import transaction
 
-    from assistants.conversations import conversation_create, conversation_row_for_turn
+    from assistants.conversations.services import conversation_create, conversation_row_for_turn
     from bureau.exceptions import NotFound
     from bureau.tenancy.access import ApiKeyActor
     from bureau.tenancy.services import api_key_create

@@ -11,8 +11,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import Client
 
-from assistants import services as assistant_services
-from assistants.conversations import conversation_rename
+from assistants.catalog import services as assistant_services
+from assistants.conversations.services import conversation_rename
 from assistants.models import Conversation
 from bureau import memo
 from bureau.quotas.models import QuotaKind

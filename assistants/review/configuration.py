@@ -13,9 +13,9 @@ from typing import Any, TypedDict
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
-from assistants.audience import audience_warnings
+from assistants.catalog.audience import audience_warnings
+from assistants.catalog.versions import config_hash
 from assistants.models import Assistant, AssistantVersion, VersionState
-from assistants.versioning import config_hash
 from bureau.exceptions import PermissionDenied
 from bureau.tenancy.access import access_of
 from bureau.tenancy.models import Role
@@ -44,7 +44,9 @@ class ReviewedAssistant(TypedDict):
     tools: list[dict[str, Any]]
     shares: list[dict[str, Any]]
     flags: list[str]
-    audience_warnings: list[str]  # knowledge part of its audience may not open (assistants/audience.py)
+    audience_warnings: list[
+        str
+    ]  # knowledge part of its audience may not open (assistants/catalog/audience.py)
 
 
 def _hosts(tool: dict[str, Any]) -> list[str]:

@@ -19,9 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assistants.clearance import check_publishable
-from assistants.models import Assistant, AssistantVersion, PublishReview, ReviewState, VersionState
-from assistants.versioning import (
+from assistants.catalog.versions import (
     SCALAR_FIELDS,
     config_hash,
     freeze_version,
@@ -29,6 +27,8 @@ from assistants.versioning import (
     version_config,
     versions_diff,
 )
+from assistants.models import Assistant, AssistantVersion, PublishReview, ReviewState, VersionState
+from assistants.review.clearance import check_publishable
 from bureau.audit.services import audit_record, diff
 from bureau.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
 from bureau.tenancy.access import ApiKeyActor

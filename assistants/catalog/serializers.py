@@ -4,9 +4,9 @@ from typing import Any
 
 from rest_framework import serializers
 
-from assistants.audience import audience_warnings
+from assistants.catalog.audience import audience_warnings
+from assistants.catalog.versions import public_tools
 from assistants.models import Assistant, AssistantShare, AssistantVersion, PiiRedaction, ShareRole
-from assistants.versioning import public_tools
 from knowledge.models import Visibility
 
 
@@ -173,7 +173,7 @@ class DraftSerializer(VersionSerializer):
         read_only_fields = fields
 
     def get_warnings(self, version: AssistantVersion) -> list[str]:
-        from assistants.clearance import problems_of
+        from assistants.review.clearance import problems_of
 
         return problems_of(version)
 

@@ -9,9 +9,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assistants import templates
-from assistants.apis import _building_department
-from assistants.serializers import AssistantSerializer
+from assistants.catalog import templates
+from assistants.catalog.apis import _building_department
+from assistants.catalog.serializers import AssistantSerializer
 from bureau.tenancy import scopes
 
 

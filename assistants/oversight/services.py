@@ -2,7 +2,7 @@
 one (with its citations, tool calls and the version that answered), and legal holds.
 
 Org admins and auditors reach every conversation of their organization. A conversation's owner
-keeps their own access (assistants/conversations.py) and may export it; they see its hold but may
+keeps their own access (assistants/conversations/services.py) and may export it; they see its hold but may
 not change it (403). Anyone else gets 404.
 """
 
@@ -15,10 +15,10 @@ from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, QuerySet
 from django.utils.translation import gettext as _
 
+from assistants.catalog.versions import version_config
 from assistants.chat.storing import citation_data
-from assistants.conversations import conversation_owner_condition
+from assistants.conversations.services import conversation_owner_condition
 from assistants.models import Assistant, Conversation, Message
-from assistants.versioning import version_config
 from bureau.audit.services import audit_record
 from bureau.exceptions import NotFound, PermissionDenied
 from bureau.tenancy.access import access_of
@@ -89,7 +89,7 @@ def conversation_get_for_oversight(
 
 
 def assistant_get_for_legal_hold(*, actor: Any, assistant_id: int | str) -> Assistant:
-    from assistants.selectors import assistant_get_for
+    from assistants.catalog.selectors import assistant_get_for
 
     assistant = assistant_get_for(actor=actor, assistant_id=assistant_id)
     if assistant.organization_id not in _whole_organizations(actor):

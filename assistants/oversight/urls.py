@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assistants import oversight_apis as apis
+from assistants.oversight import apis
 
 urlpatterns = [
     path(
@@ -23,4 +23,5 @@ urlpatterns = [
         apis.AssistantLegalHoldApi.as_view(),
         name="assistant-legal-hold",
     ),
+    path("usage/breakdown/", apis.UsageBreakdownApi.as_view(), name="usage-breakdown"),
 ]

@@ -4,10 +4,10 @@ from typing import Any
 
 from rest_framework import serializers
 
-from assistants.audience import audience_warnings
-from assistants.clearance import problems_of
+from assistants.catalog.audience import audience_warnings
+from assistants.catalog.serializers import FieldChangeSerializer, VersionSerializer
 from assistants.models import PublishReview
-from assistants.serializers import FieldChangeSerializer, VersionSerializer
+from assistants.review.clearance import problems_of
 
 
 class ReviewSerializer(serializers.ModelSerializer[PublishReview]):
@@ -85,7 +85,7 @@ class ReviewDetailSerializer(ReviewSerializer):
         return published.number if published is not None else None
 
     def get_changes(self, review: PublishReview) -> dict[str, Any]:
-        from assistants.reviews import review_changes
+        from assistants.review.services import review_changes
 
         changes = review_changes(review)
         return {name: FieldChangeSerializer(value).data for name, value in changes.items()}

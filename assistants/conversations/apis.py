@@ -7,8 +7,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assistants import conversations
-from assistants.chat.serializers import (
+from assistants.conversations import services as conversations
+from assistants.conversations.serializers import (
     ConversationCreateSerializer,
     ConversationDetailSerializer,
     ConversationRenameSerializer,
@@ -37,7 +37,7 @@ class ConversationListApi(PaginatedAPIView):
         summary="Start a conversation, pinned to the published version (or the draft, for a preview)",
     )
     def post(self, request: Request) -> Response:
-        from assistants.selectors import assistant_get_for
+        from assistants.catalog.selectors import assistant_get_for
 
         data = ConversationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

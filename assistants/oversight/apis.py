@@ -1,5 +1,5 @@
-"""Auditors' and org admins' view of conversations: search, export, legal hold. Logic in
-assistants/oversight.py."""
+"""Auditors' and org admins' view of conversations (search, export, legal hold) and usage by
+department or assistant. Logic in assistants/oversight/services.py and usage_breakdown.py."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assistants import oversight
 from assistants.models import Conversation
+from assistants.oversight import services as oversight
+from assistants.oversight.usage_breakdown import usage_totals_by
 from bureau.tenancy import scopes
 from bureau.tenancy.apis import PaginatedAPIView, _paginated
 
@@ -129,3 +130,43 @@ class AssistantLegalHoldApi(APIView):
             actor=request.user, assistant=assistant, **data.validated_data
         )
         return Response({"legal_hold": assistant.legal_hold, "reason": data.validated_data["reason"]})
+
+
+class UsageBreakdownFilterSerializer(serializers.Serializer):
+    by = serializers.ChoiceField(choices=["department", "assistant"])
+    department = serializers.IntegerField(required=False)
+    since = serializers.DateTimeField(required=False, help_text="Inclusive.")
+    until = serializers.DateTimeField(required=False, help_text="Exclusive.")
+
+
+class UsageGroupSerializer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField(allow_blank=True)
+    messages = serializers.IntegerField()
+    prompt_tokens = serializers.IntegerField()
+    completion_tokens = serializers.IntegerField()
+    total_tokens = serializers.IntegerField()
+    avg_latency_ms = serializers.FloatField(allow_null=True)
+    avg_ttft_ms = serializers.FloatField(allow_null=True)
+
+
+class UsageBreakdownApi(APIView):
+    api_key_scopes = scopes.NEVER_FOR_KEYS
+
+    @extend_schema(
+        parameters=[UsageBreakdownFilterSerializer],
+        responses=UsageGroupSerializer(many=True),
+        summary="Messages, tokens and latency by department or by assistant, largest first",
+    )
+    def get(self, request: Request) -> Response:
+        filters = UsageBreakdownFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        data = filters.validated_data
+        groups = usage_totals_by(
+            actor=request.user,
+            by=data["by"],
+            department_id=data.get("department"),
+            since=data.get("since"),
+            until=data.get("until"),
+        )
+        return Response(UsageGroupSerializer(groups, many=True).data)

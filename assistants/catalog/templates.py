@@ -16,9 +16,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from assistants.catalog.services import assistant_create, knowledge_left_behind, unique_slug
+from assistants.catalog.versions import draft_update
 from assistants.models import Assistant, VersionState
-from assistants.services import assistant_create, knowledge_left_behind, unique_slug
-from assistants.versioning import draft_update
 from bureau.audit.services import audit_record
 from bureau.exceptions import BureauError, NotFound
 from bureau.tenancy.models import Department

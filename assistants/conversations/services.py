@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assistants.attachments import attachments_delete_for, scope_of
+from assistants.conversations.attachments import attachments_delete_for, scope_of
 from assistants.models import (
     Assistant,
     AssistantVersion,
@@ -113,7 +113,7 @@ def _as_id(value: int | str) -> int:
 def version_for_new_conversation(*, actor: Any, assistant: Assistant, preview: bool) -> AssistantVersion:
     """The published version, or, for someone who may edit the assistant, the draft (preview)."""
     if preview:
-        from assistants.selectors import assistant_get_for
+        from assistants.catalog.selectors import assistant_get_for
 
         assistant_get_for(actor=actor, assistant_id=assistant.pk, write=True)
         draft = assistant.versions.filter(state=VersionState.DRAFT).first()

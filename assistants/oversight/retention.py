@@ -19,7 +19,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from assistants.attachments import scope_of
+from assistants.conversations.attachments import scope_of
 from assistants.models import Assistant, Citation, Conversation, GeneratedFile, Message, ToolCall
 from bureau.audit.services import audit_record
 from bureau.governance.selectors import retention_of

@@ -4,7 +4,7 @@ readers. They warn and never refuse: at every turn an answer leaves out what its
 (assistants/chat/knowledge.py); these say beforehand, naming each knowledge base and the people
 who will not get it, so that a builder is not surprised by answers that say "no matching passage".
 
-The audience of an assistant (assistants/selectors.py): the builders of its department and its
+The audience of an assistant (assistants/catalog/selectors.py): the builders of its department and its
 creator; its department's members unless it is private; the whole organization when it is
 organization-wide; the people and departments it is shared with. The readers of a knowledge base
 (knowledge/selectors.py): the builders of its department; its members unless it is private; the

@@ -1,4 +1,4 @@
-"""Reviews before publish (assistants.reviews): submitted per assistant, listed across the
+"""Reviews before publish (assistants.review.services): submitted per assistant, listed across the
 organization for those who decide, approved, rejected or withdrawn."""
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assistants import reviews, selectors
+from assistants.catalog import selectors
 from assistants.models import ReviewState
-from assistants.review_serializers import (
+from assistants.review import services as reviews
+from assistants.review.serializers import (
     ReviewApproveSerializer,
     ReviewDetailSerializer,
     ReviewRejectSerializer,

@@ -180,7 +180,7 @@ def as_id(value: int | str) -> int:
         return -1
 
 
-# --- reviews before publish (assistants.reviews) ----------------------------------------------------
+# --- reviews before publish (assistants.review.services) ----------------------------------------------------
 
 
 def review_list_visible_to(*, actor: Any) -> QuerySet[PublishReview]:

@@ -11,9 +11,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assistants import selectors, services, versioning
-from assistants.models import AssistantVersion
-from assistants.serializers import (
+from assistants.catalog import selectors, services
+from assistants.catalog import versions as versioning
+from assistants.catalog.serializers import (
     AssistantCreateSerializer,
     AssistantDetailSerializer,
     AssistantSerializer,
@@ -32,6 +32,7 @@ from assistants.serializers import (
     VersionSerializer,
     VersionSummarySerializer,
 )
+from assistants.models import AssistantVersion
 from bureau.exceptions import PermissionDenied, ValidationFailed
 from bureau.tenancy import scopes
 from bureau.tenancy.access import access_of

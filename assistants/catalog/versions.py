@@ -83,7 +83,7 @@ def versions_diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, di
 
 def publish_requires_review(assistant: Assistant) -> bool:
     """Whether a draft must be approved before it goes live: the organization's policy
-    (bureau.governance), which makes publish and rollback go through assistants.reviews."""
+    (bureau.governance), which makes publish and rollback go through assistants.review.services."""
     from bureau.governance.selectors import policy_of
 
     return policy_of(assistant.organization_id).require_publish_review
@@ -301,7 +301,7 @@ def freeze_version(
 ) -> AssistantVersion:
     """A new numbered, published version with the content of `source`; the previous one retires.
     Every way to publish comes through here, so the classification policy is checked here."""
-    from assistants.clearance import check_publishable
+    from assistants.review.clearance import check_publishable
 
     source.assistant = assistant
     check_publishable(source)

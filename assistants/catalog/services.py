@@ -1,5 +1,5 @@
 """Writes for assistants: create, update, delete, duplicate, export and import, sharing. The draft
-and its versions live in assistants.versioning. Each write validates, changes the rows inside one
+and its versions live in assistants.catalog.versions. Each write validates, changes the rows inside one
 transaction and records its audit event in that same transaction."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from assistants.catalog.versions import SCALAR_FIELDS, apply_config, copy_of, public_tools, version_config
 from assistants.models import (
     Assistant,
     AssistantShare,
@@ -21,7 +22,6 @@ from assistants.models import (
     PiiRedaction,
     VersionState,
 )
-from assistants.versioning import SCALAR_FIELDS, apply_config, copy_of, public_tools, version_config
 from bureau.audit.services import audit_record, diff
 from bureau.exceptions import Conflict, PermissionDenied, ValidationFailed
 from bureau.llm.models import ModelProvider
@@ -162,7 +162,7 @@ def assistant_delete(*, actor: Any, assistant: Assistant) -> None:
     )
     # Conversations protect the version they are pinned to: they go first, each with the knowledge
     # base of its attachments (linked by scope, not by a foreign key, so no cascade reaches it).
-    from assistants.attachments import attachments_delete_for
+    from assistants.conversations.attachments import attachments_delete_for
 
     for conversation in conversations.filter(pk__in=_conversations_with_attachments(assistant)):
         attachments_delete_for(conversation, actor=actor)
@@ -171,7 +171,7 @@ def assistant_delete(*, actor: Any, assistant: Assistant) -> None:
 
 
 def _conversations_with_attachments(assistant: Assistant) -> list[int]:
-    from assistants.attachments import scope_of
+    from assistants.conversations.attachments import scope_of
     from knowledge.models import KnowledgeBase
 
     ids = list(Conversation.objects.filter(assistant=assistant).values_list("pk", flat=True))

@@ -9,8 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assistants import attachments
-from assistants.conversations import conversation_get_for
+from assistants.conversations import attachments
+from assistants.conversations.services import conversation_get_for
 from bureau.api import MultiPartParser
 from bureau.tenancy import scopes
 from knowledge.serializers import DocumentSerializer, UploadResultSerializer, UploadSerializer

@@ -1,5 +1,5 @@
-"""What IT reads about assistants: the configuration review and usage by department or assistant.
-Thin views over assistants/config_review.py and assistants/usage_breakdown.py."""
+"""What IT reads about assistants: the configuration review. Thin views over
+assistants/review/configuration.py."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assistants.config_review import configuration_review_for
-from assistants.usage_breakdown import usage_totals_by
+from assistants.review.configuration import configuration_review_for
 from bureau.tenancy import scopes
 
 
@@ -73,43 +72,3 @@ class ConfigurationReviewApi(APIView):
     def get(self, request: Request) -> Response:
         rows = configuration_review_for(actor=request.user)
         return Response(ReviewedAssistantSerializer(rows, many=True).data)
-
-
-class UsageBreakdownFilterSerializer(serializers.Serializer):
-    by = serializers.ChoiceField(choices=["department", "assistant"])
-    department = serializers.IntegerField(required=False)
-    since = serializers.DateTimeField(required=False, help_text="Inclusive.")
-    until = serializers.DateTimeField(required=False, help_text="Exclusive.")
-
-
-class UsageGroupSerializer(serializers.Serializer):
-    id = serializers.IntegerField(allow_null=True)
-    name = serializers.CharField(allow_blank=True)
-    messages = serializers.IntegerField()
-    prompt_tokens = serializers.IntegerField()
-    completion_tokens = serializers.IntegerField()
-    total_tokens = serializers.IntegerField()
-    avg_latency_ms = serializers.FloatField(allow_null=True)
-    avg_ttft_ms = serializers.FloatField(allow_null=True)
-
-
-class UsageBreakdownApi(APIView):
-    api_key_scopes = scopes.NEVER_FOR_KEYS
-
-    @extend_schema(
-        parameters=[UsageBreakdownFilterSerializer],
-        responses=UsageGroupSerializer(many=True),
-        summary="Messages, tokens and latency by department or by assistant, largest first",
-    )
-    def get(self, request: Request) -> Response:
-        filters = UsageBreakdownFilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        data = filters.validated_data
-        groups = usage_totals_by(
-            actor=request.user,
-            by=data["by"],
-            department_id=data.get("department"),
-            since=data.get("since"),
-            until=data.get("until"),
-        )
-        return Response(UsageGroupSerializer(groups, many=True).data)

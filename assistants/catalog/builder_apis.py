@@ -1,5 +1,5 @@
 """The builder screen's helpers: tool kinds, an OpenAPI document's operations, and a test call of
-one operation of an HTTP action (see assistants/builder.py)."""
+one operation of an HTTP action (see assistants/catalog/builder.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assistants import builder, selectors
+from assistants.catalog import builder, selectors
 from bureau.tenancy import scopes
 
 
