@@ -6,8 +6,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bureau.http.pagination import PaginatedAPIView, paginated
 from bureau.tenancy import scopes
-from bureau.tenancy.apis import PaginatedAPIView, _paginated
 from knowledge import catalog
 from knowledge.models import KnowledgeBase
 
@@ -62,7 +62,7 @@ class CatalogListApi(PaginatedAPIView):
             domain=request.query_params.get("domain") or None,
             department_id=request.query_params.get("department") or None,
         )
-        return _paginated(self, request, bases, CatalogEntrySerializer)
+        return paginated(self, request, bases, CatalogEntrySerializer)
 
 
 class CatalogDomainsApi(APIView):

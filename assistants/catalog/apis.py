@@ -34,9 +34,9 @@ from assistants.catalog.serializers import (
 )
 from assistants.models import AssistantVersion
 from bureau.exceptions import PermissionDenied, ValidationFailed
+from bureau.http.pagination import PaginatedAPIView, paginated
 from bureau.tenancy import scopes
 from bureau.tenancy.access import access_of
-from bureau.tenancy.apis import PaginatedAPIView, _paginated
 from bureau.tenancy.models import Department, Role
 from bureau.tenancy.selectors import department_get_for
 
@@ -79,7 +79,7 @@ class AssistantListApi(PaginatedAPIView):
         department = request.query_params.get("department")
         if department:
             assistants = assistants.filter(department_id=selectors.as_id(department))
-        return _paginated(self, request, assistants, AssistantSerializer)
+        return paginated(self, request, assistants, AssistantSerializer)
 
     @extend_schema(request=AssistantCreateSerializer, responses={201: AssistantDetailSerializer})
     def post(self, request: Request) -> Response:
@@ -163,7 +163,7 @@ class VersionListApi(PaginatedAPIView):
     @extend_schema(responses=VersionSummarySerializer(many=True), summary="Published versions, newest first")
     def get(self, request: Request, assistant_id: int) -> Response:
         versions = selectors.version_list_for(actor=request.user, assistant_id=assistant_id)
-        return _paginated(self, request, versions, VersionSummarySerializer)
+        return paginated(self, request, versions, VersionSummarySerializer)
 
 
 class VersionDetailApi(APIView):
@@ -281,7 +281,7 @@ class ShareListApi(PaginatedAPIView):
     @extend_schema(responses=ShareSerializer(many=True), summary="People and departments it is shared with")
     def get(self, request: Request, assistant_id: int) -> Response:
         shares = selectors.share_list_for(actor=request.user, assistant_id=assistant_id)
-        return _paginated(self, request, shares, ShareSerializer)
+        return paginated(self, request, shares, ShareSerializer)
 
     @extend_schema(request=ShareWriteSerializer, responses={201: ShareSerializer})
     def post(self, request: Request, assistant_id: int) -> Response:

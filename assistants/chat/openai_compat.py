@@ -3,7 +3,7 @@
 assistant's published version answers — its instructions, knowledge and tools apply — and its
 citations come in an extra field. Of the request's parameters, `max_tokens` (or
 `max_completion_tokens`) lowers the version's limit and `temperature` replaces the version's; `n`
-other than 1 is refused. Any other path under `/v1/` answers OpenAI's 404 (bureau.api.not_found)."""
+other than 1 is refused. Any other path under `/v1/` answers OpenAI's 404 (bureau.http.errors.not_found)."""
 
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ from assistants.chat import events as ev
 from assistants.chat.db import in_db_thread
 from assistants.chat.runtime import Turn, collect, prepare_turn, stream_turn
 from assistants.chat.views import _Unauthenticated, authenticate, streaming_response
-from bureau import request_input
-from bureau.api import openai_error
 from bureau.exceptions import BureauError, NotFound, PermissionDenied, QuotaExceeded, ValidationFailed
+from bureau.http import request_input
+from bureau.http.errors import openai_error
 from bureau.quotas.models import QuotaKind
 from bureau.quotas.services import chat_turn_admit
 from bureau.tenancy.models import ApiScope

@@ -48,9 +48,9 @@ from assistants.models import (
     ToolCall,
 )
 from assistants.review import clearance
-from bureau import memo
 from bureau.exceptions import NotFound, ValidationFailed
 from bureau.quotas.services import chat_turn_admit
+from bureau.runtime import memo
 from bureau.security.pii import Redactor
 from bureau.tenancy.access import ApiKeyActor
 from knowledge.retrieval import RetrievedChunk, retrieve
@@ -220,7 +220,7 @@ def _conversation_of_turn(actor: Any, conversation_id: int | str) -> tuple[Conve
     """The asker's conversation, with its version, assistant and provider, checked that the asker
     may still use the assistant; and the version's knowledge bases, split by whether the asker may
     open them now (chat/knowledge.py). Remembered for the next turns until the configuration changes
-    (bureau/memo.py, which hands each turn its own copy). The version (with its assistant and
+    (bureau/runtime/memo.py, which hands each turn its own copy). The version (with its assistant and
     provider), the check and the knowledge are remembered by version, not by conversation, so that a
     first turn in a new conversation with a version in use reads only the conversation's row (a
     third of the turns when people ask three questions each)."""

@@ -16,8 +16,8 @@ from assistants.conversations.serializers import (
     FeedbackSerializer,
 )
 from assistants.models import Message
+from bureau.http.pagination import PaginatedAPIView, paginated
 from bureau.tenancy import scopes
-from bureau.tenancy.apis import PaginatedAPIView, _paginated
 
 
 class ConversationListApi(PaginatedAPIView):
@@ -29,7 +29,7 @@ class ConversationListApi(PaginatedAPIView):
         items = conversations.conversation_list_for(
             actor=request.user, assistant_id=int(assistant) if assistant and assistant.isdigit() else None
         )
-        return _paginated(self, request, items, ConversationSerializer)
+        return paginated(self, request, items, ConversationSerializer)
 
     @extend_schema(
         request=ConversationCreateSerializer,

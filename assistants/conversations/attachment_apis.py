@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from assistants.conversations import attachments
 from assistants.conversations.services import conversation_get_for
-from bureau.api import MultiPartParser
+from bureau.http.drf import MultiPartParser
 from bureau.tenancy import scopes
 from knowledge.serializers import DocumentSerializer, UploadResultSerializer, UploadSerializer
 

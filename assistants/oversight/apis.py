@@ -14,8 +14,8 @@ from rest_framework.views import APIView
 from assistants.models import Conversation
 from assistants.oversight import services as oversight
 from assistants.oversight.usage_breakdown import usage_totals_by
+from bureau.http.pagination import PaginatedAPIView, paginated
 from bureau.tenancy import scopes
-from bureau.tenancy.apis import PaginatedAPIView, _paginated
 
 
 class OversightConversationSerializer(serializers.ModelSerializer[Conversation]):
@@ -84,7 +84,7 @@ class OversightConversationListApi(PaginatedAPIView):
             since=data.get("since"),
             until=data.get("until"),
         )
-        return _paginated(self, request, items, OversightConversationSerializer)
+        return paginated(self, request, items, OversightConversationSerializer)
 
 
 class ConversationExportApi(APIView):

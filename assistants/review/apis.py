@@ -19,8 +19,8 @@ from assistants.review.serializers import (
     ReviewSerializer,
     ReviewSubmitSerializer,
 )
+from bureau.http.pagination import PaginatedAPIView, paginated
 from bureau.tenancy import scopes
-from bureau.tenancy.apis import PaginatedAPIView, _paginated
 
 STATE = OpenApiParameter("state", str, enum=ReviewState.values, description="Only reviews in this state")
 
@@ -35,7 +35,7 @@ class AssistantReviewListApi(PaginatedAPIView):
         found = selectors.review_list_for(actor=request.user, assistant_id=assistant_id)
         if request.query_params.get("state"):
             found = found.filter(state=request.query_params["state"])
-        return _paginated(self, request, found, ReviewSerializer)
+        return paginated(self, request, found, ReviewSerializer)
 
     @extend_schema(
         request=ReviewSubmitSerializer,
@@ -64,7 +64,7 @@ class ReviewListApi(PaginatedAPIView):
             found = found.filter(state=request.query_params["state"])
         if request.query_params.get("assistant"):
             found = found.filter(assistant_id=selectors.as_id(request.query_params["assistant"]))
-        return _paginated(self, request, found.order_by("-created_at", "-id"), ReviewSerializer)
+        return paginated(self, request, found.order_by("-created_at", "-id"), ReviewSerializer)
 
 
 class ReviewDetailApi(APIView):

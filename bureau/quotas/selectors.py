@@ -18,12 +18,12 @@ from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from bureau import memo
 from bureau.audit.models import UsageRecord
 from bureau.exceptions import NotFound, PermissionDenied, ValidationFailed
 from bureau.quotas import windows
 from bureau.quotas.models import QuotaKind, QuotaLimit
 from bureau.quotas.windows import Window, day_of, minute_of, month_of
+from bureau.runtime import memo
 from bureau.tenancy.access import ApiKeyActor, access_of
 from bureau.tenancy.models import ApiKey, Department, Membership, User
 from bureau.tenancy.selectors import department_get_for

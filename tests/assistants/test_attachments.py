@@ -118,7 +118,7 @@ def test_the_answer_uses_the_attachment_only_in_its_own_conversation(world: Worl
 
 
 def test_a_file_attached_after_a_question_is_searched_at_the_next_one(world: World, llm: FakeLLM) -> None:
-    # The first turn remembers that the conversation had nothing attached (bureau/memo.py); the
+    # The first turn remembers that the conversation had nothing attached (bureau/runtime/memo.py); the
     # audited upload and indexing make the next turn look again.
     assistant = make_assistant(world.department, provider=make_provider(world.department, llm.base_url))
     client = _client(world)

@@ -1,4 +1,4 @@
-"""What chat turns remember of the configuration (bureau/memo.py): a change made through the
+"""What chat turns remember of the configuration (bureau/runtime/memo.py): a change made through the
 platform applies from the very next turn, although the turn before it remembered the old state."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from django.test import Client
 from assistants.catalog import services as assistant_services
 from assistants.conversations.services import conversation_rename
 from assistants.models import Conversation
-from bureau import memo
 from bureau.quotas.models import QuotaKind
 from bureau.quotas.services import quota_set
+from bureau.runtime import memo
 from bureau.tenancy.models import ApiKey
 from bureau.tenancy.services import api_key_create, api_key_revoke
 from tests.assistants.chat_helpers import make_assistant, make_provider, sse_events, streamed

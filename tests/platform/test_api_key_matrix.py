@@ -300,8 +300,8 @@ def test_an_undeclared_route_is_refused_to_keys(world: World) -> None:
     from rest_framework.test import APIRequestFactory
     from rest_framework.views import APIView
 
-    from bureau.api import ApiKeyScopeRequired
     from bureau.exceptions import PermissionDenied
+    from bureau.http.drf import ApiKeyScopeRequired
 
     class Undeclared(APIView):
         def get(self, request: Request) -> None: ...

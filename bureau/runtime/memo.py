@@ -52,7 +52,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 
-from bureau import shared_redis
+from bureau.runtime import shared_redis
 
 logger = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@
 * The NUL character in text. PostgreSQL refuses it in text and in jsonb: stored, it is a 500. It is
   refused with a 400 naming the field, in a JSON or form body and in the query string.
 
-bureau.middleware.RequestInputMiddleware applies both to every request; uploads (multipart) are
-not read there but by DRF's parser, bureau.api.MultiPartParser, which checks their fields."""
+bureau.http.middleware.RequestInputMiddleware applies both to every request; uploads (multipart) are
+not read there but by DRF's parser, bureau.http.drf.MultiPartParser, which checks their fields."""
 
 from __future__ import annotations
 

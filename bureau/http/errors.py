@@ -1,5 +1,5 @@
-"""DRF glue: one exception handler and error shape, the base permission, pagination, the upload
-parser; and the error shape of the OpenAI-compatible API, which the middleware answers with too."""
+"""The one error shape: DRF's exception handler, Django's 400/404/500 handlers, and the error shape
+of the OpenAI-compatible API, which the middleware answers with too."""
 
 from __future__ import annotations
 
@@ -13,17 +13,15 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import exceptions as drf_exceptions
-from rest_framework import pagination, parsers, permissions
-from rest_framework.request import Request
 from rest_framework.response import Response
 
-from bureau import request_context, request_input
 from bureau.exceptions import BureauError, QuotaExceeded
+from bureau.http import request_context
 
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # DRF imports this module while loading its views: no runtime import back
-    from rest_framework.views import APIView
+    pass
 
 
 def error_response(status: int, code: str, message: str, details: Any = None) -> Response:
@@ -98,42 +96,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 def _code_of(exc: drf_exceptions.APIException) -> str:
     codes = exc.get_codes()
     return codes if isinstance(codes, str) else exc.default_code
-
-
-class IsAuthenticatedActor(permissions.BasePermission):
-    """A signed-in user or a valid API key. What they may touch is decided by the selectors."""
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        user = request.user
-        return bool(user is not None and getattr(user, "is_authenticated", False))
-
-
-class ApiKeyScopeRequired(permissions.BasePermission):
-    """An API key uses a route only with the scope its view declares for the method; people pass
-    (bureau/tenancy/scopes.py, which the async chat views and /v1 call too)."""
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        # Imported on use: DRF's settings load this module, which must not pull in the models.
-        from bureau.tenancy.scopes import api_key_scope_check
-
-        api_key_scope_check(actor=request.user, view=view, method=request.method or "GET")
-        return True
-
-
-class MultiPartParser(parsers.MultiPartParser):
-    """DRF's, with the fields of the form refused when they hold NUL (bureau/request_input.py);
-    the files' names lose it in Django's parser already."""
-
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        parsed = super().parse(stream, media_type, parser_context)
-        request_input.check_form(parsed.data)
-        return parsed
-
-
-class Pagination(pagination.PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
 
 
 def openai_error(

@@ -12,7 +12,7 @@ from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
 from django.middleware import clickjacking, common, csrf, locale, security
 
-from bureau import request_context, request_input
+from bureau.http import request_context, request_input
 
 
 class RequestContextMiddleware:
@@ -54,7 +54,7 @@ class RequestContextMiddleware:
 
 class RequestInputMiddleware:
     """Refuses, before any view parses it, a body nested too deeply and NUL in a JSON or form body
-    or the query string (bureau/request_input.py): a 400 in the API's error shape, in OpenAI's on
+    or the query string (bureau/http/request_input.py): a 400 in the API's error shape, in OpenAI's on
     `/v1/`. It reads the body (never an upload's) and parses nothing in the usual case; sync and
     async, so that the streaming chats run without a thread hop."""
 
@@ -81,7 +81,7 @@ class RequestInputMiddleware:
 
     @staticmethod
     def _refusal(request: HttpRequest) -> JsonResponse | None:
-        from bureau.api import api_error, openai_error
+        from bureau.http.errors import api_error, openai_error
 
         try:
             request_input.check_query_string(request)
@@ -263,7 +263,7 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> JsonResponse | None:
-        from bureau.api import DATABASE_ERRORS, RETRY_AFTER_SECONDS, database_unavailable
+        from bureau.http.errors import DATABASE_ERRORS, RETRY_AFTER_SECONDS, database_unavailable
 
         if not isinstance(exception, DATABASE_ERRORS):
             return None

@@ -75,6 +75,6 @@ class PaginatedListSchema(AutoSchema):
     def _get_paginator(self) -> Any:
         if self.method != "GET":
             return None
-        from bureau.api import Pagination
+        from bureau.http.drf import Pagination
 
         return Pagination()
