@@ -15,7 +15,7 @@ api_v1 = [
     path("", include("bureau.governance.urls")),
     path("", include("bureau.quotas.urls")),
     path("", include("knowledge.urls")),
-    path("", include("knowledge.catalog_urls")),
+    path("", include("knowledge.catalog.urls")),
     path("", include("assistants.urls")),
 ]
 

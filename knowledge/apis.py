@@ -292,7 +292,7 @@ class SearchApi(APIView):
         summary="Hit testing: the ranked chunks an assistant would see, with every score",
     )
     def post(self, request: Request, kb_id: int) -> Response:
-        from knowledge.retrieval import retrieve
+        from knowledge.search.retrieval import retrieve
 
         knowledge_base = selectors.knowledge_base_get_for(actor=request.user, knowledge_base_id=kb_id)
         data = SearchRequestSerializer(data=request.data)

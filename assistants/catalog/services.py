@@ -27,8 +27,8 @@ from bureau.exceptions import Conflict, PermissionDenied, ValidationFailed
 from bureau.llm.models import ModelProvider
 from bureau.tenancy.models import Department, User
 from knowledge.models import KnowledgeBase, Visibility
+from knowledge.search.text_normalization import fold
 from knowledge.selectors import knowledge_base_split_usable_in
-from knowledge.textnorm import fold
 
 EXPORT_FORMAT = "bureau.assistant/v1"
 SLUG_LENGTH = 100

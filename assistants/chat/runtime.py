@@ -53,7 +53,7 @@ from bureau.quotas.services import chat_turn_admit
 from bureau.runtime import memo
 from bureau.security.pii import Redactor
 from bureau.tenancy.access import ApiKeyActor
-from knowledge.retrieval import RetrievedChunk, retrieve
+from knowledge.search.retrieval import RetrievedChunk, retrieve
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from assistants.chat.prompt import markers_used
 from assistants.models import Citation, Conversation, Message, MessageStatus
 from bureau.tenancy.access import ApiKeyActor
 from bureau.tenancy.models import User
-from knowledge.retrieval import RetrievedChunk
+from knowledge.search.retrieval import RetrievedChunk
 
 if TYPE_CHECKING:
     from assistants.chat.runtime import Turn

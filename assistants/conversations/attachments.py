@@ -16,7 +16,7 @@ from bureau.audit.services import audit_record
 from bureau.exceptions import NotFound
 from knowledge import services as knowledge_services
 from knowledge.models import Classification, Document, KnowledgeBase, Visibility
-from knowledge.retrieval import RetrievedChunk
+from knowledge.search.retrieval import RetrievedChunk
 
 
 def scope_of(conversation_id: int) -> str:
@@ -69,7 +69,7 @@ def attachment_add(
     *, actor: Any, conversation: Conversation, files: list[Any], dispatch: bool = True
 ) -> list[knowledge_services.UploadResult]:
     """Each file is reported created, duplicate or rejected, as a knowledge-base upload is.
-    `dispatch=False` leaves indexing to knowledge.indexing.index_document_inline (tests)."""
+    `dispatch=False` leaves indexing to knowledge.ingestion.indexing.index_document_inline (tests)."""
     knowledge_base = _attachment_base_for_update(actor=actor, conversation=conversation)
     results = knowledge_services.document_upload(
         actor=actor, knowledge_base=knowledge_base, files=files, dispatch=dispatch

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from assistants.models import Assistant, ToolCall
-from knowledge import indexing
+from knowledge.ingestion import indexing
 from knowledge.models import Chunk, DataTable, Document, KnowledgeBase
 from tests.assistants.chat_helpers import FAKE_KEY, make_assistant, make_provider
 from tests.factories import World, build_world

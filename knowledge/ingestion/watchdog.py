@@ -11,14 +11,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from knowledge.indexing import S, fail_run, finish_cancel
+from knowledge.ingestion.dispatch import ingest_later
+from knowledge.ingestion.indexing import S, fail_run, finish_cancel
 from knowledge.models import Document, IndexingRun, RunStatus
 
 
 def run_watchdog() -> dict[str, int]:
     """Re-queue documents whose worker died; fail them once that happened too often. Periodic."""
-    from knowledge import tasks
-
     stale_before = timezone.now() - timedelta(seconds=settings.KNOWLEDGE_STALE_AFTER_SECONDS)
     counts = {"requeued": 0, "failed": 0, "cancelled": 0, "resent": 0}
     stale = IndexingRun.objects.filter(
@@ -41,7 +40,7 @@ def run_watchdog() -> dict[str, int]:
             # The message may have been lost with the broker (snapshots are off): send it again. A
             # duplicate finds the document past QUEUED and does nothing.
             IndexingRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
-            tasks.ingest_document.delay(run.pk)
+            ingest_later(run.pk)
             counts["resent"] += 1
         elif status in (S.PARSING, S.CHUNKING, S.EMBEDDING):
             if run.requeues >= settings.KNOWLEDGE_MAX_REQUEUES:
@@ -60,7 +59,7 @@ def run_watchdog() -> dict[str, int]:
                     IndexingRun.objects.filter(pk=run.pk).update(
                         stage=S.QUEUED, requeues=F("requeues") + 1, heartbeat_at=timezone.now()
                     )
-                    transaction.on_commit(functools.partial(tasks.ingest_document.delay, run.pk))
+                    transaction.on_commit(functools.partial(ingest_later, run.pk))
                     counts["requeued"] += 1
         else:
             IndexingRun.objects.filter(pk=run.pk).update(

@@ -4,7 +4,7 @@
   and structural references ("khoản 2 Điều 8" → "dieu:8", "dieu:8:khoan:2") found in a text, for
   chunks (what a chunk cites) and for queries (what to boost). Works with or without diacritics.
 * :func:`refs_for_heading_path` — the structural tokens of a chunk that *is* an article/clause.
-(The metadata of official documents — number, type, issuer, date — is in knowledge.doc_metadata.)
+(The metadata of official documents — number, type, issuer, date — is in knowledge.ingestion.doc_metadata.)
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from knowledge.textnorm import fold, normalize, unify_chars
+from knowledge.search.text_normalization import fold, normalize, unify_chars
 
 __all__ = [
     "canonical_doc_number",

@@ -4,7 +4,7 @@ The indexing pipeline calls these hooks inside its finalize transaction. Each ke
 ``Chunk.active`` and the per-knowledge-base term statistics (``KeywordTermStat``,
 ``KeywordBaseStat``: document frequency of every lexeme, chunk count, total length) in step:
 the statistics always describe exactly the chunks with ``active = true``, which is what BM25 in
-knowledge.retrieval needs for its IDF and length normalization.
+knowledge.search.retrieval needs for its IDF and length normalization.
 
 Statistics are changed by deltas computed in SQL from the chunks' tsvectors. Upserts lock term
 rows in lexeme order, so two documents finalized at once in one knowledge base wait for each

@@ -1,7 +1,7 @@
 """Structure-aware chunking of parsed documents (pure Python, no Django).
 
 Vietnamese legal texts are cut along their own structure: Phần › Chương › Mục › Điều ›
-Khoản › Điểm, recognised by regex on the text (``knowledge.parsing.legal``), so it works the
+Khoản › Điểm, recognised by regex on the text (``knowledge.parsing.legal_structure``), so it works the
 same for PDF, DOCX without heading styles, plain text and Markdown. Other documents follow
 their headings (Markdown ``#``, HTML ``h1-h6``, Word heading styles).
 
@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 from knowledge.parsing.base import BlockKind, ParsedDocument
-from knowledge.parsing.legal import (
+from knowledge.parsing.legal_structure import (
     RANK_CHUONG,
     RANK_DIEU,
     RANK_KHOAN,

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from knowledge.legal import _fold_upper, canonical_doc_number
-from knowledge.textnorm import fix_tone_marks, fold, unify_chars
+from knowledge.search.legal_refs import _fold_upper, canonical_doc_number
+from knowledge.search.text_normalization import fix_tone_marks, fold, unify_chars
 
 __all__ = ["DOC_TYPES", "DocumentMetadata", "doc_type_from_number", "extract_document_metadata"]
 

@@ -1,5 +1,5 @@
 """What a chunk stores for keyword search: two tsvectors (exact and diacritic-folded) built in
-Python from knowledge.textnorm, and its legal references.
+Python from knowledge.search.text_normalization, and its legal references.
 
 The tsvectors are written as tsvector literals with positions (`'văn':1 'bản':2 'văn_bản':1`),
 not through PostgreSQL's `to_tsvector`: its parser splits at `_` (our bigrams) and classifies
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from knowledge import legal, textnorm
+from knowledge.search import legal_refs as legal
+from knowledge.search import text_normalization
 
 MAX_POSITIONS = 255  # PostgreSQL keeps at most 256 positions per lexeme
 MAX_POSITION = 16383  # and positions above this are clamped
@@ -35,8 +36,8 @@ def _literal(words: list[str], pairs: list[str]) -> str:
 
 def tsvector_literal(text: str, *, folded: bool) -> str:
     """A tsvector literal of the text's syllables and bigrams, normalized (or folded)."""
-    normalized = textnorm.fold(text) if folded else textnorm.normalize(text)
-    words, pairs = textnorm._words_and_bigrams(normalized)
+    normalized = text_normalization.fold(text) if folded else text_normalization.normalize(text)
+    words, pairs = text_normalization._words_and_bigrams(normalized)
     return _literal(words, pairs)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from knowledge import catalog_apis
+from knowledge.catalog import apis as catalog_apis
 
 urlpatterns = [
     path("knowledge-catalog/", catalog_apis.CatalogListApi.as_view(), name="knowledge-catalog"),

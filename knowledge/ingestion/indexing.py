@@ -23,14 +23,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from bureau.audit.services import audit_record
 from bureau.llm.embedders import EmbeddingError
-from knowledge import search_index, search_text, tables
-from knowledge.chunking import PATH_SEPARATOR, ChunkDraft, chunk_document
-from knowledge.doc_metadata import extract_document_metadata
+from knowledge.ingestion import tables
+from knowledge.ingestion.chunking import PATH_SEPARATOR, ChunkDraft, chunk_document
+from knowledge.ingestion.doc_metadata import extract_document_metadata
+from knowledge.ingestion.tables import ExtractedTable
 from knowledge.models import IN_PROGRESS, Chunk, Document, DocumentStatus, IndexingRun, RunStatus
 from knowledge.parsing import (
     FileKind,
@@ -40,7 +40,7 @@ from knowledge.parsing import (
     parse_document,
     parse_document_isolated,
 )
-from knowledge.tables import ExtractedTable
+from knowledge.search import active_chunks, chunk_vectors
 
 log = logging.getLogger(__name__)
 PARSER_VERSION = "1"
@@ -53,49 +53,6 @@ class Cancelled(Exception):
 
 class Superseded(Exception):
     """The document moved on (deleted, re-queued, another run took over): stop quietly."""
-
-
-# --- entry points used by services --------------------------------------------------------------
-
-
-def document_enqueue(*, document: Document, new_generation: bool, dispatch: bool = True) -> IndexingRun:
-    """Queue a document for (re-)indexing. Runs inside the caller's transaction; the task is sent
-    when it commits (`dispatch=False` leaves it to index_document_inline)."""
-    from knowledge import tasks
-
-    generation = max(document.active_generation, document.building_generation) + (1 if new_generation else 0)
-    IndexingRun.objects.filter(document=document, status=RunStatus.RUNNING).update(
-        status=RunStatus.SUPERSEDED, finished_at=timezone.now()
-    )
-    run = IndexingRun.objects.create(
-        document=document,
-        generation=generation,
-        attempt=document.attempts + 1,
-        stage=S.QUEUED,
-        heartbeat_at=timezone.now(),
-    )
-    Document.objects.filter(pk=document.pk).update(
-        status=S.QUEUED,
-        building_generation=generation,
-        attempts=F("attempts") + 1,
-        failed_stage="",
-        failure_reason="",
-        failure_retryable=False,
-        chunks_done=0,
-        chunks_total=0,
-        updated_at=timezone.now(),
-    )
-    if dispatch:
-        transaction.on_commit(lambda: tasks.ingest_document.delay(run.pk))
-    return run
-
-
-def request_cancel(*, document: Document) -> bool:
-    changed = Document.objects.filter(pk=document.pk, status__in=IN_PROGRESS).update(
-        status=S.CANCELLING, updated_at=timezone.now()
-    )
-    IndexingRun.objects.filter(document=document, status=RunStatus.RUNNING).update(cancel_requested=True)
-    return bool(changed)
 
 
 # --- state transitions --------------------------------------------------------------------------
@@ -248,7 +205,7 @@ def ingest(run_id: int) -> bool:
 def embed(run_id: int, *, batch_size: int | None = None) -> bool:
     """Embed the chunks still without a vector, batch by batch, then switch generations. Resumable:
     a re-run picks up the chunks not yet embedded, and the embedding cache makes the rest free."""
-    from knowledge.embedding import embedder_for
+    from knowledge.search.embedding import embedder_for
 
     run = _load_run(run_id)
     if run is None:
@@ -319,7 +276,7 @@ def fail_timed_out(run_id: int, seconds: int) -> None:
 def _finalize(run: IndexingRun) -> None:
     _activate(run)
     # After the commit: the chunks just made live are what the statistics must now count.
-    search_index.refresh_planner_statistics(knowledge_base_id=run.document.knowledge_base_id)
+    active_chunks.refresh_planner_statistics(knowledge_base_id=run.document.knowledge_base_id)
 
 
 def _activate(run: IndexingRun) -> None:
@@ -340,7 +297,7 @@ def _activate(run: IndexingRun) -> None:
             updated_at=timezone.now(),
         )
         document.active_generation = run.generation
-        search_index.activate_generation(document=document, generation=run.generation)
+        active_chunks.activate_generation(document=document, generation=run.generation)
         IndexingRun.objects.filter(pk=run.pk).update(
             status=RunStatus.SUCCEEDED, stage=S.READY, finished_at=timezone.now()
         )
@@ -472,9 +429,9 @@ def _write_chunks(document: Document, generation: int, drafts: list[ChunkDraft])
                 draft.page_end,
                 draft.text,
                 draft.token_count,
-                search_text.tsvector_literal(text, folded=False),
-                search_text.tsvector_literal(text, folded=True),
-                search_text.chunk_legal_refs(draft.heading_path, document.doc_number),
+                chunk_vectors.tsvector_literal(text, folded=False),
+                chunk_vectors.tsvector_literal(text, folded=True),
+                chunk_vectors.chunk_legal_refs(draft.heading_path, document.doc_number),
             )
         )
     with transaction.atomic(), connection.cursor() as cursor:

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from bureau.http.pagination import PaginatedAPIView, paginated
 from bureau.tenancy import scopes
-from knowledge import catalog
+from knowledge.catalog import selectors as catalog
 from knowledge.models import KnowledgeBase
 
 

@@ -6,7 +6,7 @@ Hybrid search in one SQL statement, three legs fused by weighted reciprocal rank
   cosine distance, iterative scan so that a filter to a few knowledge bases still fills the list;
 * keyword — BM25 over the chunks' tsvectors. PostgreSQL's ``ts_rank`` has no IDF, so the score is
   computed here: document frequencies, chunk counts and lengths come from the statistics that
-  knowledge.search_index maintains (``KeywordTermStat``, ``KeywordBaseStat``), term frequencies
+  knowledge.search.active_chunks maintains (``KeywordTermStat``, ``KeywordBaseStat``), term frequencies
   from the positions stored in the tsvector. Candidates are the chunks that contain one of the
   query's *selective* terms (rarest first, up to a document-frequency budget), tested on the
   lexemes kept in each chunk's row (``search_keys``, with its GIN index), so that neither plan
@@ -31,8 +31,9 @@ from typing import Any
 import psycopg
 from django.db import connection, transaction
 
-from knowledge import embedding, legal, textnorm
 from knowledge.models import Chunk, Document, KeywordBaseStat, KeywordTermStat, KnowledgeBase
+from knowledge.search import embedding, text_normalization
+from knowledge.search import legal_refs as legal
 
 MODES = ("hybrid", "vector", "keyword")
 
@@ -217,7 +218,7 @@ def _profile(knowledge_base: KnowledgeBase) -> tuple[str, str, int, str, str]:
 def query_refs(query: str) -> list[str]:
     """The query's legal references in folded form only: chunks carry both forms, so counting
     one form per reference makes the overlap the number of references matched."""
-    return [r for r in legal.extract_legal_refs(query) if not textnorm.has_diacritics(r)]
+    return [r for r in legal.extract_legal_refs(query) if not text_normalization.has_diacritics(r)]
 
 
 def _vector_literal(vector: Sequence[float]) -> str:
@@ -276,12 +277,12 @@ def retrieve(
         vector = _vector_literal(query_vector)
     embedded = time.perf_counter()
 
-    diacritics = textnorm.has_diacritics(query)
+    diacritics = text_normalization.has_diacritics(query)
     refs = query_refs(query) if mode != "vector" else []
     params: dict[str, Any] = {
         "kbs": [kb.pk for kb in kbs],
-        "fterms": textnorm.query_terms(query, folded=True) if mode != "vector" else [],
-        "eterms": textnorm.query_terms(query) if diacritics and mode != "vector" else [],
+        "fterms": text_normalization.query_terms(query, folded=True) if mode != "vector" else [],
+        "eterms": text_normalization.query_terms(query) if diacritics and mode != "vector" else [],
         "w_folded": FOLDED_WEIGHT_WITH_DIACRITICS if diacritics else 1.0,
         "df_budget": KEYWORD_DF_BUDGET,
         "scan_cap": KEYWORD_SCAN_CAP,
