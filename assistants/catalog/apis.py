@@ -35,6 +35,7 @@ from assistants.catalog.serializers import (
 from assistants.models import AssistantVersion
 from bureau.exceptions import PermissionDenied, ValidationFailed
 from bureau.http.pagination import PaginatedAPIView, paginated
+from bureau.ids import as_id
 from bureau.tenancy import scopes
 from bureau.tenancy.access import access_of
 from bureau.tenancy.models import Department, Role
@@ -78,7 +79,7 @@ class AssistantListApi(PaginatedAPIView):
         assistants = selectors.assistant_list_visible_to(actor=request.user).order_by("name", "pk")
         department = request.query_params.get("department")
         if department:
-            assistants = assistants.filter(department_id=selectors.as_id(department))
+            assistants = assistants.filter(department_id=as_id(department))
         return paginated(self, request, assistants, AssistantSerializer)
 
     @extend_schema(request=AssistantCreateSerializer, responses={201: AssistantDetailSerializer})

@@ -29,6 +29,7 @@ from assistants.models import (
     VersionState,
 )
 from bureau.exceptions import NotFound, PermissionDenied
+from bureau.ids import as_id
 from bureau.tenancy.access import Access, access_of
 from bureau.tenancy.models import Role, User
 from knowledge.models import Visibility
@@ -170,14 +171,6 @@ def share_get_for(*, actor: Any, assistant_id: int | str, share_id: int | str) -
         raise NotFound(_("Share not found."))
     share.assistant = assistant
     return share
-
-
-def as_id(value: int | str) -> int:
-    """An id from a URL or body; what is not an id matches no row (-1), so it reads as not found."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1
 
 
 # --- reviews before publish (assistants.review.services) ----------------------------------------------------

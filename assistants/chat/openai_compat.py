@@ -19,7 +19,9 @@ from django.views.decorators.csrf import csrf_exempt
 
 from assistants.chat import events as ev
 from assistants.chat.db import in_db_thread
-from assistants.chat.runtime import Turn, collect, prepare_turn, stream_turn
+from assistants.chat.prepare import prepare_turn
+from assistants.chat.stream import collect, stream_turn
+from assistants.chat.types import Turn
 from assistants.chat.views import _Unauthenticated, authenticate, streaming_response
 from bureau.exceptions import BureauError, NotFound, PermissionDenied, QuotaExceeded, ValidationFailed
 from bureau.http import request_input

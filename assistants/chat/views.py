@@ -17,7 +17,9 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from assistants.chat import events as ev
 from assistants.chat.db import in_db_thread
-from assistants.chat.runtime import Turn, collect, prepare_turn, stream_turn
+from assistants.chat.prepare import prepare_turn
+from assistants.chat.stream import collect, stream_turn
+from assistants.chat.types import Turn
 from bureau.exceptions import BureauError, QuotaExceeded
 from bureau.http import request_context, request_input
 from bureau.quotas.services import actor_request_admit

@@ -25,6 +25,7 @@ from assistants.models import (
 )
 from bureau.audit.services import audit_record
 from bureau.exceptions import Conflict, NotFound, ValidationFailed
+from bureau.ids import as_id
 from bureau.tenancy.access import ApiKeyActor
 from bureau.tenancy.conditions import NOTHING, Condition
 from bureau.tenancy.models import User
@@ -59,7 +60,7 @@ def conversation_list_for(*, actor: Any, assistant_id: int | None = None) -> Que
 
 
 def conversation_get_for(*, actor: Any, conversation_id: int | str) -> Conversation:
-    conversation = conversation_list_for(actor=actor).filter(pk=_as_id(conversation_id)).first()
+    conversation = conversation_list_for(actor=actor).filter(pk=as_id(conversation_id)).first()
     if conversation is None:
         raise NotFound(_("Conversation not found."))
     return conversation
@@ -67,11 +68,11 @@ def conversation_get_for(*, actor: Any, conversation_id: int | str) -> Conversat
 
 def conversation_row_for_turn(*, actor: Any, conversation_id: int | str) -> Conversation:
     """As conversation_get_for, for a chat turn: the conversation's row alone (the turn has its
-    version, assistant and provider remembered by version, see assistants/chat/runtime.py), and
+    version, assistant and provider remembered by version, see assistants/chat/prepare.py), and
     `attachments_searchable`, whether its attachments have something to search (as
     attachments.attachment_knowledge_bases finds). A first turn in a new conversation reads just
     this, in one round trip."""
-    pk = _as_id(conversation_id)  # -1, which no row has, for an id that is not a number
+    pk = as_id(conversation_id)  # -1, which no row has, for an id that is not a number
     owner, owner_params = conversation_owner_condition(actor).where("c")
     with connection.cursor() as cursor:
         cursor.execute(_ROW_SQL + owner, [scope_of(pk), pk, *owner_params])
@@ -97,17 +98,10 @@ _ROW_SQL = f"""SELECT {", ".join(f'c."{field.column}"' for field in _ROW_COLUMNS
 
 def message_get_for(*, actor: Any, conversation_id: int | str, message_id: int | str) -> Message:
     conversation = conversation_get_for(actor=actor, conversation_id=conversation_id)
-    message = Message.objects.filter(conversation=conversation, pk=_as_id(message_id)).first()
+    message = Message.objects.filter(conversation=conversation, pk=as_id(message_id)).first()
     if message is None:
         raise NotFound(_("Message not found."))
     return message
-
-
-def _as_id(value: int | str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1
 
 
 def version_for_new_conversation(*, actor: Any, assistant: Assistant, preview: bool) -> AssistantVersion:

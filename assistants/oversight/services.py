@@ -21,19 +21,13 @@ from assistants.conversations.services import conversation_owner_condition
 from assistants.models import Assistant, Conversation, Message
 from bureau.audit.services import audit_record
 from bureau.exceptions import NotFound, PermissionDenied
+from bureau.ids import as_id
 from bureau.tenancy.access import access_of
 
 
 def _whole_organizations(actor: Any) -> frozenset[int]:
     access = access_of(actor)
     return access.org_admin_of | access.auditor_of
-
-
-def _as_id(value: int | str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1
 
 
 # --- reads -----------------------------------------------------------------------------------------
@@ -74,7 +68,7 @@ def conversation_get_for_oversight(
     conversation = (
         Conversation.objects.select_related("assistant__department", "version", "user", "api_key")
         .annotate(asked_by_actor=ExpressionWrapper(owner.q, output_field=BooleanField()))
-        .filter(pk=_as_id(conversation_id))
+        .filter(pk=as_id(conversation_id))
         .first()
     )
     if conversation is None:

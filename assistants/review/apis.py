@@ -20,6 +20,7 @@ from assistants.review.serializers import (
     ReviewSubmitSerializer,
 )
 from bureau.http.pagination import PaginatedAPIView, paginated
+from bureau.ids import as_id
 from bureau.tenancy import scopes
 
 STATE = OpenApiParameter("state", str, enum=ReviewState.values, description="Only reviews in this state")
@@ -63,7 +64,7 @@ class ReviewListApi(PaginatedAPIView):
         if request.query_params.get("state"):
             found = found.filter(state=request.query_params["state"])
         if request.query_params.get("assistant"):
-            found = found.filter(assistant_id=selectors.as_id(request.query_params["assistant"]))
+            found = found.filter(assistant_id=as_id(request.query_params["assistant"]))
         return paginated(self, request, found.order_by("-created_at", "-id"), ReviewSerializer)
 
 

@@ -78,7 +78,7 @@ class Dependency:
 DEPENDENCIES: dict[str, Dependency] = {
     # bureau/tenancy/authentication.py: the key, its department and organization.
     "api-key": Dependency(rows=frozenset({"tenancy.ApiKey", "tenancy.Department", "tenancy.Organization"})),
-    # assistants/chat/runtime.py: the conversation's row, with whether its attachments can be
+    # assistants/chat/prepare.py: the conversation's row, with whether its attachments can be
     # searched, and its version (the entry below, nested).
     "chat-turn": Dependency(
         rows=frozenset({"assistants.Conversation", "assistants.AssistantVersion", "assistants.Assistant"}),

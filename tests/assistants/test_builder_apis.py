@@ -126,7 +126,7 @@ def test_a_preview_stops_when_the_right_to_edit_is_gone(world: World, assistant:
     """The preview chat is pinned to the draft: only people who may edit the assistant use it, and
     an editor whose share is removed cannot go on asking in an open preview."""
     from assistants.catalog.services import share_add, share_remove
-    from assistants.chat.runtime import prepare_turn
+    from assistants.chat.prepare import prepare_turn
     from assistants.models import Assistant
     from bureau.exceptions import PermissionDenied
 
