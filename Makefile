@@ -23,7 +23,7 @@ $(FRONTEND_STAMP): frontend/package.json frontend/package-lock.json
 
 frontend-deps: $(FRONTEND_STAMP)
 
-# The web app, built into frontend/dist, which Django serves (STATICFILES_DIRS and bureau/spa.py).
+# The web app, built into frontend/dist, which Django serves (STATICFILES_DIRS and bureau/http/spa.py).
 frontend: $(FRONTEND_STAMP)
 	cd frontend && npm run build
 

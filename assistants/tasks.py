@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from assistants.conversations import messages_sweep_interrupted
-from assistants.retention import retention_apply
+from assistants.conversations.services import messages_sweep_interrupted
+from assistants.oversight.retention import retention_apply
 
 
 @shared_task(name="assistants.tasks.sweep_interrupted_answers")

@@ -1,22 +1,11 @@
-from django.urls import path
+"""The assistants app's routes, one include per feature package (bureau/urls.py includes this)."""
 
-from assistants import apis
-
-A = "assistants/<int:assistant_id>/"
-V = A + "versions/<int:number>/"
+from django.urls import include, path
 
 urlpatterns = [
-    path("assistants/", apis.AssistantListApi.as_view(), name="assistant-list"),
-    path("assistants/import/", apis.ImportApi.as_view(), name="assistant-import"),
-    path(A, apis.AssistantDetailApi.as_view(), name="assistant-detail"),
-    path(A + "draft/", apis.DraftApi.as_view(), name="assistant-draft"),
-    path(A + "publish/", apis.PublishApi.as_view(), name="assistant-publish"),
-    path(A + "versions/", apis.VersionListApi.as_view(), name="assistant-version-list"),
-    path(V, apis.VersionDetailApi.as_view(), name="assistant-version-detail"),
-    path(V + "diff", apis.VersionDiffApi.as_view(), name="assistant-version-diff"),
-    path(V + "rollback/", apis.RollbackApi.as_view(), name="assistant-version-rollback"),
-    path(A + "duplicate/", apis.DuplicateApi.as_view(), name="assistant-duplicate"),
-    path(A + "export/", apis.ExportApi.as_view(), name="assistant-export"),
-    path(A + "shares/", apis.ShareListApi.as_view(), name="assistant-share-list"),
-    path(A + "shares/<int:share_id>/", apis.ShareDetailApi.as_view(), name="assistant-share-detail"),
+    path("", include("assistants.catalog.urls")),
+    path("", include("assistants.review.urls")),
+    path("", include("assistants.conversations.urls")),
+    path("", include("assistants.documents.urls")),
+    path("", include("assistants.oversight.urls")),
 ]

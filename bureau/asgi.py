@@ -16,9 +16,9 @@ sys.setswitchinterval(float(os.environ.get("WEB_GIL_SWITCH_INTERVAL", "0.0005"))
 embedded.ensure_services()
 django.setup(set_prefix=False)  # as get_asgi_application() does
 
-from bureau.asgi_handler import BureauASGIHandler  # noqa: E402 - after setup
-from bureau.db_pool import hand_out_most_recent_first  # noqa: E402 - after setup
-from bureau.startup_heap import freeze_startup_objects  # noqa: E402 - after setup
+from bureau.runtime.asgi_handler import BureauASGIHandler  # noqa: E402 - after setup
+from bureau.runtime.db_pool import hand_out_most_recent_first  # noqa: E402 - after setup
+from bureau.runtime.startup_heap import freeze_startup_objects  # noqa: E402 - after setup
 
 application = BureauASGIHandler()
 hand_out_most_recent_first()

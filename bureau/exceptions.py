@@ -1,4 +1,4 @@
-"""Domain errors raised by services and selectors. One DRF exception handler (bureau/api.py) turns
+"""Domain errors raised by services and selectors. One DRF exception handler (bureau/http/errors.py) turns
 them, and Django's and DRF's own errors, into one JSON shape."""
 
 from __future__ import annotations

@@ -167,26 +167,26 @@ INSTALLED_APPS = [
     "assistants",
 ]
 
-# bureau.middleware's versions of Django's middleware run in the event loop under ASGI, not
+# bureau.http.middleware's versions of Django's middleware run in the event loop under ASGI, not
 # through a thread hop each (see InlineHooksMixin); those that may touch the session still hop.
 MIDDLEWARE = [
     # Outermost, so that even what the static server and the error handlers answer carries them.
-    "bureau.middleware.SecurityHeadersMiddleware",
-    "bureau.middleware.SecurityMiddleware",
+    "bureau.http.middleware.SecurityHeadersMiddleware",
+    "bureau.http.middleware.SecurityMiddleware",
     # ServeStatic: WhiteNoise's async-capable successor, so that no sync middleware forces every
     # request (the streaming chats among them) through a thread hop.
     "servestatic.middleware.ServeStaticMiddleware",
-    "bureau.middleware.RequestContextMiddleware",
-    "bureau.middleware.DatabaseUnavailableMiddleware",
-    "bureau.middleware.SessionMiddleware",
-    "bureau.middleware.LocaleMiddleware",
+    "bureau.http.middleware.RequestContextMiddleware",
+    "bureau.http.middleware.DatabaseUnavailableMiddleware",
+    "bureau.http.middleware.SessionMiddleware",
+    "bureau.http.middleware.LocaleMiddleware",
     # After the locale (its messages are translated), before anything reads the body.
-    "bureau.middleware.RequestInputMiddleware",
-    "bureau.middleware.CommonMiddleware",
-    "bureau.middleware.CsrfViewMiddleware",
-    "bureau.middleware.AuthenticationMiddleware",
-    "bureau.middleware.MessageMiddleware",
-    "bureau.middleware.XFrameOptionsMiddleware",
+    "bureau.http.middleware.RequestInputMiddleware",
+    "bureau.http.middleware.CommonMiddleware",
+    "bureau.http.middleware.CsrfViewMiddleware",
+    "bureau.http.middleware.AuthenticationMiddleware",
+    "bureau.http.middleware.MessageMiddleware",
+    "bureau.http.middleware.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
 
@@ -325,7 +325,7 @@ ACCOUNT_ADAPTER = "bureau.tenancy.auth.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "bureau.tenancy.auth.SocialAccountAdapter"
 # Accounts are created by administrators (or by single sign-on), not by open sign-up.
 BUREAU_OPEN_SIGNUP = env_bool("BUREAU_OPEN_SIGNUP", False)
-# The Django admin at /django-admin/ (bureau/admin_site.py): off unless turned on, and then only
+# The Django admin at /django-admin/ (bureau/http/admin_site.py): off unless turned on, and then only
 # behind the main sign-in, with its second factor and throttling.
 BUREAU_DJANGO_ADMIN = env_bool("BUREAU_DJANGO_ADMIN", False)
 # Login throttling: allauth counts failures per account and per IP in the (Redis) cache.
@@ -419,7 +419,7 @@ OPENAI_API_KEY = env_str("OPENAI_API_KEY")
 # the endpoint lists (GET /models) when that provider is first needed.
 OPENAI_CHAT_MODEL = env_str("OPENAI_CHAT_MODEL")
 # The classifications of knowledge the provider made from OPENAI_BASE_URL may receive (the
-# classification policy: assistants/clearance.py). Public and internal by default, so that a fresh
+# classification policy: assistants/review/clearance.py). Public and internal by default, so that a fresh
 # install answers from its documents; confidential and secret must be cleared by an org admin.
 OPENAI_ALLOWED_CLASSIFICATIONS = [
     c.strip() for c in env_str("OPENAI_ALLOWED_CLASSIFICATIONS", "public,internal").split(",") if c.strip()
@@ -488,19 +488,22 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     # An API key needs the scope its route declares (bureau/tenancy/scopes.py).
-    "DEFAULT_PERMISSION_CLASSES": ["bureau.api.IsAuthenticatedActor", "bureau.api.ApiKeyScopeRequired"],
-    "DEFAULT_PAGINATION_CLASS": "bureau.api.Pagination",
+    "DEFAULT_PERMISSION_CLASSES": [
+        "bureau.http.drf.IsAuthenticatedActor",
+        "bureau.http.drf.ApiKeyScopeRequired",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "bureau.http.drf.Pagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "bureau.api.exception_handler",
+    "EXCEPTION_HANDLER": "bureau.http.errors.exception_handler",
     # Requests per minute of each API key (bureau/quotas); people are limited per message instead.
     "DEFAULT_THROTTLE_CLASSES": ["bureau.quotas.throttles.ApiKeyRequestsPerMinute"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # Uploads' fields are checked for NUL there; other bodies by bureau.middleware.RequestInputMiddleware.
+    # Uploads' fields are checked for NUL there; other bodies by the RequestInputMiddleware.
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
-        "bureau.api.MultiPartParser",
+        "bureau.http.drf.MultiPartParser",
     ],
     "UNAUTHENTICATED_USER": None,
     # `?format=` is ours (exports choose CSV or JSON Lines), not DRF's renderer override.
@@ -521,7 +524,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "assistants.chat.schema.add_streaming_endpoints",
-        "bureau.schema.add_error_responses",
+        "bureau.http.schema.add_error_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "bureau.tenancy.models.Role",
@@ -556,7 +559,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# bureau.middleware.SecurityHeadersMiddleware sends these on every response. The web app is a Vite
+# bureau.http.middleware.SecurityHeadersMiddleware sends these on every response. The web app is a Vite
 # build (scripts and styles from our own origin); antd's CSS-in-JS writes <style> elements at run
 # time, hence 'unsafe-inline' for styles only. Scripts never run inline: the Swagger UI loads its
 # start-up script from its own URL (bureau/urls.py).

@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from assistants.chat import openai_compat
-from bureau import health, spa
+from bureau.http import health, spa
 
 api_v1 = [
     # First: a chat turn's URL is the one asked most often, and resolving walks the list in order.
@@ -15,21 +15,14 @@ api_v1 = [
     path("", include("bureau.governance.urls")),
     path("", include("bureau.quotas.urls")),
     path("", include("knowledge.urls")),
-    path("", include("knowledge.catalog_urls")),
+    path("", include("knowledge.catalog.urls")),
     path("", include("assistants.urls")),
-    path("", include("assistants.review_urls")),
-    path("", include("assistants.template_urls")),
-    path("", include("assistants.builder_urls")),
-    path("", include("assistants.attachment_urls")),
-    path("", include("assistants.documents.urls")),
-    path("", include("assistants.oversight_urls")),
-    path("", include("assistants.config_review_urls")),
 ]
 
 # The API answers errors in its own shape, even for URLs no route matches (OpenAI's under /v1/).
-handler400 = "bureau.api.bad_request"
-handler404 = "bureau.api.not_found"
-handler500 = "bureau.api.server_error"
+handler400 = "bureau.http.errors.bad_request"
+handler404 = "bureau.http.errors.not_found"
+handler500 = "bureau.http.errors.server_error"
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

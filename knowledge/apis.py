@@ -12,12 +12,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bureau.api import MultiPartParser
-from bureau.downloads import file_response
 from bureau.exceptions import NotFound, PermissionDenied, ValidationFailed
+from bureau.http.downloads import file_response
+from bureau.http.drf import MultiPartParser
+from bureau.http.pagination import PaginatedAPIView, paginated
 from bureau.tenancy import scopes
 from bureau.tenancy.access import access_of
-from bureau.tenancy.apis import PaginatedAPIView, _paginated
 from bureau.tenancy.models import ApiScope, Department, Role
 from bureau.tenancy.selectors import department_get_for
 from knowledge import selectors, services
@@ -65,7 +65,7 @@ class KnowledgeBaseListApi(PaginatedAPIView):
             .annotate(document_count=Count("documents"))
             .order_by("name", "pk")
         )
-        return _paginated(self, request, bases, KnowledgeBaseSerializer)
+        return paginated(self, request, bases, KnowledgeBaseSerializer)
 
     @extend_schema(request=KnowledgeBaseWriteSerializer, responses={201: KnowledgeBaseSerializer})
     def post(self, request: Request) -> Response:
@@ -168,7 +168,7 @@ class DocumentListApi(PaginatedAPIView):
         status_filter = request.query_params.get("status")
         if status_filter:
             documents = documents.filter(status=status_filter)
-        return _paginated(self, request, documents, DocumentSerializer)
+        return paginated(self, request, documents, DocumentSerializer)
 
     @extend_schema(
         request={"multipart/form-data": UploadSerializer},
@@ -271,7 +271,7 @@ class DocumentChunksApi(PaginatedAPIView):
         chunks = Chunk.objects.filter(document=document, generation=document.active_generation).order_by(
             "ordinal"
         )
-        return _paginated(self, request, chunks, ChunkSerializer)
+        return paginated(self, request, chunks, ChunkSerializer)
 
 
 class DocumentRunsApi(APIView):
@@ -292,7 +292,7 @@ class SearchApi(APIView):
         summary="Hit testing: the ranked chunks an assistant would see, with every score",
     )
     def post(self, request: Request, kb_id: int) -> Response:
-        from knowledge.retrieval import retrieve
+        from knowledge.search.retrieval import retrieve
 
         knowledge_base = selectors.knowledge_base_get_for(actor=request.user, knowledge_base_id=kb_id)
         data = SearchRequestSerializer(data=request.data)

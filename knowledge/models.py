@@ -239,7 +239,7 @@ class Chunk(models.Model):
 class KeywordTermStat(models.Model):
     """Document frequency of one lexeme among a knowledge base's active chunks, in the exact and
     the folded tsvector. PostgreSQL's ts_rank has no IDF; retrieval reads these for a BM25 score.
-    Maintained by knowledge.search_index when chunks start or stop serving searches."""
+    Maintained by knowledge.search.active_chunks when chunks start or stop serving searches."""
 
     # No index of its own: the unique (knowledge_base, lexeme) index serves lookups by knowledge
     # base too. With one, a newly indexed knowledge base whose statistics PostgreSQL has not yet

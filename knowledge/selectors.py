@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from bureau.exceptions import NotFound, PermissionDenied
+from bureau.ids import as_id
 from bureau.tenancy.access import Access, access_of
 from bureau.tenancy.conditions import Condition, id_list
 from bureau.tenancy.models import Department, Role
@@ -28,7 +29,7 @@ def _builder_departments(access: Access) -> list[int]:
 
 def knowledge_base_readable_condition(access: Access) -> Condition:
     """Which knowledge bases an actor may open (the module docstring), as a Q and as SQL: the list
-    below and the chat turn's written-out read of a version's knowledge (assistants/chat/runtime.py)
+    below and the chat turn's written-out read of a version's knowledge (assistants/chat/prepare.py)
     both use it, so that an answer never quotes a passage its asker could not open."""
     whole_orgs = id_list(access.org_admin_of | access.auditor_of)
     member_of = id_list(access.department_roles)
@@ -120,7 +121,7 @@ def knowledge_base_get_for(
 ) -> KnowledgeBase:
     """`write` asks to change the knowledge base; with `documents`, only its documents (which
     an "edit" grant allows)."""
-    knowledge_base = knowledge_base_list_visible_to(actor=actor).filter(pk=_as_id(knowledge_base_id)).first()
+    knowledge_base = knowledge_base_list_visible_to(actor=actor).filter(pk=as_id(knowledge_base_id)).first()
     if knowledge_base is None:
         raise NotFound(_("Knowledge base not found."))
     if write:
@@ -152,17 +153,10 @@ def document_get_for(
     *, actor: Any, knowledge_base_id: int | str, document_id: int | str, write: bool = False
 ) -> Document:
     knowledge_base = knowledge_base_get_for(actor=actor, knowledge_base_id=knowledge_base_id)
-    document = Document.objects.filter(knowledge_base=knowledge_base, pk=_as_id(document_id)).first()
+    document = Document.objects.filter(knowledge_base=knowledge_base, pk=as_id(document_id)).first()
     if document is None:
         raise NotFound(_("Document not found."))
     if write:
         knowledge_base_get_for(actor=actor, knowledge_base_id=knowledge_base.pk, write=True, documents=True)
     document.knowledge_base = knowledge_base
     return document
-
-
-def _as_id(value: int | str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1

@@ -1,4 +1,4 @@
-"""Writes for knowledge bases and documents. Indexing itself lives in knowledge.indexing."""
+"""Writes for knowledge bases and documents. Indexing itself lives in knowledge/ingestion/."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from bureau.audit.services import audit_record, diff
 from bureau.exceptions import Conflict, ValidationFailed
 from bureau.tenancy.models import Department
-from knowledge import indexing, search_index
+from knowledge.ingestion import indexing
+from knowledge.ingestion.dispatch import document_enqueue, request_cancel
 from knowledge.models import (
     IN_PROGRESS,
     SUPPORTED_DIMENSIONS,
@@ -28,6 +29,7 @@ from knowledge.models import (
     KnowledgeBaseGrant,
 )
 from knowledge.parsing import ParseError, detect_path
+from knowledge.search import active_chunks
 
 PROFILE_FIELDS = (
     "embedding_provider",
@@ -137,7 +139,7 @@ def knowledge_base_update(*, actor: Any, knowledge_base: KnowledgeBase, **change
         for document in knowledge_base.documents.exclude(
             status__in=[*IN_PROGRESS, DocumentStatus.CANCELLING]
         ):
-            indexing.document_enqueue(document=document, new_generation=True)
+            document_enqueue(document=document, new_generation=True)
     return knowledge_base
 
 
@@ -223,7 +225,7 @@ def document_upload(
 ) -> list[UploadResult]:
     """Store each file, decide its type from its content, and queue it for indexing. A file that is
     too large, of an unknown type, or already in the knowledge base is reported, not stored.
-    `dispatch=False` queues without sending the task (for knowledge.indexing.index_document_inline)."""
+    `dispatch=False` queues without sending the task (for indexing.index_document_inline)."""
     return [
         _upload_one(actor=actor, knowledge_base=knowledge_base, upload=upload, dispatch=dispatch)
         for upload in files
@@ -296,7 +298,7 @@ def _upload_one(*, actor: Any, knowledge_base: KnowledgeBase, upload: Any, dispa
                 },
             )
             if unreadable is None:
-                indexing.document_enqueue(document=document, new_generation=True, dispatch=dispatch)
+                document_enqueue(document=document, new_generation=True, dispatch=dispatch)
                 document.refresh_from_db()
         return UploadResult(filename, "created", document=document, reason=document.failure_reason)
     finally:
@@ -315,7 +317,7 @@ def document_update(*, actor: Any, document: Document, **changes: Any) -> Docume
         document.title = changes["title"]
     if "enabled" in changes and changes["enabled"] != document.enabled:
         document.enabled = changes["enabled"]
-        search_index.set_document_enabled(document=document, enabled=document.enabled)
+        active_chunks.set_document_enabled(document=document, enabled=document.enabled)
     document.save()
     old, new = diff(before, _document_state(document))
     if new:
@@ -350,7 +352,7 @@ def document_reindex(*, actor: Any, document: Document) -> Document:
 
 def _requeue(*, actor: Any, document: Document, action: str) -> Document:
     before = document.status
-    indexing.document_enqueue(document=document, new_generation=True)
+    document_enqueue(document=document, new_generation=True)
     document.refresh_from_db()
     audit_record(
         actor=actor,
@@ -366,7 +368,7 @@ def _requeue(*, actor: Any, document: Document, action: str) -> Document:
 
 @transaction.atomic
 def document_cancel(*, actor: Any, document: Document) -> Document:
-    if not indexing.request_cancel(document=document):
+    if not request_cancel(document=document):
         raise Conflict(_("The document is not being indexed."))
     document.refresh_from_db()
     audit_record(
@@ -400,7 +402,7 @@ def document_delete(*, actor: Any, document: Document) -> None:
 
 def _delete_document_rows(document: Document) -> None:
     """Chunks (with their vectors) go with the row; the file goes once the deletion commits."""
-    search_index.remove_document(document=document)
+    active_chunks.remove_document(document=document)
     name = document.file.name
     storage = document.file.storage
     document.delete()

@@ -1,4 +1,4 @@
-"""Thin Celery tasks: each takes an id and calls knowledge.indexing. Queues: `ingest` for parsing
+"""Thin Celery tasks: each takes an id and calls knowledge.ingestion.indexing. Queues: `ingest` for parsing
 and chunking, `embed` for embeddings (routed in settings)."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 from bureau.llm.embedders import EmbeddingError
-from knowledge import indexing
-from knowledge.watchdog import run_watchdog
+from knowledge.ingestion import indexing
+from knowledge.ingestion.watchdog import run_watchdog
 
 EMBED_MAX_RETRIES = 5
 # Beyond the parse's own deadline (enforced in its child process): chunking and writing the chunks

@@ -75,10 +75,10 @@ def _audit_checkpoints(settings: Any, tmp_path_factory: pytest.TempPathFactory) 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
     """Rate-limit counters live in the Redis cache, and what chat turns remember of the
-    configuration in the process (bureau/memo.py): a test must not inherit another's."""
+    configuration in the process (bureau/runtime/memo.py): a test must not inherit another's."""
     from django.core.cache import cache
 
-    from bureau import memo
+    from bureau.runtime import memo
 
     cache.clear()
     memo.forget_all()

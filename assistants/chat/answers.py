@@ -10,7 +10,7 @@ import openai
 import orjson
 from django.utils.translation import gettext as _
 
-from knowledge.retrieval import RetrievedChunk
+from knowledge.search.retrieval import RetrievedChunk
 
 EXTRACTIVE_PASSAGES = 3
 

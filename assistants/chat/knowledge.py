@@ -1,9 +1,9 @@
 """The rule for knowledge in answers: an answer never shows a person a passage they could not open
 themselves. At every turn (chat, regenerate, preview, the OpenAI-compatible API, the
-`knowledge_search` tool, which all go through runtime.prepare_turn) the version's knowledge bases are
+`knowledge_search` tool, which all go through prepare.prepare_turn) the version's knowledge bases are
 split by what the asker may open *now* (department, visibility, live grants: the condition of
 knowledge.selectors), and only those are searched. The others are named in a note that opens the
-answer, as the classification policy's withheld knowledge is (assistants/clearance.py).
+answer, as the classification policy's withheld knowledge is (assistants/review/clearance.py).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 assistant's published version answers — its instructions, knowledge and tools apply — and its
 citations come in an extra field. Of the request's parameters, `max_tokens` (or
 `max_completion_tokens`) lowers the version's limit and `temperature` replaces the version's; `n`
-other than 1 is refused. Any other path under `/v1/` answers OpenAI's 404 (bureau.api.not_found)."""
+other than 1 is refused. Any other path under `/v1/` answers OpenAI's 404 (bureau.http.errors.not_found)."""
 
 from __future__ import annotations
 
@@ -19,11 +19,13 @@ from django.views.decorators.csrf import csrf_exempt
 
 from assistants.chat import events as ev
 from assistants.chat.db import in_db_thread
-from assistants.chat.runtime import Turn, collect, prepare_turn, stream_turn
+from assistants.chat.prepare import prepare_turn
+from assistants.chat.stream import collect, stream_turn
+from assistants.chat.types import Turn
 from assistants.chat.views import _Unauthenticated, authenticate, streaming_response
-from bureau import request_input
-from bureau.api import openai_error
 from bureau.exceptions import BureauError, NotFound, PermissionDenied, QuotaExceeded, ValidationFailed
+from bureau.http import request_input
+from bureau.http.errors import openai_error
 from bureau.quotas.models import QuotaKind
 from bureau.quotas.services import chat_turn_admit
 from bureau.tenancy.models import ApiScope
@@ -81,13 +83,13 @@ def _model(assistant: Any) -> dict[str, Any]:
 
 
 def _models(actor: Any) -> list[dict[str, Any]]:
-    from assistants.selectors import assistant_list_usable_by
+    from assistants.catalog.selectors import assistant_list_usable_by
 
     return [_model(a) for a in assistant_list_usable_by(actor=actor).select_related("department")]
 
 
 def _model_usable_by(actor: Any, slug: str) -> dict[str, Any] | None:
-    from assistants.selectors import assistant_list_usable_by
+    from assistants.catalog.selectors import assistant_list_usable_by
 
     usable = assistant_list_usable_by(actor=actor).select_related("department")
     assistant = usable.filter(slug=slug).order_by("organization_id", "pk").first()
@@ -166,8 +168,8 @@ def _text_of(content: Any) -> str:
 
 
 def _prepare(actor: Any, body: dict[str, Any], options: dict[str, Any]) -> Turn:
-    from assistants.conversations import conversation_create
-    from assistants.selectors import assistant_get_by_slug_for
+    from assistants.catalog.selectors import assistant_get_by_slug_for
+    from assistants.conversations.services import conversation_create
 
     assistant = assistant_get_by_slug_for(actor=actor, slug=str(body.get("model", "")))
     messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]

@@ -11,8 +11,8 @@ from typing import Any
 from django.utils import timezone
 
 from assistants.tools.base import UNTRUSTED_NOTE
-from knowledge.chunking import count_tokens
-from knowledge.retrieval import RetrievedChunk
+from knowledge.ingestion.chunking import count_tokens
+from knowledge.search.retrieval import RetrievedChunk
 
 # Context budget for history and passages, in (approximate) tokens; the model's own window is
 # larger, and the answer needs room too.

@@ -19,7 +19,7 @@ from typing import Any
 
 from assistants.models import AssistantVersion, PiiRedaction
 from bureau.security.pii import Redactor
-from knowledge.retrieval import RetrievedChunk
+from knowledge.search.retrieval import RetrievedChunk
 
 # Tools whose calls leave the organization: their arguments are not mapped back.
 OUTWARD_TOOL_KINDS = frozenset({"http_action"})

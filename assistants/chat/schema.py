@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistants.chat.events import __doc__ as EVENTS_DOC
-from bureau.schema import ERROR_ENVELOPE, ERROR_REF
+from bureau.http.schema import ERROR_ENVELOPE, ERROR_REF
 
 ERROR = ERROR_REF
 # One server-sent event, as `event: <type>` and `data: <json>` lines (OpenAPI 3.0 describes a stream

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from asgiref.sync import sync_to_async
 from django.core.cache import cache
 
-from assistants.conversations import STOP_KEY
+from assistants.conversations.services import STOP_KEY
 
 STOP_CHECK_SECONDS = 0.25
 

@@ -1,6 +1,7 @@
-"""What a turn stores: at its start, the question and the answer to come (store_question); at its
-end, the answer with its citations, status, times and usage, whether it completed, failed or was
-cut off. And a citation as the events and the audit export show it."""
+"""What a turn stores: at its start, the question and the answer to come (store_question); during
+it, each tool call (store_tool_call); at its end, the answer with its citations, status, times and
+usage, whether it completed, failed or was cut off. And a citation as the events and the audit
+export show it."""
 
 from __future__ import annotations
 
@@ -12,13 +13,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from assistants.chat.prompt import markers_used
-from assistants.models import Citation, Conversation, Message, MessageStatus
+from assistants.models import Citation, Conversation, Message, MessageStatus, ToolCall, ToolCallStatus
 from bureau.tenancy.access import ApiKeyActor
 from bureau.tenancy.models import User
-from knowledge.retrieval import RetrievedChunk
+from knowledge.search.retrieval import RetrievedChunk
 
 if TYPE_CHECKING:
-    from assistants.chat.runtime import Turn
+    from assistants.chat.types import Turn
 
 
 # The columns a new message is stored with, in the model's order, the id aside (PostgreSQL gives it).
@@ -27,7 +28,7 @@ _MESSAGE_ROW = "(" + ", ".join(["%s"] * len(_MESSAGE_FIELDS)) + ")"
 # The messages go in, and the conversation is touched, by one statement: the UPDATE is a
 # data-modifying WITH query, which PostgreSQL runs whether or not the outer query reads it. The
 # first question names the conversation: decided here, not from the title read with the
-# conversation, which may be a turn old (runtime._conversation_of_turn). The new ids come back in
+# conversation, which may be a turn old (prepare._conversation_of_turn). The new ids come back in
 # the order of the rows, as Django's bulk_create relies on too.
 _MESSAGE_COLUMNS = ", ".join(f'"{field.column}"' for field in _MESSAGE_FIELDS)
 _STORE_QUESTION = f"""WITH "touched" AS (
@@ -185,3 +186,31 @@ def citation_data(citation: Citation) -> dict[str, Any]:
         "snippet": citation.snippet,
         "scores": citation.scores,
     }
+
+
+def store_tool_call(
+    turn: Turn,
+    *,
+    call_id: str,
+    kind: str,
+    name: str,
+    arguments: dict[str, Any],
+    status: ToolCallStatus,
+    result_summary: str,
+    error: str,
+    result: Any = None,
+    duration_ms: int = 0,
+) -> ToolCall:
+    """A tool call the model made in this turn, as it ran (or why it could not)."""
+    return ToolCall.objects.create(
+        message=turn.answer,
+        call_id=call_id,
+        kind=kind,
+        name=name,
+        arguments=arguments,
+        result_summary=result_summary,
+        result=result,
+        status=status,
+        error=error,
+        duration_ms=duration_ms,
+    )

@@ -17,10 +17,13 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from assistants.chat import events as ev
 from assistants.chat.db import in_db_thread
-from assistants.chat.runtime import Turn, collect, prepare_turn, stream_turn
-from bureau import memo, request_context, request_input
+from assistants.chat.prepare import prepare_turn
+from assistants.chat.stream import collect, stream_turn
+from assistants.chat.types import Turn
 from bureau.exceptions import BureauError, QuotaExceeded
+from bureau.http import request_context, request_input
 from bureau.quotas.services import actor_request_admit
+from bureau.runtime import memo
 from bureau.tenancy.access import ApiKeyActor
 from bureau.tenancy.authentication import authenticate_api_key
 from bureau.tenancy.models import ApiScope
@@ -60,7 +63,7 @@ def _admitted_api_key(request: HttpRequest, raw_key: str) -> ApiKeyActor:
         actor = ApiKeyActor(authenticate_api_key(raw_key))
     except AuthenticationFailed as error:
         raise _Unauthenticated(str(error.detail)) from None
-    # The scope this route declares, checked as for the DRF views (bureau.api.ApiKeyScopeRequired),
+    # The scope this route declares, checked as for the DRF views (bureau.http.drf.ApiKeyScopeRequired),
     # before the request counts against the key's requests per minute, as there.
     view = request.resolver_match.func if request.resolver_match else None
     api_key_scope_check(actor=actor, view=view, method=request.method or "GET")

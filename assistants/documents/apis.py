@@ -13,9 +13,9 @@ from rest_framework.views import APIView
 
 from assistants.documents.nd30_check import NotADocx, check_docx
 from assistants.documents.selectors import generated_file_get_for
-from bureau.api import MultiPartParser
-from bureau.downloads import file_response
 from bureau.exceptions import ValidationFailed
+from bureau.http.downloads import file_response
+from bureau.http.drf import MultiPartParser
 from bureau.tenancy import scopes
 from bureau.tenancy.models import ApiScope
 

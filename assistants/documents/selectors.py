@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from assistants.conversations import conversation_list_for
+from assistants.conversations.services import conversation_list_for
 from assistants.models import GeneratedFile
 from bureau.exceptions import NotFound
 

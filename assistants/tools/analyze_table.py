@@ -70,7 +70,7 @@ class QueryRefused(ValueError):
 
 def tables_for(context: ToolContext) -> dict[str, DataTable]:
     """The tables the conversation may query, by the (unique) name the SQL uses."""
-    from assistants.attachments import attachment_knowledge_base
+    from assistants.conversations.attachments import attachment_knowledge_base
 
     base_ids = {kb.pk for kb in context.knowledge_bases}
     if context.conversation_id is not None:

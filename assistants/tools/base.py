@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from bureau.exceptions import ValidationFailed
 from knowledge.models import KnowledgeBase
-from knowledge.retrieval import RetrievedChunk
+from knowledge.search.retrieval import RetrievedChunk
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Searching the version's knowledge bases with the one retrieval function (knowledge.retrieval).
+"""Searching the version's knowledge bases with the one retrieval function (knowledge.search.retrieval).
 The passages go back to the model as data, numbered, with their document, headings and pages, and
 as citations for the answer."""
 
@@ -13,7 +13,7 @@ from django.db import DatabaseError, connection, transaction
 from assistants.tools.base import ToolContext, ToolKind, ToolResult, register
 from bureau.exceptions import ValidationFailed
 from knowledge.models import KnowledgeBase
-from knowledge.retrieval import MODES, RetrievedChunk, retrieve
+from knowledge.search.retrieval import MODES, RetrievedChunk, retrieve
 
 DEFAULT_TOP_K = 5
 MAX_TOP_K = 10

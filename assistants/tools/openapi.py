@@ -14,7 +14,7 @@ import httpx
 
 from assistants.tools.base import as_json
 from bureau.exceptions import ValidationFailed
-from bureau.request_input import MAX_JSON_DEPTH, json_too_deep, nul_field
+from bureau.http.request_input import MAX_JSON_DEPTH, json_too_deep, nul_field
 
 METHODS = ("get", "post", "put", "patch", "delete")
 MAX_OPERATIONS = 30

@@ -18,8 +18,8 @@ from rest_framework.views import APIView
 from bureau.audit.models import AuditEvent
 from bureau.audit.selectors import audit_event_get_for, audit_event_list_visible_to
 from bureau.audit.serializers import AuditEventSerializer, AuditExportFilterSerializer, AuditFilterSerializer
+from bureau.http.pagination import PaginatedAPIView, paginated
 from bureau.tenancy import scopes
-from bureau.tenancy.apis import PaginatedAPIView, _paginated
 
 FILTER_ARGUMENTS = {"department": "department_id", "actor": "actor_id"}
 
@@ -40,7 +40,7 @@ class AuditEventListApi(PaginatedAPIView):
     )
     def get(self, request: Request) -> Response:
         events = audit_event_list_visible_to(actor=request.user, **_filters(request, AuditFilterSerializer))
-        return _paginated(self, request, events, AuditEventSerializer)
+        return paginated(self, request, events, AuditEventSerializer)
 
 
 class AuditEventDetailApi(APIView):

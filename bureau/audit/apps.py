@@ -12,7 +12,7 @@ class AuditConfig(AppConfig):
         from django.contrib.admin.models import LogEntry
         from django.db.models.signals import post_save
 
-        from bureau import memo
+        from bureau.runtime import memo
 
         # An edit in the Django admin writes no audit event, but it does write a LogEntry.
         post_save.connect(_admin_changed, sender=LogEntry, dispatch_uid="audit-admin-changed")
@@ -21,6 +21,6 @@ class AuditConfig(AppConfig):
 
 
 def _admin_changed(**kwargs: Any) -> None:
-    from bureau import memo
+    from bureau.runtime import memo
 
     memo.changed()

@@ -14,10 +14,11 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
-from bureau import memo, request_context
 from bureau.audit import checkpoints, keys
 from bureau.audit.checkpoints import Checkpoint
 from bureau.audit.models import AuditChainCheck, AuditEvent
+from bureau.http import request_context
+from bureau.runtime import memo
 from bureau.tenancy.access import ApiKeyActor
 from bureau.tenancy.models import Department, Organization, User
 
@@ -116,7 +117,7 @@ def audit_record(
     event.key_id = keys.current_key_id()
     event.hash = event_hash(prev_hash=event.prev_hash, fields=_hashed_fields(event), key_id=event.key_id)
     event.save(force_insert=True)
-    memo.changed()  # what chat turns remember of the configuration is stale (bureau/memo.py)
+    memo.changed()  # what chat turns remember of the configuration is stale (bureau/runtime/memo.py)
     return event
 
 

@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bureau.http.pagination import PaginatedAPIView, paginated
 from bureau.llm import selectors, services
 from bureau.llm.serializers import (
     ConnectionTestSerializer,
@@ -17,7 +18,6 @@ from bureau.llm.serializers import (
 )
 from bureau.tenancy import scopes
 from bureau.tenancy.access import access_of
-from bureau.tenancy.apis import PaginatedAPIView, _paginated
 from bureau.tenancy.models import ApiScope
 
 
@@ -31,7 +31,7 @@ class ModelProviderListApi(PaginatedAPIView):
         for organization_id in access_of(request.user).organization_ids:
             services.ensure_default_provider(organization_id)
         providers = selectors.model_provider_list_visible_to(actor=request.user)
-        return _paginated(self, request, providers, ModelProviderSerializer)
+        return paginated(self, request, providers, ModelProviderSerializer)
 
     @extend_schema(request=ModelProviderWriteSerializer, responses={201: ModelProviderSerializer})
     def post(self, request: Request) -> Response:

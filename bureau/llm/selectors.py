@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from bureau.exceptions import NotFound, PermissionDenied
+from bureau.ids import as_id
 from bureau.llm.models import ModelProvider
 from bureau.tenancy.access import access_of
 from bureau.tenancy.models import Organization
@@ -30,7 +31,7 @@ def model_provider_list_visible_to(
 
 def model_provider_get_for(*, actor: Any, provider_id: int | str, write: bool = False) -> ModelProvider:
     """`write` covers changing, deleting and testing the connection (which uses the key)."""
-    provider = model_provider_list_visible_to(actor=actor).filter(pk=_int_or_none(provider_id)).first()
+    provider = model_provider_list_visible_to(actor=actor).filter(pk=as_id(provider_id)).first()
     if provider is None:
         raise NotFound(_("Model provider not found."))
     if write and not access_of(actor).is_org_admin(provider.organization_id):
@@ -53,10 +54,3 @@ def organization_for_provider_write(*, actor: Any, organization_id: int | None) 
     if not access.is_org_admin(organization_id):
         raise PermissionDenied(_("Only organization admins can manage model providers."))
     return Organization.objects.get(pk=organization_id)
-
-
-def _int_or_none(value: int | str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1

@@ -18,12 +18,13 @@ from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from bureau import memo
 from bureau.audit.models import UsageRecord
 from bureau.exceptions import NotFound, PermissionDenied, ValidationFailed
+from bureau.ids import as_id
 from bureau.quotas import windows
 from bureau.quotas.models import QuotaKind, QuotaLimit
 from bureau.quotas.windows import Window, day_of, minute_of, month_of
+from bureau.runtime import memo
 from bureau.tenancy.access import ApiKeyActor, access_of
 from bureau.tenancy.models import ApiKey, Department, Membership, User
 from bureau.tenancy.selectors import department_get_for
@@ -215,7 +216,7 @@ def quota_get_for(*, actor: Any, organization_id: int | str, quota_id: int | str
     org_id = _organization_visible(actor, organization_id)
     if not access_of(actor).is_org_admin(org_id):
         raise PermissionDenied(_("Only organization admins can change quotas."))
-    quota = QuotaLimit.objects.filter(organization_id=org_id, pk=_as_id(quota_id)).first()
+    quota = QuotaLimit.objects.filter(organization_id=org_id, pk=as_id(quota_id)).first()
     if quota is None:
         raise NotFound(_("Quota not found."))
     return quota
@@ -288,14 +289,7 @@ def my_consumption(*, actor: Any, now: datetime | None = None) -> list[Consumpti
 
 
 def _organization_visible(actor: Any, organization_id: int | str) -> int:
-    org_id = _as_id(organization_id)
+    org_id = as_id(organization_id)
     if org_id not in access_of(actor).organization_ids:
         raise NotFound(_("Organization not found."))
     return org_id
-
-
-def _as_id(value: int | str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1

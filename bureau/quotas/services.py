@@ -9,12 +9,12 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from bureau import shared_redis
 from bureau.audit.services import audit_record
 from bureau.exceptions import QuotaExceeded, ValidationFailed
 from bureau.quotas import selectors, windows
 from bureau.quotas.models import SCOPES_OF_KIND, QuotaKind, QuotaLimit, QuotaScope
 from bureau.quotas.windows import local_label, minute_of, seconds_until
+from bureau.runtime import shared_redis
 from bureau.tenancy.access import ApiKeyActor
 from bureau.tenancy.models import ApiKey, Department, Membership, User
 

@@ -8,9 +8,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bureau.api import Pagination
 from bureau.exceptions import NotFound, PermissionDenied
-from bureau.schema import PaginatedListSchema
+from bureau.http.pagination import PaginatedAPIView, paginated
 from bureau.tenancy import scopes, selectors, services
 from bureau.tenancy.access import access_of
 from bureau.tenancy.models import ApiScope, Membership, Organization, User
@@ -25,23 +24,6 @@ from bureau.tenancy.serializers import (
     MembershipSerializer,
     MeSerializer,
 )
-
-
-def _paginated(view: APIView, request: Request, queryset: Any, serializer_class: Any) -> Response:
-    paginator = view.paginator  # type: ignore[attr-defined]
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
-
-
-class PaginatedAPIView(APIView):
-    # The lists these views GET are documented as pages (a POST answering a list is not one).
-    schema = PaginatedListSchema()
-
-    @property
-    def paginator(self) -> Any:
-        if not hasattr(self, "_paginator"):
-            self._paginator = Pagination()
-        return self._paginator
 
 
 class MeApi(APIView):
@@ -76,7 +58,7 @@ class DepartmentListApi(PaginatedAPIView):
 
     @extend_schema(responses=DepartmentSerializer(many=True), summary="Departments visible to me")
     def get(self, request: Request) -> Response:
-        return _paginated(
+        return paginated(
             self, request, selectors.department_list_visible_to(actor=request.user), DepartmentSerializer
         )
 
@@ -145,7 +127,7 @@ class MembershipListApi(PaginatedAPIView):
     def get(self, request: Request, department_id: int) -> Response:
         department = selectors.department_get_for(actor=request.user, department_id=department_id)
         members = selectors.membership_list_for_department(actor=request.user, department=department)
-        return _paginated(self, request, members, MembershipSerializer)
+        return paginated(self, request, members, MembershipSerializer)
 
     @extend_schema(request=MembershipCreateSerializer, responses={201: MembershipSerializer})
     def post(self, request: Request, department_id: int) -> Response:
@@ -202,7 +184,7 @@ class ApiKeyListApi(PaginatedAPIView):
     )
     def get(self, request: Request, department_id: int) -> Response:
         keys = selectors.api_key_list_for_department(actor=request.user, department_id=department_id)
-        return _paginated(self, request, keys, ApiKeySerializer)
+        return paginated(self, request, keys, ApiKeySerializer)
 
     @extend_schema(
         request=ApiKeyCreateSerializer,

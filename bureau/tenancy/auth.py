@@ -10,7 +10,7 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.http import HttpRequest
 
-from bureau import request_context
+from bureau.http import request_context
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from bureau import memo
+from bureau.runtime import memo
 from bureau.tenancy.access import ApiKeyActor
 from bureau.tenancy.models import ApiKey
 from bureau.tenancy.services import API_KEY_PREFIX, hash_api_key

@@ -1,6 +1,6 @@
 """Access rules written once, in the two forms the code needs them: a `Q` for the ORM, and a SQL
-fragment for the statements the chat turn writes out by hand (assistants/chat/runtime.py,
-assistants/conversations.py). Both forms come from the same function, side by side, and
+fragment for the statements the chat turn writes out by hand (assistants/chat/prepare.py,
+assistants/conversations/services.py). Both forms come from the same function, side by side, and
 tests/security/test_conditions.py checks that they select the same rows for every role.
 """
 

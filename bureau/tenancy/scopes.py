@@ -1,5 +1,5 @@
 """Which scope of an API key each route needs: declared once on each view, checked here for every
-route, the DRF views (bureau.api.ApiKeyScopeRequired) as the async chat views and /v1.
+route, the DRF views (bureau.http.drf.ApiKeyScopeRequired) as the async chat views and /v1.
 
 `read` reads knowledge, documents, assistants and the catalog (a search POST included); `chat`
 holds conversations, their messages, attachments and drafted files, and the OpenAI-compatible API;

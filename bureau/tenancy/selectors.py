@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from bureau.exceptions import NotFound, PermissionDenied
+from bureau.ids import as_id
 from bureau.tenancy.access import access_of
 from bureau.tenancy.models import ApiKey, Department, Membership, Organization
 
@@ -27,7 +28,7 @@ def department_list_visible_to(*, actor: Any) -> QuerySet[Department]:
 
 def department_get_for(*, actor: Any, department_id: int | str, write: bool = False) -> Department:
     """`write` means changing the department itself (name, parent), which only org admins may do."""
-    department = department_list_visible_to(actor=actor).filter(pk=_int_or_none(department_id)).first()
+    department = department_list_visible_to(actor=actor).filter(pk=as_id(department_id)).first()
     if department is None:
         raise NotFound(_("Department not found."))
     if write and not access_of(actor).is_org_admin(department.organization_id):
@@ -60,7 +61,7 @@ def membership_list_for_department(*, actor: Any, department: Department) -> Que
 def membership_get_for(*, actor: Any, department_id: int | str, membership_id: int | str) -> Membership:
     department = department_for_people_management(actor=actor, department_id=department_id, write=True)
     membership = (
-        Membership.objects.filter(department=department, pk=_int_or_none(membership_id))
+        Membership.objects.filter(department=department, pk=as_id(membership_id))
         .select_related("user")
         .first()
     )
@@ -76,15 +77,7 @@ def api_key_list_for_department(*, actor: Any, department_id: int | str) -> Quer
 
 def api_key_get_for(*, actor: Any, department_id: int | str, key_id: int | str) -> ApiKey:
     department = department_for_people_management(actor=actor, department_id=department_id, write=True)
-    key = ApiKey.objects.filter(department=department, pk=_int_or_none(key_id)).first()
+    key = ApiKey.objects.filter(department=department, pk=as_id(key_id)).first()
     if key is None:
         raise NotFound(_("API key not found."))
     return key
-
-
-def _int_or_none(value: int | str) -> int:
-    """An id from a URL or body; what is not an id matches no row (-1), so it reads as not found."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1

@@ -20,7 +20,7 @@ from .base import (
     no_text_error,
     too_many_pages_error,
 )
-from .legal import is_structural_start
+from .legal_structure import is_structural_start
 
 #: A page with fewer non-space characters than this has no usable text layer.
 MIN_TEXT_CHARS = 20

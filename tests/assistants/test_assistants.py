@@ -10,9 +10,9 @@ import pytest
 from django.db import transaction
 from rest_framework.test import APIClient
 
-from assistants import selectors
+from assistants.catalog import selectors
+from assistants.catalog.versions import version_publish
 from assistants.models import Assistant, Conversation, VersionState
-from assistants.versioning import version_publish
 from bureau.audit.models import AuditEvent
 from bureau.exceptions import NotFound
 from bureau.tenancy.access import ApiKeyActor
@@ -75,7 +75,7 @@ def test_update_writes_the_diff_and_visibility_needs_the_owner(world: World) -> 
     # An editor by share may rename it but not change who sees it.
     helper = make_member(world.other_department, Role.MEMBER)
     with transaction.atomic():
-        from assistants.services import share_add
+        from assistants.catalog.services import share_add
 
         share_add(
             actor=None, assistant=Assistant.objects.get(pk=assistant["id"]), role="editor", email=helper.email
@@ -90,7 +90,7 @@ def test_update_writes_the_diff_and_visibility_needs_the_owner(world: World) -> 
 def test_private_assistants_hide_from_members_but_not_their_creator(world: World) -> None:
     member = world.user("member")
     with transaction.atomic():
-        from assistants.services import assistant_create
+        from assistants.catalog.services import assistant_create
 
         mine = assistant_create(actor=member, department=world.department, name="Nháp", visibility="private")
     hidden = _create(_client(world, "builder"), name="Riêng", visibility="private")

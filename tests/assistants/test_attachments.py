@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from assistants.models import Assistant, ToolCall
-from knowledge import indexing
+from knowledge.ingestion import indexing
 from knowledge.models import Chunk, DataTable, Document, KnowledgeBase
 from tests.assistants.chat_helpers import FAKE_KEY, make_assistant, make_provider
 from tests.factories import World, build_world
@@ -118,7 +118,7 @@ def test_the_answer_uses_the_attachment_only_in_its_own_conversation(world: Worl
 
 
 def test_a_file_attached_after_a_question_is_searched_at_the_next_one(world: World, llm: FakeLLM) -> None:
-    # The first turn remembers that the conversation had nothing attached (bureau/memo.py); the
+    # The first turn remembers that the conversation had nothing attached (bureau/runtime/memo.py); the
     # audited upload and indexing make the next turn look again.
     assistant = make_assistant(world.department, provider=make_provider(world.department, llm.base_url))
     client = _client(world)
@@ -187,8 +187,8 @@ def test_removing_one_attachment(world: World) -> None:
 def test_a_turns_conversation_row_says_whether_its_attachments_can_be_searched(world: World) -> None:
     """conversation_row_for_turn's statement, written out in SQL, agrees with the attachment lookup
     that the chat turn skips when it says there is nothing to search."""
-    from assistants.attachments import attachment_knowledge_bases
-    from assistants.conversations import conversation_row_for_turn
+    from assistants.conversations.attachments import attachment_knowledge_bases
+    from assistants.conversations.services import conversation_row_for_turn
     from assistants.models import Conversation
     from bureau.exceptions import NotFound
 
@@ -221,7 +221,7 @@ def test_a_turns_conversation_row_is_its_owners_alone_user_or_api_key(world: Wor
     reads its own conversations, not a person's, and a person does not read a key's."""
     from django.db import transaction
 
-    from assistants.conversations import conversation_create, conversation_row_for_turn
+    from assistants.conversations.services import conversation_create, conversation_row_for_turn
     from bureau.exceptions import NotFound
     from bureau.tenancy.access import ApiKeyActor
     from bureau.tenancy.services import api_key_create

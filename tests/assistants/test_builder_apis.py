@@ -125,9 +125,9 @@ def test_a_member_may_not_test_tools(world: World, assistant: dict[str, Any]) ->
 def test_a_preview_stops_when_the_right_to_edit_is_gone(world: World, assistant: dict[str, Any]) -> None:
     """The preview chat is pinned to the draft: only people who may edit the assistant use it, and
     an editor whose share is removed cannot go on asking in an open preview."""
-    from assistants.chat.runtime import prepare_turn
+    from assistants.catalog.services import share_add, share_remove
+    from assistants.chat.prepare import prepare_turn
     from assistants.models import Assistant
-    from assistants.services import share_add, share_remove
     from bureau.exceptions import PermissionDenied
 
     member = world.user("member")

@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client
 
-from assistants.conversations import STOP_KEY
+from assistants.conversations.services import STOP_KEY
 from assistants.models import Citation, Conversation, Message, MessageStatus, ToolCall
 from knowledge import services as knowledge_services
 from knowledge.models import KnowledgeBase

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.test import AsyncClient
 from django.test.utils import CaptureQueriesContext
 
-from assistants.chat.runtime import prepare_turn
+from assistants.chat.prepare import prepare_turn
 from assistants.chat.storing import store_question
 from assistants.models import Citation, Conversation, Message
 from bureau.quotas.models import QuotaKind

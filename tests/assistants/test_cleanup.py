@@ -9,10 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from assistants.attachments import attachment_add, attachment_knowledge_base
-from assistants.conversations import conversation_create, messages_sweep_interrupted
+from assistants.catalog.services import assistant_delete
+from assistants.conversations.attachments import attachment_add, attachment_knowledge_base
+from assistants.conversations.services import conversation_create, messages_sweep_interrupted
 from assistants.models import Message, MessageStatus
-from assistants.services import assistant_delete
 from knowledge.models import Document, KnowledgeBase
 from tests.assistants.chat_helpers import make_assistant
 from tests.factories import World

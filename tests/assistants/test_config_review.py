@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from assistants.config_review import configuration_review_for
+from assistants.catalog.services import assistant_create
+from assistants.catalog.versions import draft_update, version_publish
 from assistants.models import AssistantShare
-from assistants.services import assistant_create
-from assistants.usage_breakdown import usage_totals_by
-from assistants.versioning import draft_update, version_publish
+from assistants.oversight.usage_breakdown import usage_totals_by
+from assistants.review.configuration import configuration_review_for
 from bureau.audit.usage import usage_record
 from bureau.exceptions import PermissionDenied
 from tests.factories import World, make_department

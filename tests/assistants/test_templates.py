@@ -8,10 +8,10 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from assistants import templates
+from assistants.catalog import templates
+from assistants.catalog.versions import draft_update, public_tools, version_publish
 from assistants.models import Assistant, VersionState
 from assistants.tools import KINDS
-from assistants.versioning import draft_update, public_tools, version_publish
 from bureau.audit.models import AuditEvent
 from bureau.tenancy.models import Department, Organization, Role
 from knowledge.models import Document, KnowledgeBase

@@ -1,4 +1,4 @@
-"""What chat turns remember of the configuration (bureau/memo.py): a change made through the
+"""What chat turns remember of the configuration (bureau/runtime/memo.py): a change made through the
 platform applies from the very next turn, although the turn before it remembered the old state."""
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import Client
 
-from assistants import services as assistant_services
-from assistants.conversations import conversation_rename
+from assistants.catalog import services as assistant_services
+from assistants.conversations.services import conversation_rename
 from assistants.models import Conversation
-from bureau import memo
 from bureau.quotas.models import QuotaKind
 from bureau.quotas.services import quota_set
+from bureau.runtime import memo
 from bureau.tenancy.models import ApiKey
 from bureau.tenancy.services import api_key_create, api_key_revoke
 from tests.assistants.chat_helpers import make_assistant, make_provider, sse_events, streamed
@@ -289,16 +289,16 @@ def test_a_new_conversation_with_a_version_in_use_is_not_checked_again(
 ) -> None:
     """The visibility check and the version's knowledge bases are remembered by version and asker,
     so a first turn in a new conversation reads only the conversation's row."""
-    from assistants.chat import runtime
+    from assistants.chat import prepare
 
     checked: list[int] = []
-    check = runtime._check_assistant_still_visible
+    check = prepare._check_assistant_still_visible
 
     def counted(actor: Any, conversation: Any) -> None:
         checked.append(conversation.pk)
         check(actor, conversation)
 
-    monkeypatch.setattr(runtime, "_check_assistant_still_visible", counted)
+    monkeypatch.setattr(prepare, "_check_assistant_still_visible", counted)
     client = _member(world)
     first, second = _start(client, assistant.pk), _start(client, assistant.pk)
     assert _answered(_ask(client, first))
@@ -318,14 +318,14 @@ def test_a_first_turn_reads_only_the_conversations_row(world: World, assistant: 
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from assistants.chat import runtime
+    from assistants.chat import prepare
 
     client = _member(world)
     first, second = _start(client, assistant.pk), _start(client, assistant.pk)
     assert _answered(_ask(client, first))
     with memo.reading(), CaptureQueriesContext(connection) as queries:
-        conversation, linked = runtime._conversation_of_turn(world.user("member"), second)
-        attached = runtime._attachments_of_turn(conversation)
+        conversation, linked = prepare._conversation_of_turn(world.user("member"), second)
+        attached = prepare._attachments_of_turn(conversation)
     assert [query["sql"].count('FROM "assistants_conversation"') for query in queries] == [1]
     assert '"knowledge_document"' in queries[0]["sql"]
     assert conversation.pk == second and attached == [] and linked == ([], [])

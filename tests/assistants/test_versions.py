@@ -10,8 +10,8 @@ import pytest
 from django.db import IntegrityError, transaction
 from rest_framework.test import APIClient
 
+from assistants.catalog.versions import apply_config
 from assistants.models import Assistant, AssistantVersion, VersionState
-from assistants.versioning import apply_config
 from bureau.audit.models import AuditEvent
 from bureau.exceptions import Conflict
 from bureau.llm.models import ModelProvider

@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from knowledge.chunking import chunk_document  # noqa: E402
+from knowledge.ingestion.chunking import chunk_document  # noqa: E402
 from knowledge.parsing import FileKind, detect_path, parse_document  # noqa: E402
 
 DOCUMENTS = ROOT.parent / "shared" / "data" / "documents"

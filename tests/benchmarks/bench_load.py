@@ -74,7 +74,8 @@ def _setup() -> dict[str, Any]:
     from assistants.models import Assistant
     from bureau.tenancy.models import Department, Organization
     from bureau.tenancy.services import api_key_create
-    from knowledge import indexing, services
+    from knowledge import services
+    from knowledge.ingestion import indexing
     from knowledge.models import KnowledgeBase
     from tests.assistants.chat_helpers import FAKE_KEY, make_assistant, make_provider
     from tests.knowledge.pipeline_helpers import upload

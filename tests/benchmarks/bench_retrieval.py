@@ -41,7 +41,6 @@ django.setup()
 from django.db import connection, connections  # noqa: E402
 
 from bureau.tenancy.models import Department, Organization  # noqa: E402
-from knowledge import search_index, search_text, textnorm  # noqa: E402
 from knowledge.models import (  # noqa: E402
     Chunk,
     Document,
@@ -50,7 +49,8 @@ from knowledge.models import (  # noqa: E402
     KeywordTermStat,
     KnowledgeBase,
 )
-from knowledge.retrieval import retrieve  # noqa: E402
+from knowledge.search import active_chunks, chunk_vectors, text_normalization  # noqa: E402
+from knowledge.search.retrieval import retrieve  # noqa: E402
 
 DOCUMENTS = ROOT.parent / "shared" / "data" / "documents"
 OUT = ROOT / "var" / "bench"
@@ -73,7 +73,9 @@ def vocabulary() -> tuple[list[str], np.ndarray]:
     counts: Counter[str] = Counter()
     for path in sorted((DOCUMENTS / "laws_txt").glob("*.txt"))[:20]:
         counts.update(
-            w for w in textnorm.syllables(path.read_text(encoding="utf-8", errors="replace")) if w.isalpha()
+            w
+            for w in text_normalization.syllables(path.read_text(encoding="utf-8", errors="replace"))
+            if w.isalpha()
         )
     if not counts:
         raise SystemExit("no laws_txt to draw a vocabulary from")
@@ -86,7 +88,7 @@ class Corpus:
     def __init__(self) -> None:
         rng = np.random.default_rng(SEED)
         self.words, self.freq = vocabulary()
-        self.folded = {w: textnorm.fold(w) for w in self.words}
+        self.folded = {w: text_normalization.fold(w) for w in self.words}
         centers = rng.standard_normal((CLUSTERS, DIM)).astype(np.float32)
         self.centers = centers / np.linalg.norm(centers, axis=1, keepdims=True)
         # Topic words: mid-frequency syllables, 40 per cluster.
@@ -133,10 +135,10 @@ def _row(
     vector: np.ndarray,
     doc_number: str,
 ) -> tuple[Any, ...]:
-    pairs = textnorm.bigrams(words)
+    pairs = text_normalization.bigrams(words)
     fwords = [folded[w] for w in words]
     article = ordinal // 3 + 1
-    refs = [f"dieu:{article}", doc_number, textnorm.fold(doc_number).upper()]
+    refs = [f"dieu:{article}", doc_number, text_normalization.fold(doc_number).upper()]
     return (
         kb,
         doc,
@@ -152,8 +154,8 @@ def _row(
         math.ceil(len(words) * 1.3),
         "[" + ",".join(map(str, vector.tolist())) + "]",
         DIM,
-        search_text._literal(words, pairs),
-        search_text._literal(fwords, textnorm.bigrams(fwords)),
+        chunk_vectors._literal(words, pairs),
+        chunk_vectors._literal(fwords, text_normalization.bigrams(fwords)),
         refs,
     )
 
@@ -210,7 +212,7 @@ def load(corpus: Corpus, kb: KnowledgeBase, n: int) -> tuple[list[int], np.ndarr
                     f"  loaded {min(batch + 5000, n)}/{n} chunks ({time.perf_counter() - started:.0f} s)",
                     flush=True,
                 )
-    search_index.rebuild_statistics(knowledge_base=kb)
+    active_chunks.rebuild_statistics(knowledge_base=kb)
     ids = list(
         Chunk.objects.filter(knowledge_base=kb)
         .order_by("document_id", "ordinal")

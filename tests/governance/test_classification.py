@@ -15,8 +15,8 @@ from django.db import transaction
 from django.test import Client
 from django.utils import translation
 
-from assistants import clearance
 from assistants.models import Message, ToolCall
+from assistants.review import clearance
 from bureau.governance.selectors import policy_of
 from bureau.governance.services import policy_update
 from bureau.llm.models import ModelProvider

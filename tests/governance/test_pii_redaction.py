@@ -19,7 +19,7 @@ from assistants.models import Assistant, Message, MessageStatus, PiiRedaction, T
 from bureau.audit.models import AuditEvent
 from bureau.governance.models import OrganizationPolicy
 from bureau.tenancy.services import api_key_create
-from knowledge import indexing
+from knowledge.ingestion import indexing
 from knowledge.models import Document, KnowledgeBase
 from tests.assistants.chat_helpers import FAKE_KEY, make_assistant, sse_events, streamed
 from tests.assistants.test_tools import action

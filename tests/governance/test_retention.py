@@ -14,8 +14,8 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
-from assistants.attachments import attachment_add, scope_of
-from assistants.conversations import conversation_create
+from assistants.conversations.attachments import attachment_add, scope_of
+from assistants.conversations.services import conversation_create
 from assistants.documents.services import generated_file_create
 from assistants.models import (
     Assistant,
@@ -26,7 +26,7 @@ from assistants.models import (
     Message,
     ToolCall,
 )
-from assistants.retention import retention_apply
+from assistants.oversight.retention import retention_apply
 from bureau.audit.models import AuditEvent
 from bureau.governance.models import DepartmentPolicy
 from bureau.governance.selectors import policy_of, retention_of

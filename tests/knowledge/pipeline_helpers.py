@@ -12,7 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from bureau.llm.cache import DatabaseEmbeddingCache
 from bureau.llm.embedders import CachingEmbedder
-from knowledge import indexing, services
+from knowledge import services
+from knowledge.ingestion import indexing
 from knowledge.models import Document, KnowledgeBase
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "documents"
@@ -46,7 +47,7 @@ class HashEmbedder:
 def use_hash_embedder(monkeypatch: Any) -> HashEmbedder:
     inner = HashEmbedder()
     monkeypatch.setattr(
-        "knowledge.embedding.embedder_for",
+        "knowledge.search.embedding.embedder_for",
         lambda kb: CachingEmbedder(inner, DatabaseEmbeddingCache(), cache_queries=True),
     )
     return inner

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.chunking import ChunkDraft, chunk_document, count_tokens, section_text
+from knowledge.ingestion.chunking import ChunkDraft, chunk_document, count_tokens, section_text
 from knowledge.parsing import (
     SNIFF_BYTES,
     Block,

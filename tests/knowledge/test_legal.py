@@ -1,4 +1,4 @@
-"""Tests for knowledge.legal (pure Python; run with -p no:django)."""
+"""Tests for knowledge.search.legal_refs (pure Python; run with -p no:django)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.doc_metadata import (
+from knowledge.ingestion.doc_metadata import (
     DOC_TYPES,
     DocumentMetadata,
     doc_type_from_number,
     extract_document_metadata,
 )
-from knowledge.legal import (
+from knowledge.search.legal_refs import (
     canonical_doc_number,
     doc_number_variants,
     extract_legal_refs,

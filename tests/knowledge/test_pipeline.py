@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from bureau.audit.models import AuditEvent
 from bureau.tenancy.models import Department
-from knowledge import indexing, services
+from knowledge import services
+from knowledge.ingestion import dispatch, indexing
+from knowledge.ingestion.watchdog import run_watchdog
 from knowledge.models import Chunk, Document, DocumentStatus, IndexingRun, KnowledgeBase, RunStatus
-from knowledge.watchdog import run_watchdog
 from tests.factories import World
 from tests.knowledge import fixtures_bad
 from tests.knowledge.pipeline_helpers import DATA, HashEmbedder, upload, upload_and_index, use_hash_embedder
@@ -287,7 +288,7 @@ def test_cancel_during_embedding_stops_between_batches(
 
     def cancel_after_first_batch(texts: list[str]) -> list[list[float]]:
         if embedder.calls == 1:
-            indexing.request_cancel(document=document)
+            dispatch.request_cancel(document=document)
         return original(texts)
 
     monkeypatch.setattr(embedder, "embed_passages", cancel_after_first_batch)

@@ -13,9 +13,11 @@ from django.core.files.base import ContentFile
 from django.db import connection
 
 from bureau.tenancy.models import Department
-from knowledge import indexing, search_index, services, textnorm
+from knowledge import services
+from knowledge.ingestion import indexing
 from knowledge.models import Chunk, Document, DocumentStatus, KeywordBaseStat, KeywordTermStat, KnowledgeBase
-from knowledge.retrieval import retrieve
+from knowledge.search import active_chunks, text_normalization
+from knowledge.search.retrieval import retrieve
 from tests.factories import World
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "documents"
@@ -36,7 +38,7 @@ class HashingEmbedder:
 
     def _vector(self, text: str) -> list[float]:
         vector = [0.0] * self.dimension
-        for word in textnorm.fold(text).split():
+        for word in text_normalization.fold(text).split():
             vector[int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dimension] += 1.0  # noqa: S324
         norm = math.sqrt(sum(x * x for x in vector)) or 1.0
         return [x / norm for x in vector]
@@ -50,7 +52,7 @@ class HashingEmbedder:
 
 @pytest.fixture(autouse=True)
 def fake_embedder(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("knowledge.embedding.embedder_for", lambda knowledge_base: HashingEmbedder())
+    monkeypatch.setattr("knowledge.search.embedding.embedder_for", lambda knowledge_base: HashingEmbedder())
 
 
 def make_kb(world: World, name: str = "Văn bản", department: Department | None = None) -> KnowledgeBase:
@@ -182,7 +184,7 @@ def test_statistics_follow_the_active_chunks(world: World) -> None:
 
     incremental = snapshot()
     assert incremental[0][0] == Chunk.objects.filter(knowledge_base=knowledge_base, active=True).count()
-    search_index.rebuild_statistics(knowledge_base=knowledge_base)
+    active_chunks.rebuild_statistics(knowledge_base=knowledge_base)
     assert snapshot() == incremental
     assert "văn_thư" not in incremental[1]  # only in the disabled decree
     services.document_delete(actor=world.user("builder"), document=Document.objects.get(pk=nd30.pk))
@@ -251,28 +253,28 @@ def _statistics_of_another_knowledge_base_only(world: World) -> None:
 
 def test_the_planner_learns_of_a_new_knowledge_base_when_it_is_indexed(world: World) -> None:
     _statistics_of_another_knowledge_base_only(world)
-    cache.delete(search_index.PLANNER_REFRESH_KEY)
+    cache.delete(active_chunks.PLANNER_REFRESH_KEY)
 
     knowledge_base = make_kb(world)
     index_file(world, knowledge_base, ND145)
 
     chunks = Chunk.objects.filter(knowledge_base=knowledge_base, active=True).count()
-    assert chunks >= search_index.PLANNER_MIN_CHUNKS
-    estimate = search_index.planner_estimate(knowledge_base_id=knowledge_base.pk)
+    assert chunks >= active_chunks.PLANNER_MIN_CHUNKS
+    estimate = active_chunks.planner_estimate(knowledge_base_id=knowledge_base.pk)
     # Without the refresh, the planner takes the knowledge base for a few rows (the next test).
-    assert chunks / search_index.PLANNER_UNDERESTIMATE_FACTOR <= estimate <= chunks * 2
+    assert chunks / active_chunks.PLANNER_UNDERESTIMATE_FACTOR <= estimate <= chunks * 2
     # Right now the estimate is good, and another refresh would wait for the interval anyway.
-    assert search_index.refresh_planner_statistics(knowledge_base_id=knowledge_base.pk) is False
+    assert active_chunks.refresh_planner_statistics(knowledge_base_id=knowledge_base.pk) is False
 
 
 def _unknown_to_the_statistics(world: World) -> KnowledgeBase:
     """The benchmark's decree indexed into a new knowledge base after the chunk table's statistics
     were taken, and left out of them, as autovacuum leaves one for a minute or more."""
     _statistics_of_another_knowledge_base_only(world)
-    cache.set(search_index.PLANNER_REFRESH_KEY, True, 60)  # as if another worker renewed them just now
+    cache.set(active_chunks.PLANNER_REFRESH_KEY, True, 60)  # as if another worker renewed them just now
     knowledge_base = make_kb(world)
     index_file(world, knowledge_base, ND145)
-    cache.delete(search_index.PLANNER_REFRESH_KEY)
+    cache.delete(active_chunks.PLANNER_REFRESH_KEY)
     return knowledge_base
 
 
@@ -280,40 +282,40 @@ def test_statistics_are_renewed_at_most_once_an_interval(world: World) -> None:
     knowledge_base = _unknown_to_the_statistics(world)
     chunks = Chunk.objects.filter(knowledge_base=knowledge_base, active=True).count()
     # The planner takes the knowledge base for a few rows.
-    assert search_index.planner_estimate(knowledge_base_id=knowledge_base.pk) * 2 < chunks
+    assert active_chunks.planner_estimate(knowledge_base_id=knowledge_base.pk) * 2 < chunks
 
-    cache.set(search_index.PLANNER_REFRESH_KEY, True, 60)  # within the interval
-    assert search_index.refresh_planner_statistics(knowledge_base_id=knowledge_base.pk) is False
-    cache.delete(search_index.PLANNER_REFRESH_KEY)  # the interval is over
-    assert search_index.refresh_planner_statistics(knowledge_base_id=knowledge_base.pk) is True
-    assert search_index.planner_estimate(knowledge_base_id=knowledge_base.pk) * 2 >= chunks
-    assert cache.get(search_index.PLANNER_REFRESH_KEY)
+    cache.set(active_chunks.PLANNER_REFRESH_KEY, True, 60)  # within the interval
+    assert active_chunks.refresh_planner_statistics(knowledge_base_id=knowledge_base.pk) is False
+    cache.delete(active_chunks.PLANNER_REFRESH_KEY)  # the interval is over
+    assert active_chunks.refresh_planner_statistics(knowledge_base_id=knowledge_base.pk) is True
+    assert active_chunks.planner_estimate(knowledge_base_id=knowledge_base.pk) * 2 >= chunks
+    assert cache.get(active_chunks.PLANNER_REFRESH_KEY)
 
 
 def test_small_knowledge_bases_never_cost_an_analyze(world: World) -> None:
     knowledge_base = make_kb(world)
     document = index_file(world, knowledge_base, ND145)
     Chunk.objects.filter(document=document).exclude(
-        pk__in=Chunk.objects.filter(document=document).values("pk")[: search_index.PLANNER_MIN_CHUNKS - 1]
+        pk__in=Chunk.objects.filter(document=document).values("pk")[: active_chunks.PLANNER_MIN_CHUNKS - 1]
     ).update(active=False)
-    search_index.rebuild_statistics(knowledge_base=knowledge_base)
-    cache.delete(search_index.PLANNER_REFRESH_KEY)
-    assert search_index.refresh_planner_statistics(knowledge_base_id=knowledge_base.pk) is False
-    assert cache.get(search_index.PLANNER_REFRESH_KEY) is None
+    active_chunks.rebuild_statistics(knowledge_base=knowledge_base)
+    cache.delete(active_chunks.PLANNER_REFRESH_KEY)
+    assert active_chunks.refresh_planner_statistics(knowledge_base_id=knowledge_base.pk) is False
+    assert cache.get(active_chunks.PLANNER_REFRESH_KEY) is None
 
 
 def test_renewing_the_statistics_leaves_the_lock_timeout_as_it_was(world: World) -> None:
     knowledge_base = _unknown_to_the_statistics(world)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL lock_timeout = '7s'")  # the caller's, in its transaction
-    assert search_index.refresh_planner_statistics(knowledge_base_id=knowledge_base.pk) is True
+    assert active_chunks.refresh_planner_statistics(knowledge_base_id=knowledge_base.pk) is True
     with connection.cursor() as cursor:
         cursor.execute("SHOW lock_timeout")
         assert cursor.fetchone()[0] == "7s"
 
 
 def _plan_of_keyword_search(knowledge_base: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> str:
-    from knowledge import retrieval
+    from knowledge.search import retrieval
 
     original = retrieval._execute
     plans: list[str] = []

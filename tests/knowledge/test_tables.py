@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 
-from knowledge import services, tables
+from knowledge import services
+from knowledge.ingestion import tables
 from knowledge.models import DataTable
 from tests.factories import World
 from tests.knowledge.pipeline_helpers import upload_and_index, use_hash_embedder

@@ -1,4 +1,4 @@
-"""Tests for knowledge.textnorm (pure Python; run with -p no:django)."""
+"""Tests for knowledge.search.text_normalization (pure Python; run with -p no:django)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.textnorm import (
+from knowledge.search.text_normalization import (
     STOPWORDS,
     STOPWORDS_EXACT,
     bigrams,

@@ -19,8 +19,8 @@ from django.test import override_settings
 
 from bureau.llm.models import EmbeddingCacheEntry
 from knowledge import services
+from knowledge.ingestion.watchdog import run_watchdog
 from knowledge.models import Chunk, Document, DocumentStatus
-from knowledge.watchdog import run_watchdog
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -19,8 +19,8 @@ def writers(status: int) -> dict[str, int]:
 
 
 def _assistant(world: World, visibility: str = "department") -> Any:
+    from assistants.catalog.services import assistant_create
     from assistants.models import Assistant
-    from assistants.services import assistant_create
 
     name = f"Trợ lý ma trận {visibility}"
     found = Assistant.objects.filter(department=world.department, name=name).first()
@@ -35,7 +35,7 @@ def _url(world: World) -> str:
 
 def _published(world: World) -> str:
     """An assistant with version 1 published."""
-    from assistants.versioning import version_publish
+    from assistants.catalog.versions import version_publish
 
     assistant = _assistant(world)
     if assistant.published_version_id is None:
@@ -44,7 +44,7 @@ def _published(world: World) -> str:
 
 
 def _share(world: World) -> str:
-    from assistants.services import share_add
+    from assistants.catalog.services import share_add
 
     share = share_add(actor=None, assistant=_assistant(world), role="viewer", department_id=world.office.pk)
     return f"{_url(world)}shares/{share.pk}/"

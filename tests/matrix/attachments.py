@@ -16,7 +16,7 @@ def _attachments(world: World) -> str:
 def _attached(world: World) -> str:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from assistants.attachments import attachment_add
+    from assistants.conversations.attachments import attachment_add
     from assistants.models import Conversation
 
     url = _attachments(world)

@@ -19,7 +19,7 @@ def _assistant(world: World) -> Any:
 
 
 def _conversation(world: World) -> str:
-    from assistants.conversations import conversation_create
+    from assistants.conversations.services import conversation_create
 
     conversation = conversation_create(actor=world.user("member"), assistant=_assistant(world))
     return f"/api/v1/conversations/{conversation.pk}/"

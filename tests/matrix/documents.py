@@ -10,7 +10,7 @@ from tests.permission_matrix import Case, everyone
 
 
 def _download(world: World) -> str:
-    from assistants.conversations import conversation_create
+    from assistants.conversations.services import conversation_create
     from assistants.documents.nd30 import parse_form
     from assistants.documents.nd30_render import render_docx
     from assistants.documents.services import generated_file_create

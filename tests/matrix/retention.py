@@ -19,7 +19,7 @@ def _assistant(world: World) -> Any:
 
 
 def _conversation(world: World) -> int:
-    from assistants.conversations import conversation_create
+    from assistants.conversations.services import conversation_create
 
     return conversation_create(actor=world.user("member"), assistant=_assistant(world)).pk
 

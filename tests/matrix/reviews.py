@@ -17,8 +17,8 @@ READERS = everyone(200, member=403, outsider=404)
 
 
 def _assistant(world: World) -> Any:
+    from assistants.catalog.services import assistant_create
     from assistants.models import Assistant
-    from assistants.services import assistant_create
 
     found = Assistant.objects.filter(department=world.department, name="Trợ lý duyệt").first()
     return found or assistant_create(actor=None, department=world.department, name="Trợ lý duyệt")
@@ -26,7 +26,7 @@ def _assistant(world: World) -> Any:
 
 def _review(world: World) -> str:
     from assistants.models import PublishReview, ReviewState
-    from assistants.reviews import review_submit
+    from assistants.review.services import review_submit
 
     assistant = _assistant(world)
     review = PublishReview.objects.filter(assistant=assistant, state=ReviewState.PENDING).first()

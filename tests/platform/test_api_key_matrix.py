@@ -143,7 +143,7 @@ SCOPE_OF: dict[tuple[str, str], str] = {
 
 # Where a key holding the scope still gets another answer than the role it acts as, and why.
 KEYS_DIFFER: dict[tuple[str, str], tuple[int, str]] = {
-    # Feedback is a person's (Feedback.user): assistants/conversations.py tells a key so.
+    # Feedback is a person's (Feedback.user): assistants/conversations/services.py tells a key so.
     ("conversation-message-feedback", "POST"): (400, "invalid"),
 }
 
@@ -300,8 +300,8 @@ def test_an_undeclared_route_is_refused_to_keys(world: World) -> None:
     from rest_framework.test import APIRequestFactory
     from rest_framework.views import APIView
 
-    from bureau.api import ApiKeyScopeRequired
     from bureau.exceptions import PermissionDenied
+    from bureau.http.drf import ApiKeyScopeRequired
 
     class Undeclared(APIView):
         def get(self, request: Request) -> None: ...

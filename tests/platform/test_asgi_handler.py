@@ -1,4 +1,4 @@
-"""The ASGI handler (bureau/asgi_handler.py): a chat turn's request sends the request signals and
+"""The ASGI handler (bureau/runtime/asgi_handler.py): a chat turn's request sends the request signals and
 closes its response in the event loop's thread, with no hop to a sync thread; every other request
 keeps Django's thread of its own for them."""
 
@@ -19,7 +19,7 @@ from django.http import StreamingHttpResponse
 from django.test import override_settings
 from django.urls import path as url_path
 
-from bureau.asgi_handler import CHAT_TURN_PATHS, BureauASGIHandler
+from bureau.runtime.asgi_handler import CHAT_TURN_PATHS, BureauASGIHandler
 
 
 def _scope(path: str) -> dict[str, Any]:

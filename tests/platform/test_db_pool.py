@@ -1,4 +1,4 @@
-"""The web process's connection pool (bureau/db_pool.py) hands out the connection given back last,
+"""The web process's connection pool (bureau/runtime/db_pool.py) hands out the connection given back last,
 so that a few PostgreSQL backends do the work and stay warm, and checks an idle connection by its
 socket, without a round trip, unless the server has said something since."""
 
@@ -16,7 +16,7 @@ import pytest
 from django.db import connection
 from psycopg_pool import ConnectionPool
 
-from bureau.db_pool import MostRecentFirstPool, idle_and_quiet
+from bureau.runtime.db_pool import MostRecentFirstPool, idle_and_quiet
 
 ROOT = Path(__file__).resolve().parents[2]
 

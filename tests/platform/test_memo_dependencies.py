@@ -1,4 +1,4 @@
-"""What chat turns remember is tied to the models it is computed from (bureau/memo.py DEPENDENCIES):
+"""What chat turns remember is tied to the models it is computed from (bureau/runtime/memo.py DEPENDENCIES):
 a write to any of them, through a service or not, moves the epoch, so no process serves an entry
 computed before it. And what the memo hands out is each caller's own copy."""
 
@@ -14,8 +14,8 @@ from django.apps import apps
 from django.db import transaction
 
 from assistants.models import AssistantShare, AssistantVersion, Conversation, VersionState
-from bureau import memo
 from bureau.quotas.models import QuotaLimit
+from bureau.runtime import memo
 from bureau.tenancy.models import ApiKey, Membership
 from knowledge.models import KnowledgeBaseGrant
 from tests.assistants.chat_helpers import make_assistant, make_provider

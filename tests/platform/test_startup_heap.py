@@ -1,4 +1,4 @@
-"""A web process freezes what it loaded at start-up (bureau/startup_heap.py), so that the garbage
+"""A web process freezes what it loaded at start-up (bureau/runtime/startup_heap.py), so that the garbage
 collector's full passes, which stop its event loop, walk only what came later."""
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def test_the_asgi_application_freezes_the_objects_loaded_at_start_up() -> None:
 
 
 def test_freezing_leaves_start_ups_garbage_out_and_later_objects_collectable() -> None:
-    from bureau.startup_heap import freeze_startup_objects
+    from bureau.runtime.startup_heap import freeze_startup_objects
 
     class Cyclic:
         itself: object = None

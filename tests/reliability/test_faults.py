@@ -27,8 +27,8 @@ from bureau import embedded
 from bureau.tenancy.models import Department
 from bureau.tenancy.services import api_key_create
 from knowledge import services
+from knowledge.ingestion.watchdog import run_watchdog
 from knowledge.models import Document, DocumentStatus, KnowledgeBase
-from knowledge.watchdog import run_watchdog
 from tests.assistants.chat_helpers import FAKE_KEY, make_assistant, make_provider, sse_events, streamed
 from tests.factories import build_world
 from tests.fakes.fake_llm import FakeLLM, Fault

@@ -13,7 +13,8 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 
-from knowledge import indexing, services
+from knowledge import services
+from knowledge.ingestion import indexing
 from knowledge.models import Document, DocumentStatus, IndexingRun, KnowledgeBase
 from knowledge.parsing import FileKind, ParseError, ParseLimits, parse_document, parse_document_isolated
 from knowledge.parsing.isolated import run_isolated

@@ -69,8 +69,8 @@ def _objects(world: World, llm: FakeLLM) -> dict[str, Any]:
     document is in the knowledge base, the message in the conversation...)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from assistants.attachments import attachment_add
-    from assistants.conversations import conversation_create
+    from assistants.conversations.attachments import attachment_add
+    from assistants.conversations.services import conversation_create
     from assistants.models import Message
     from bureau.audit.models import AuditEvent
     from bureau.tenancy.models import Membership
@@ -281,7 +281,7 @@ def test_an_api_url_no_route_matches_answers_in_the_error_shape(db: None) -> Non
 
 
 def test_deleting_a_department_that_still_has_assistants_is_a_conflict(world: World) -> None:
-    from assistants.services import assistant_create
+    from assistants.catalog.services import assistant_create
     from bureau.audit.models import AuditEvent
     from bureau.tenancy.models import Department
 

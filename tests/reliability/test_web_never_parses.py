@@ -11,8 +11,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from knowledge import indexing, tables
 from knowledge import parsing as parsing_package
+from knowledge.ingestion import indexing, tables
 from tests.factories import World
 from tests.knowledge.pipeline_helpers import DATA
 from tests.reliability import hostile_files as hostile

@@ -51,7 +51,7 @@ def _assistant(world: World, llm: FakeLLM | None = None) -> Assistant:
 
 
 def _conversation_of(actor: ApiKeyActor, assistant: Assistant) -> Conversation:
-    from assistants.conversations import conversation_create
+    from assistants.conversations.services import conversation_create
 
     return conversation_create(actor=actor, assistant=assistant)
 

@@ -15,7 +15,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from assistants.models import Message
-from bureau.request_input import MAX_JSON_DEPTH
+from bureau.http.request_input import MAX_JSON_DEPTH
 from bureau.tenancy.services import api_key_create
 from knowledge.models import KnowledgeBase
 from tests.assistants.chat_helpers import make_assistant, make_provider
@@ -257,7 +257,7 @@ def test_nul_in_the_user_agent_does_not_break_an_audited_write(world: World) -> 
     ],
 )
 def test_the_depth_scan_skips_strings(text: str, deeper: bool) -> None:
-    from bureau.request_input import json_too_deep
+    from bureau.http.request_input import json_too_deep
 
     assert json_too_deep(text) is deeper
 

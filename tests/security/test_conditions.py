@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.db import connection, transaction
 
-from assistants.conversations import conversation_owner_condition
+from assistants.conversations.services import conversation_owner_condition
 from assistants.models import Conversation
 from bureau.tenancy.access import ApiKeyActor, access_of
 from bureau.tenancy.conditions import Condition

@@ -22,10 +22,10 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from assistants.models import Conversation, GeneratedFile
-from bureau import request_context
 from bureau.audit.models import AuditEvent
 from bureau.embedded import web_server_command
-from bureau.serving import UvicornWorker
+from bureau.http import request_context
+from bureau.runtime.serving import UvicornWorker
 from bureau.tenancy.auth import AccountAdapter
 from knowledge.models import Document
 from tests.assistants.chat_helpers import make_assistant
@@ -104,7 +104,7 @@ def test_the_dockerfile_runs_bureaus_worker() -> None:
 
     dockerfile = (Path(__file__).resolve().parents[2] / "docker" / "Dockerfile").read_text()
     command = next(line for line in dockerfile.splitlines() if line.startswith("CMD "))
-    assert "-k bureau.serving.UvicornWorker" in command
+    assert "-k bureau.runtime.serving.UvicornWorker" in command
 
 
 def test_a_loopback_peer_does_not_choose_the_audited_address(world: World, settings: Any) -> None:

@@ -14,9 +14,9 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from assistants.catalog.templates import KNOWLEDGE_INTERNAL_REGULATIONS, template_clone, template_list
+from assistants.catalog.versions import version_publish
 from assistants.models import Assistant
-from assistants.templates import KNOWLEDGE_INTERNAL_REGULATIONS, template_clone, template_list
-from assistants.versioning import version_publish
 from bureau.exceptions import BureauError
 from bureau.tenancy.models import Department, Organization, Role, User
 from knowledge.models import Classification, KnowledgeBase, Visibility
@@ -135,7 +135,7 @@ class Command(BaseCommand):
                     version_publish(actor=actor, assistant=assistant, changelog=CHANGELOG)
                 except BureauError as refused:
                     # The organization's review policy, or a default provider not cleared for the
-                    # knowledge (assistants/clearance.py): the clone stays a draft to fix or submit.
+                    # knowledge (assistants/review/clearance.py): the clone stays a draft to fix or submit.
                     warnings.append(f"left as a draft: {refused.message}")
                 self.stdout.write(f"  assistant “{assistant.name}” ({assistant.slug}) in {department.name}")
                 for warning in warnings:

@@ -14,10 +14,12 @@ from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bureau.tenancy.models import Department, Organization
-from knowledge import indexing, services, textnorm
-from knowledge.embedding import embedder_for
+from knowledge import services
+from knowledge.ingestion import indexing
 from knowledge.models import Document, DocumentStatus, KnowledgeBase
-from knowledge.retrieval import retrieve
+from knowledge.search import text_normalization
+from knowledge.search.embedding import embedder_for
+from knowledge.search.retrieval import retrieve
 
 EVAL_ORGANIZATION_SLUG = "eval-retrieval"
 CUTOFFS = (1, 5, 10)
@@ -124,7 +126,7 @@ class Command(BaseCommand):
         except ImportError as error:
             raise CommandError("--mode bm25 needs the bm25s package (pip install bm25s)") from error
         ids = list(eval_set.corpus)
-        tokens = [textnorm.syllables(passage_text(*eval_set.corpus[i])) for i in ids]
+        tokens = [text_normalization.syllables(passage_text(*eval_set.corpus[i])) for i in ids]
         retriever = bm25s.BM25(k1=1.2, b=0.75)
         retriever.index(tokens, show_progress=False)
         vocabulary = set(retriever.vocab_dict)
@@ -132,7 +134,7 @@ class Command(BaseCommand):
         latencies: list[float] = []
         for query_id in query_ids:
             started = time.perf_counter()
-            terms = [t for t in textnorm.syllables(eval_set.queries[query_id]) if t in vocabulary]
+            terms = [t for t in text_normalization.syllables(eval_set.queries[query_id]) if t in vocabulary]
             ranked: list[str] = []
             if terms:
                 found, _ = retriever.retrieve([terms], k=min(10, len(ids)), show_progress=False, n_threads=1)

@@ -1,0 +1,144 @@
+"""Starting and stopping what is embedded, and the runner behind `make run`: migrations, the demo
+seed, a worker, beat and the web server, stopped in reverse order on Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+from bureau.embedded.base import BASE_DIR, is_embedded, var_dir
+from bureau.embedded.postgres import ensure_postgres, stop_postgres
+from bureau.embedded.redis import ensure_redis, stop_redis
+
+
+def ensure_services() -> list[str]:
+    """Start what is embedded and not yet running; returns the names of what this call started."""
+    started: list[str] = []
+    if is_embedded() and ensure_postgres():
+        started.append("postgres")
+    if not os.environ.get("REDIS_URL") and ensure_redis():
+        started.append("redis")
+    return started
+
+
+def stop_services() -> None:
+    stop_redis()
+    stop_postgres()
+
+
+@dataclass
+class Child:
+    name: str
+    process: subprocess.Popen[bytes]
+
+
+def _manage(*args: str, role: str = "app") -> None:
+    env = os.environ | {"BUREAU_DB_ROLE": role}
+    subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], check=True, cwd=BASE_DIR, env=env)
+
+
+def _spawn(name: str, args: list[str]) -> Child:
+    log_path = var_dir() / "log" / f"{name}.log"
+    log = open(log_path, "ab")  # noqa: SIM115 - the child owns it for its lifetime
+    # Each child in its own process group, so Ctrl-C in the terminal reaches only this runner,
+    # which then stops the children in order.
+    process = subprocess.Popen(
+        args, cwd=BASE_DIR, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    return Child(name, process)
+
+
+def _stop_child(child: Child, timeout: float = 20) -> None:
+    if child.process.poll() is not None:
+        return
+    child.process.send_signal(signal.SIGTERM)
+    try:
+        child.process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        child.process.kill()
+        child.process.wait()
+
+
+def web_server_command(host: str, port: int) -> list[str]:
+    from bureau.runtime.serving import UVICORN_FLAGS  # the client's address as the peer gave it
+
+    application = ["-m", "uvicorn", "bureau.asgi:application", "--host", host, "--port", str(port)]
+    return [sys.executable, *application, "--no-access-log", *UVICORN_FLAGS]
+
+
+def run(host: str, port: int, seed: bool = True) -> int:
+    started = ensure_services()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bureau.settings")
+    print("Bureau: migrating the database…", flush=True)
+    _manage("migrate", "--noinput", "-v", "0", role="owner")
+    _manage("collectstatic", "--noinput", "-v", "0")
+    if seed:
+        _manage("seed_demo")
+        _manage("seed_templates")
+    (var_dir() / "log").mkdir(parents=True, exist_ok=True)
+    os.environ["BUREAU_DB_ROLE"] = "app"  # the web server, the worker and beat: never the owner
+    celery = [sys.executable, "-m", "celery", "-A", "bureau"]
+    children = [
+        _spawn("worker", [*celery, "worker", "-Q", "ingest,embed,default", "-c", "2", "-l", "INFO"]),
+        _spawn("beat", [*celery, "beat", "-l", "INFO", "-s", str(var_dir() / "celerybeat-schedule")]),
+        _spawn("web", web_server_command(host, port)),
+    ]
+    stopping = False
+
+    def request_stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    print(
+        f"\nBureau is running at http://{host}:{port}/  (logs in {var_dir() / 'log'}; Ctrl-C stops)",
+        flush=True,
+    )
+    if seed:
+        _manage("seed_demo", "--print-logins")
+    code = 0
+    while not stopping:
+        for child in children:
+            if child.process.poll() is not None:
+                print(
+                    f"Bureau: {child.name} exited with code {child.process.returncode}; stopping.", flush=True
+                )
+                stopping, code = True, 1
+        time.sleep(0.3)
+    print("Bureau: stopping web, beat, worker…", flush=True)
+    for child in reversed(children):
+        _stop_child(child)
+    if "redis" in started:
+        stop_redis()
+    if "postgres" in started:
+        stop_postgres()
+    print("Bureau: stopped.", flush=True)
+    return code
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else "run"
+    if command == "run":
+        host = os.environ.get("BUREAU_HOST", "127.0.0.1")
+        port = int(os.environ.get("BUREAU_PORT", "8000"))
+        return run(host, port, seed=os.environ.get("BUREAU_SEED_DEMO", "1") != "0")
+    if command == "start":
+        print("started:", ", ".join(ensure_services()) or "nothing (already running)")
+        return 0
+    if command == "stop":
+        stop_services()
+        return 0
+    if command == "bench":
+        ensure_services()
+        bench = BASE_DIR / "tests" / "benchmarks" / "run_all.py"
+        if not bench.exists():
+            print("No benchmarks yet.")
+            return 0
+        return subprocess.call([sys.executable, str(bench)], cwd=BASE_DIR)
+    print(f"usage: python -m bureau.embedded [run|start|stop|bench]; unknown {command!r}", file=sys.stderr)
+    return 2

@@ -1,0 +1,59 @@
+"""Into the pipeline: a document is queued (a new IndexingRun, the document QUEUED) and its ingest
+task sent when the transaction commits. The one module that imports the tasks, and only when it
+sends one: the tasks import the pipeline (indexing, watchdog), which reach the tasks only through
+here, so the modules import in one direction."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from knowledge.models import IN_PROGRESS, Document, DocumentStatus, IndexingRun, RunStatus
+
+S = DocumentStatus
+
+
+def ingest_later(run_id: int) -> None:
+    """Send the run's ingest task (its first stage; ingest sends embed itself)."""
+    from knowledge import tasks  # on use: knowledge.tasks imports the pipeline, which imports this
+
+    tasks.ingest_document.delay(run_id)
+
+
+def document_enqueue(*, document: Document, new_generation: bool, dispatch: bool = True) -> IndexingRun:
+    """Queue a document for (re-)indexing. Runs inside the caller's transaction; the task is sent
+    when it commits (`dispatch=False` leaves it to index_document_inline)."""
+    generation = max(document.active_generation, document.building_generation) + (1 if new_generation else 0)
+    IndexingRun.objects.filter(document=document, status=RunStatus.RUNNING).update(
+        status=RunStatus.SUPERSEDED, finished_at=timezone.now()
+    )
+    run = IndexingRun.objects.create(
+        document=document,
+        generation=generation,
+        attempt=document.attempts + 1,
+        stage=S.QUEUED,
+        heartbeat_at=timezone.now(),
+    )
+    Document.objects.filter(pk=document.pk).update(
+        status=S.QUEUED,
+        building_generation=generation,
+        attempts=F("attempts") + 1,
+        failed_stage="",
+        failure_reason="",
+        failure_retryable=False,
+        chunks_done=0,
+        chunks_total=0,
+        updated_at=timezone.now(),
+    )
+    if dispatch:
+        transaction.on_commit(lambda: ingest_later(run.pk))
+    return run
+
+
+def request_cancel(*, document: Document) -> bool:
+    changed = Document.objects.filter(pk=document.pk, status__in=IN_PROGRESS).update(
+        status=S.CANCELLING, updated_at=timezone.now()
+    )
+    IndexingRun.objects.filter(document=document, status=RunStatus.RUNNING).update(cancel_requested=True)
+    return bool(changed)

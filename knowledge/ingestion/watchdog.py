@@ -1,0 +1,68 @@
+"""The watchdog: no document stays PARSING, CHUNKING or EMBEDDING after its worker died, and none
+stays QUEUED after the broker lost its message. Beat runs it every minute."""
+
+from __future__ import annotations
+
+import functools
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from knowledge.ingestion.dispatch import ingest_later
+from knowledge.ingestion.indexing import S, fail_run, finish_cancel
+from knowledge.models import Document, IndexingRun, RunStatus
+
+
+def run_watchdog() -> dict[str, int]:
+    """Re-queue documents whose worker died; fail them once that happened too often. Periodic."""
+    stale_before = timezone.now() - timedelta(seconds=settings.KNOWLEDGE_STALE_AFTER_SECONDS)
+    counts = {"requeued": 0, "failed": 0, "cancelled": 0, "resent": 0}
+    stale = IndexingRun.objects.filter(
+        status=RunStatus.RUNNING, heartbeat_at__lt=stale_before
+    ).select_related("document")
+    for run in stale:
+        status = (
+            Document.objects.filter(pk=run.document_id, building_generation=run.generation)
+            .values_list("status", flat=True)
+            .first()
+        )
+        if status is None:
+            IndexingRun.objects.filter(pk=run.pk).update(
+                status=RunStatus.SUPERSEDED, finished_at=timezone.now()
+            )
+        elif status == S.CANCELLING:
+            finish_cancel(run)
+            counts["cancelled"] += 1
+        elif status == S.QUEUED:
+            # The message may have been lost with the broker (snapshots are off): send it again. A
+            # duplicate finds the document past QUEUED and does nothing.
+            IndexingRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
+            ingest_later(run.pk)
+            counts["resent"] += 1
+        elif status in (S.PARSING, S.CHUNKING, S.EMBEDDING):
+            if run.requeues >= settings.KNOWLEDGE_MAX_REQUEUES:
+                fail_run(
+                    run,
+                    stage=status,
+                    retryable=True,
+                    reason=f"the worker stopped {run.requeues + 1} times while {status} this document",
+                )
+                counts["failed"] += 1
+                continue
+            with transaction.atomic():
+                if Document.objects.filter(
+                    pk=run.document_id, status=status, building_generation=run.generation
+                ).update(status=S.QUEUED):
+                    IndexingRun.objects.filter(pk=run.pk).update(
+                        stage=S.QUEUED, requeues=F("requeues") + 1, heartbeat_at=timezone.now()
+                    )
+                    transaction.on_commit(functools.partial(ingest_later, run.pk))
+                    counts["requeued"] += 1
+        else:
+            IndexingRun.objects.filter(pk=run.pk).update(
+                status=RunStatus.SUPERSEDED, finished_at=timezone.now()
+            )
+    return counts
