@@ -9,7 +9,7 @@ import { useTranslation } from "react-i18next";
 
 import { api } from "../../api/client";
 import { errorMessage, unwrap } from "../../api/errors";
-import { asPage } from "../../api/paginated";
+import { rowsOf } from "../../api/paginated";
 import type { components } from "../../api/schema";
 import { ErrorState } from "../../components/PageState";
 
@@ -30,7 +30,7 @@ export function ApiKeys({ departmentId }: { departmentId: number }) {
   const path = { params: { path: { department_id: departmentId } } };
   const query = useQuery({
     queryKey: key,
-    queryFn: async () => asPage<ApiKey>(unwrap(await api.GET("/api/v1/departments/{department_id}/api-keys/", path))).results,
+    queryFn: async () => rowsOf(unwrap(await api.GET("/api/v1/departments/{department_id}/api-keys/", path))),
   });
   const create = useMutation({
     mutationFn: async (values: { name: string; scopes: Scope[]; expires: Dayjs | null }) =>

@@ -8,7 +8,7 @@ import { useTranslation } from "react-i18next";
 
 import { api } from "../../api/client";
 import { errorMessage, unwrap } from "../../api/errors";
-import { asPage } from "../../api/paginated";
+import { rowsOf } from "../../api/paginated";
 import type { components } from "../../api/schema";
 import { useAuth } from "../../auth/AuthProvider";
 import { ErrorState } from "../../components/PageState";
@@ -30,7 +30,7 @@ export function Members({ departmentId }: { departmentId: number }) {
   const path = { params: { path: { department_id: departmentId } } };
   const query = useQuery({
     queryKey: key,
-    queryFn: async () => asPage<Membership>(unwrap(await api.GET("/api/v1/departments/{department_id}/members/", path))).results,
+    queryFn: async () => rowsOf(unwrap(await api.GET("/api/v1/departments/{department_id}/members/", path))),
   });
   const invalidate = () => queryClient.invalidateQueries({ queryKey: key });
   const add = useMutation({

@@ -9,7 +9,6 @@ import { useTranslation } from "react-i18next";
 
 import { api } from "../../api/client";
 import { unwrap } from "../../api/errors";
-import { asPage } from "../../api/paginated";
 import type { components } from "../../api/schema";
 import { ErrorState } from "../../components/PageState";
 import { DiffView } from "./DiffView";
@@ -53,12 +52,10 @@ export function AuditLog() {
   const query = useQuery({
     queryKey: ["audit-events", filters, page],
     queryFn: async () =>
-      asPage<AuditEvent>(
-        unwrap(
-          await api.GET("/api/v1/audit-events/", {
-            params: { query: { ...cleaned(filters), page, page_size: PAGE_SIZE } as never },
-          }),
-        ),
+      unwrap(
+        await api.GET("/api/v1/audit-events/", {
+          params: { query: { ...cleaned(filters), page, page_size: PAGE_SIZE } },
+        }),
       ),
     placeholderData: (previous) => previous,
   });

@@ -8,7 +8,7 @@ import { useTranslation } from "react-i18next";
 
 import { api } from "../../api/client";
 import { unwrap } from "../../api/errors";
-import { asPage } from "../../api/paginated";
+import { rowsOf } from "../../api/paginated";
 import type { components } from "../../api/schema";
 import { useAuth } from "../../auth/AuthProvider";
 import { ErrorState, QueryState } from "../../components/PageState";
@@ -133,7 +133,7 @@ export function Reviews() {
   const query = useQuery({
     queryKey: ["reviews", state],
     queryFn: async () =>
-      asPage<Review>(unwrap(await api.GET("/api/v1/reviews/", { params: { query: state === "all" ? {} : { state } } }))).results,
+      rowsOf(unwrap(await api.GET("/api/v1/reviews/", { params: { query: state === "all" ? {} : { state } } }))),
   });
   return (
     <Space orientation="vertical" size="middle" style={{ width: "100%" }}>

@@ -2,7 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 
 import { api } from "../../api/client";
 import { unwrap } from "../../api/errors";
-import { asPage } from "../../api/paginated";
+import { rowsOf } from "../../api/paginated";
 import type { components } from "../../api/schema";
 
 export type Department = components["schemas"]["Department"];
@@ -12,8 +12,7 @@ export function useDepartments() {
   return useQuery({
     queryKey: ["departments"],
     queryFn: async () =>
-      asPage<Department>(unwrap(await api.GET("/api/v1/departments/", { params: { query: { page_size: 500 } as never } })))
-        .results,
+      rowsOf(unwrap(await api.GET("/api/v1/departments/", { params: { query: { page_size: 500 } } }))),
     staleTime: 60_000,
   });
 }

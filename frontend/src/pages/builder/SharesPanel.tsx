@@ -8,8 +8,9 @@ import { useTranslation } from "react-i18next";
 
 import { api } from "../../api/client";
 import { ApiError, errorMessage, unwrap } from "../../api/errors";
+import { rowsOf } from "../../api/paginated";
 import { QueryState } from "../../components/PageState";
-import { fetchShares, keys, rows } from "./api";
+import { fetchShares, keys } from "./api";
 
 interface ShareValues {
   who: "email" | "department";
@@ -26,7 +27,7 @@ export function SharesPanel({ assistantId, canManage }: { assistantId: number; c
   const shares = useQuery({ queryKey: keys.shares(assistantId), queryFn: () => fetchShares(assistantId) });
   const departments = useQuery({
     queryKey: ["builder", "departments"],
-    queryFn: async () => rows<{ id: number; name: string }>(unwrap(await api.GET("/api/v1/departments/"))),
+    queryFn: async () => rowsOf(unwrap(await api.GET("/api/v1/departments/"))),
     enabled: canManage,
   });
 

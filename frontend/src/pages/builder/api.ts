@@ -2,6 +2,7 @@
 import { api } from "../../api/client";
 import type { components } from "../../api/schema";
 import { unwrap } from "../../api/errors";
+import { rowsOf } from "../../api/paginated";
 
 export type Assistant = components["schemas"]["Assistant"];
 export type AssistantDetail = components["schemas"]["AssistantDetail"];
@@ -28,13 +29,6 @@ export interface ToolForm {
   secret?: string | null;
 }
 
-/** Lists come paginated ({results}) from DRF; the schema calls them arrays. */
-export function rows<T>(data: unknown): T[] {
-  if (Array.isArray(data)) return data as T[];
-  const results = (data as { results?: T[] } | undefined)?.results;
-  return results ?? [];
-}
-
 export const keys = {
   assistants: ["builder", "assistants"] as const,
   assistant: (id: number) => ["builder", "assistant", id] as const,
@@ -45,7 +39,7 @@ export const keys = {
 };
 
 export async function fetchAssistants(): Promise<Assistant[]> {
-  return rows<Assistant>(unwrap(await api.GET("/api/v1/assistants/", { params: { query: { page_size: 500 } as never } })));
+  return rowsOf(unwrap(await api.GET("/api/v1/assistants/", { params: { query: { page_size: 500 } } })));
 }
 
 export async function fetchTemplates(): Promise<Template[]> {
@@ -61,7 +55,7 @@ export async function fetchDraft(id: number): Promise<Draft> {
 }
 
 export async function fetchVersions(id: number): Promise<VersionSummary[]> {
-  return rows<VersionSummary>(
+  return rowsOf(
     unwrap(await api.GET("/api/v1/assistants/{assistant_id}/versions/", { params: { path: { assistant_id: id } } })),
   );
 }
@@ -75,11 +69,11 @@ export async function fetchDiff(id: number, number: number, against?: string) {
 }
 
 export async function fetchProviders(): Promise<ModelProvider[]> {
-  return rows<ModelProvider>(unwrap(await api.GET("/api/v1/model-providers/")));
+  return rowsOf(unwrap(await api.GET("/api/v1/model-providers/")));
 }
 
 export async function fetchKnowledgeBases(): Promise<KnowledgeBase[]> {
-  return rows<KnowledgeBase>(unwrap(await api.GET("/api/v1/knowledge-bases/", { params: { query: { page_size: 500 } as never } })));
+  return rowsOf(unwrap(await api.GET("/api/v1/knowledge-bases/", { params: { query: { page_size: 500 } } })));
 }
 
 export async function fetchToolKinds(): Promise<ToolKind[]> {
@@ -87,7 +81,7 @@ export async function fetchToolKinds(): Promise<ToolKind[]> {
 }
 
 export async function fetchShares(id: number): Promise<Share[]> {
-  return rows<Share>(
+  return rowsOf(
     unwrap(await api.GET("/api/v1/assistants/{assistant_id}/shares/", { params: { path: { assistant_id: id } } })),
   );
 }

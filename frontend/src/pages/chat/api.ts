@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { api } from "../../api/client";
 import { unwrap } from "../../api/errors";
+import { rowsOf } from "../../api/paginated";
 import type { components } from "../../api/schema";
 
 export type Assistant = components["schemas"]["Assistant"];
@@ -10,16 +11,7 @@ export type Conversation = components["schemas"]["Conversation"];
 export type ConversationDetail = components["schemas"]["ConversationDetail"];
 export type AttachedDocument = components["schemas"]["Document"];
 
-/** The list of a paginated answer ({count, next, previous, results}); the generated schema types
- * these views as plain arrays, so both shapes are accepted. */
-export function resultsOf<T>(data: unknown): T[] {
-  if (Array.isArray(data)) return data as T[];
-  const results = (data as { results?: unknown } | null)?.results;
-  return Array.isArray(results) ? (results as T[]) : [];
-}
-
-// page_size is read by the server's paginator, which the generated schema does not describe.
-const ALL = { page_size: 500 } as Record<string, number>;
+const ALL = { page_size: 500 };
 
 export const keys = {
   assistants: ["chat", "assistants"] as const,
@@ -34,7 +26,7 @@ export function useAssistants() {
     queryFn: async () => {
       const page = unwrap(await api.GET("/api/v1/assistants/", { params: { query: ALL } }));
       // Only published assistants can be chatted with; builders also see their drafts in this list.
-      return resultsOf<Assistant>(page).filter((assistant) => assistant.published_version != null);
+      return rowsOf(page).filter((assistant) => assistant.published_version != null);
     },
   });
 }
@@ -43,7 +35,7 @@ export function useConversations() {
   return useQuery({
     queryKey: keys.conversations,
     queryFn: async () =>
-      resultsOf<Conversation>(unwrap(await api.GET("/api/v1/conversations/", { params: { query: ALL as never } }))),
+      rowsOf(unwrap(await api.GET("/api/v1/conversations/", { params: { query: ALL } }))),
   });
 }
 

@@ -7,13 +7,11 @@ import { useSearchParams } from "react-router";
 
 import { api } from "../../api/client";
 import { unwrap } from "../../api/errors";
-import type { components } from "../../api/schema";
+import { rowsOf } from "../../api/paginated";
 import { EmptyState, QueryState } from "../../components/PageState";
 import { SectionTabs } from "./SectionTabs";
-import { ClassificationTag, knowledgeKeys, type CatalogEntry, KnowledgeLink } from "./shared";
-import { formatDate, itemsOf } from "./text";
-
-type DomainCount = components["schemas"]["DomainCount"];
+import { ClassificationTag, knowledgeKeys, KnowledgeLink } from "./shared";
+import { formatDate } from "./text";
 
 export function CatalogPage() {
   const { t, i18n } = useTranslation("knowledge");
@@ -22,15 +20,15 @@ export function CatalogPage() {
 
   const domains = useQuery({
     queryKey: knowledgeKeys.domains,
-    queryFn: async () => itemsOf<DomainCount>(unwrap(await api.GET("/api/v1/knowledge-catalog/domains/"))),
+    queryFn: async () => unwrap(await api.GET("/api/v1/knowledge-catalog/domains/")),
   });
   const entries = useQuery({
     queryKey: knowledgeKeys.catalog(domain),
     queryFn: async () =>
-      itemsOf<CatalogEntry>(
+      rowsOf(
         unwrap(
           await api.GET("/api/v1/knowledge-catalog/", {
-            params: { query: { ...(domain ? { domain } : {}), page_size: 500 } as never },
+            params: { query: { ...(domain ? { domain } : {}), page_size: 500 } },
           }),
         ),
       ),

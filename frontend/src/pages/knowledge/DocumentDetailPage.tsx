@@ -9,10 +9,11 @@ import { useParams } from "react-router";
 
 import { api } from "../../api/client";
 import { unwrap } from "../../api/errors";
+import { rowsOf } from "../../api/paginated";
 import { EmptyState, QueryState } from "../../components/PageState";
 import { useKnowledgeBase } from "./KnowledgeBasePage";
 import { DANGER_TEXT, knowledgeKeys, StatusTag, type Chunk, type IndexingRun, KnowledgeLink, ToneTag } from "./shared";
-import { formatBytes, formatDate, itemsOf, pageRange } from "./text";
+import { formatBytes, formatDate, pageRange } from "./text";
 
 const CHUNK_PAGE = 20;
 
@@ -21,12 +22,10 @@ function Runs({ kbId, docId }: { kbId: number; docId: number }) {
   const runs = useQuery({
     queryKey: [...knowledgeKeys.document(kbId, docId), "runs"],
     queryFn: async () =>
-      itemsOf<IndexingRun>(
-        unwrap(
-          await api.GET("/api/v1/knowledge-bases/{kb_id}/documents/{doc_id}/runs/", {
-            params: { path: { kb_id: kbId, doc_id: docId } },
-          }),
-        ),
+      unwrap(
+        await api.GET("/api/v1/knowledge-bases/{kb_id}/documents/{doc_id}/runs/", {
+          params: { path: { kb_id: kbId, doc_id: docId } },
+        }),
       ),
   });
   return (
@@ -68,12 +67,10 @@ function Chunks({ kbId, docId }: { kbId: number; docId: number }) {
     queryFn: async () => {
       const data = unwrap(
         await api.GET("/api/v1/knowledge-bases/{kb_id}/documents/{doc_id}/chunks/", {
-          params: { path: { kb_id: kbId, doc_id: docId }, query: { page, page_size: CHUNK_PAGE } as never },
+          params: { path: { kb_id: kbId, doc_id: docId }, query: { page, page_size: CHUNK_PAGE } },
         }),
       );
-      const count = (data as unknown as { count?: number }).count;
-      const items = itemsOf<Chunk>(data);
-      return { items, count: count ?? items.length };
+      return { items: rowsOf(data), count: data.count };
     },
   });
   return (

@@ -9,10 +9,11 @@ import { useTranslation } from "react-i18next";
 
 import { api, baseHeaders } from "../../api/client";
 import { errorMessage, unwrap } from "../../api/errors";
+import { rowsOf } from "../../api/paginated";
 import { useAuth } from "../../auth/AuthProvider";
 import { EmptyState, QueryState } from "../../components/PageState";
-import { canManage, DANGER_TEXT, knowledgeKeys, StatusTag, type Grant, type KnowledgeBase, type KnowledgeDocument, KnowledgeLink } from "./shared";
-import { formatBytes, formatDate, itemsOf } from "./text";
+import { canManage, DANGER_TEXT, knowledgeKeys, StatusTag, type KnowledgeBase, type KnowledgeDocument, KnowledgeLink } from "./shared";
+import { formatBytes, formatDate } from "./text";
 import { UploadPanel } from "./UploadPanel";
 import { isIndexing, UploadQueue, xhrTransport } from "./uploadQueue";
 
@@ -33,7 +34,7 @@ export function useGrants(kbId: number) {
   return useQuery({
     queryKey: knowledgeKeys.grants(kbId),
     queryFn: async () =>
-      itemsOf<Grant>(unwrap(await api.GET("/api/v1/knowledge-bases/{kb_id}/grants/", { params: { path: { kb_id: kbId } } }))),
+      unwrap(await api.GET("/api/v1/knowledge-bases/{kb_id}/grants/", { params: { path: { kb_id: kbId } } })),
   });
 }
 
@@ -67,10 +68,10 @@ export function DocumentsPanel({ knowledgeBase }: { knowledgeBase: KnowledgeBase
   const documents = useQuery({
     queryKey: knowledgeKeys.documents(kbId),
     queryFn: async () =>
-      itemsOf<KnowledgeDocument>(
+      rowsOf(
         unwrap(
           await api.GET("/api/v1/knowledge-bases/{kb_id}/documents/", {
-            params: { path: { kb_id: kbId }, query: { page_size: 500 } as never },
+            params: { path: { kb_id: kbId }, query: { page_size: 500 } },
           }),
         ),
       ),

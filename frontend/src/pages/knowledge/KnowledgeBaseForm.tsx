@@ -9,8 +9,7 @@ import { api } from "../../api/client";
 import { errorMessage, unwrap } from "../../api/errors";
 import type { components } from "../../api/schema";
 import { useAuth } from "../../auth/AuthProvider";
-import { knowledgeKeys, type Department, type KnowledgeBase } from "./shared";
-import { itemsOf } from "./text";
+import { knowledgeKeys, type KnowledgeBase } from "./shared";
 
 type Write = components["schemas"]["KnowledgeBaseWriteRequest"];
 
@@ -30,7 +29,7 @@ export function useOrganizationDepartments(enabled: boolean) {
   return useQuery({
     queryKey: knowledgeKeys.departments,
     enabled,
-    queryFn: async () => itemsOf<Department>(unwrap(await api.GET("/api/v1/knowledge-catalog/departments/"))),
+    queryFn: async () => unwrap(await api.GET("/api/v1/knowledge-catalog/departments/")),
   });
 }
 

@@ -9,12 +9,13 @@ import { useTranslation } from "react-i18next";
 
 import { api } from "../../api/client";
 import { errorMessage, unwrap } from "../../api/errors";
+import { rowsOf } from "../../api/paginated";
 import { useAuth } from "../../auth/AuthProvider";
 import { EmptyState, QueryState } from "../../components/PageState";
 import { KnowledgeBaseForm } from "./KnowledgeBaseForm";
 import { SectionTabs } from "./SectionTabs";
 import { canManage, ClassificationTag, knowledgeKeys, type KnowledgeBase, KnowledgeLink } from "./shared";
-import { formatDate, itemsOf } from "./text";
+import { formatDate } from "./text";
 
 export function KnowledgeBaseListPage() {
   const { t, i18n } = useTranslation("knowledge");
@@ -26,9 +27,7 @@ export function KnowledgeBaseListPage() {
   const query = useQuery({
     queryKey: knowledgeKeys.bases,
     queryFn: async () =>
-      itemsOf<KnowledgeBase>(
-        unwrap(await api.GET("/api/v1/knowledge-bases/", { params: { query: { page_size: 500 } as never } })),
-      ),
+      rowsOf(unwrap(await api.GET("/api/v1/knowledge-bases/", { params: { query: { page_size: 500 } } }))),
   });
 
   const remove = useMutation({

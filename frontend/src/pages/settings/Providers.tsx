@@ -8,7 +8,7 @@ import { useTranslation } from "react-i18next";
 
 import { api } from "../../api/client";
 import { errorMessage, unwrap } from "../../api/errors";
-import { asPage } from "../../api/paginated";
+import { rowsOf } from "../../api/paginated";
 import type { components } from "../../api/schema";
 import { ErrorState } from "../../components/PageState";
 
@@ -39,7 +39,7 @@ export function Providers() {
   const [form] = Form.useForm<ProviderForm>();
   const query = useQuery({
     queryKey: ["model-providers"],
-    queryFn: async () => asPage<Provider>(unwrap(await api.GET("/api/v1/model-providers/"))).results,
+    queryFn: async () => rowsOf(unwrap(await api.GET("/api/v1/model-providers/"))),
   });
   const invalidate = () => queryClient.invalidateQueries({ queryKey: ["model-providers"] });
   const save = useMutation({
