@@ -1,28 +1,20 @@
 // Usage for IT: by day, by department and by assistant (tokens, messages, latency).
-import { useQuery } from "@tanstack/react-query";
 import { Card, Col, Row, Segmented, Select, Space, Table } from "antd";
 import dayjs from "dayjs";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 
-import { api } from "../../api/client";
-import { unwrap } from "../../api/errors";
-import type { components } from "../../api/schema";
 import { BarChart } from "../../components/BarChart";
 import { QueryState } from "../../components/PageState";
 import { UsageByDay } from "../../components/UsageByDay";
-
-type Group = components["schemas"]["UsageGroup"];
+import { useUsageBreakdown, type UsageGroup as Group } from "./api";
 type Metric = "total_tokens" | "messages" | "avg_latency_ms";
 
 function Breakdown({ by, days }: { by: "department" | "assistant"; days: number }) {
   const { t } = useTranslation("audit");
   const [metric, setMetric] = useState<Metric>("total_tokens");
   const since = dayjs().subtract(days, "day").startOf("day").toISOString();
-  const query = useQuery({
-    queryKey: ["usage-breakdown", by, since],
-    queryFn: async () => unwrap(await api.GET("/api/v1/usage/breakdown/", { params: { query: { by, since } } })),
-  });
+  const query = useUsageBreakdown(by, since);
   const title = by === "department" ? t("usage.byDepartment") : t("usage.byAssistant");
   const unnamed = by === "department" ? t("usage.noDepartment") : t("usage.noAssistant");
   return (

@@ -5,6 +5,7 @@ import { api } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { rowsOf } from "../../api/paginated";
 import type { components } from "../../api/schema";
+import { uploadAttachments } from "./uploads";
 
 export type Assistant = components["schemas"]["Assistant"];
 export type Conversation = components["schemas"]["Conversation"];
@@ -138,5 +139,14 @@ export function useRemoveAttachment(conversation: number | null) {
       );
     },
     onSuccess: () => void client.invalidateQueries({ queryKey: keys.attachments(conversation ?? 0) }),
+  });
+}
+
+/** Uploads files to a conversation; its attachments are read again however it went. */
+export function useUploadAttachments() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ conversation, files }: { conversation: number; files: File[] }) => uploadAttachments(conversation, files),
+    onSettled: (_data, _error, { conversation }) => void client.invalidateQueries({ queryKey: keys.attachments(conversation) }),
   });
 }

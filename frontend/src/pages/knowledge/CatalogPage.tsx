@@ -1,16 +1,13 @@
 // The organization-wide knowledge catalog: knowledge bases shared with the whole organization,
 // browsed by domain, which any builder may attach to an assistant.
-import { useQuery } from "@tanstack/react-query";
 import { Button, Card, Col, Flex, Row, Space, Tag, Typography } from "antd";
 import { useTranslation } from "react-i18next";
 import { useSearchParams } from "react-router";
 
-import { api } from "../../api/client";
-import { unwrap } from "../../api/errors";
-import { rowsOf } from "../../api/paginated";
 import { EmptyState, QueryState } from "../../components/PageState";
 import { SectionTabs } from "./SectionTabs";
-import { ClassificationTag, knowledgeKeys, KnowledgeLink } from "./shared";
+import { useCatalog, useCatalogDomains } from "./api";
+import { ClassificationTag, KnowledgeLink } from "./shared";
 import { formatDate } from "./text";
 
 export function CatalogPage() {
@@ -18,21 +15,8 @@ export function CatalogPage() {
   const [params, setParams] = useSearchParams();
   const domain = params.get("domain");
 
-  const domains = useQuery({
-    queryKey: knowledgeKeys.domains,
-    queryFn: async () => unwrap(await api.GET("/api/v1/knowledge-catalog/domains/")),
-  });
-  const entries = useQuery({
-    queryKey: knowledgeKeys.catalog(domain),
-    queryFn: async () =>
-      rowsOf(
-        unwrap(
-          await api.GET("/api/v1/knowledge-catalog/", {
-            params: { query: { ...(domain ? { domain } : {}), page_size: 500 } },
-          }),
-        ),
-      ),
-  });
+  const domains = useCatalogDomains();
+  const entries = useCatalog(domain);
   const choose = (value: string | null) => setParams(value ? { domain: value } : {});
   const total = (domains.data ?? []).reduce((sum, d) => Math.max(sum, d.count), 0);
 
