@@ -19,7 +19,7 @@ export interface CitationData {
   page_start?: number | null;
   page_end?: number | null;
   snippet: string;
-  scores?: Record<string, number | null>;
+  scores?: unknown;
 }
 
 export type ChatEvent =

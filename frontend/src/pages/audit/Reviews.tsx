@@ -64,12 +64,7 @@ function ReviewDrawer({ reviewId, onClose }: { reviewId: number; onClose: () => 
                   type="info"
                   showIcon
                   title={t("reviews.audienceWarnings")}
-                  description={
-                    <>
-                      <WarningList warnings={review.audience_warnings} />
-                      <Typography.Paragraph style={{ margin: "8px 0 0" }}>{t("reviews.audienceHelp")}</Typography.Paragraph>
-                    </>
-                  }
+                  description={<WarningList warnings={review.audience_warnings} help={t("reviews.audienceHelp")} />}
                 />
               )}
               <div>

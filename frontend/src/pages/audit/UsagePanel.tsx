@@ -1,14 +1,13 @@
 // Usage for IT: by day, by department and by assistant (tokens, messages, latency).
-import { Card, Col, Row, Segmented, Select, Space, Table } from "antd";
+import { Card, Col, Row, Select, Space, Table } from "antd";
 import dayjs from "dayjs";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import { BarChart } from "../../components/BarChart";
 import { QueryState } from "../../components/PageState";
-import { UsageByDay } from "../../components/UsageByDay";
+import { MetricSwitch, UsageByDay, type Metric } from "../../components/UsageByDay";
 import { useUsageBreakdown, type UsageGroup as Group } from "./api";
-type Metric = "total_tokens" | "messages" | "avg_latency_ms";
 
 function Breakdown({ by, days }: { by: "department" | "assistant"; days: number }) {
   const { t } = useTranslation("audit");
@@ -22,15 +21,7 @@ function Breakdown({ by, days }: { by: "department" | "assistant"; days: number 
       size="small"
       title={title}
       extra={
-        <Segmented<Metric>
-          value={metric}
-          onChange={setMetric}
-          options={[
-            { value: "total_tokens", label: t("usage.tokens") },
-            { value: "messages", label: t("usage.messages") },
-            { value: "avg_latency_ms", label: t("usage.latency") },
-          ]}
-        />
+        <MetricSwitch value={metric} onChange={setMetric} />
       }
     >
       <QueryState query={query} isEmpty={(groups) => groups.length === 0}>

@@ -1,7 +1,7 @@
 // The knowledge the assistant answers from, what would refuse publishing it (the draft's
 // warnings) and what part of its audience would miss (the audience warnings), and how passages
 // are retrieved.
-import { Alert, Col, Form, Input, InputNumber, Row, Select, Switch, Typography } from "antd";
+import { Alert, Col, Form, Input, InputNumber, Row, Select, Switch } from "antd";
 import { useTranslation } from "react-i18next";
 
 import { WarningList } from "../../components/WarningList";
@@ -26,12 +26,7 @@ function DraftWarnings({ draft }: { draft: Draft }) {
           type="warning"
           showIcon
           title={t("draftWarnings.audience")}
-          description={
-            <>
-              <WarningList warnings={draft.audience_warnings} />
-              <Typography.Paragraph style={{ margin: "8px 0 0" }}>{t("draftWarnings.audienceHelp")}</Typography.Paragraph>
-            </>
-          }
+          description={<WarningList warnings={draft.audience_warnings} help={t("draftWarnings.audienceHelp")} />}
           style={{ marginBottom: 16 }}
         />
       )}
