@@ -5,3 +5,15 @@ export interface Callbacks<TData = unknown, TVariables = void> {
   onSuccess?: (data: TData, variables: TVariables) => unknown;
   onError?: (error: Error, variables: TVariables) => unknown;
 }
+
+/** A write's onSuccess/onError: the screen's callbacks, then `refresh` (the queries the write
+ * changed, read again without holding the write's promise). */
+export function thenRefresh<TData, TVariables>(on: Callbacks<TData, TVariables>, refresh: () => unknown) {
+  return {
+    onSuccess: (data: TData, variables: TVariables) => {
+      on.onSuccess?.(data, variables);
+      void refresh();
+    },
+    onError: on.onError,
+  };
+}

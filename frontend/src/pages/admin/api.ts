@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { Dayjs } from "dayjs";
 
-import type { Callbacks } from "../../api/callbacks";
+import { thenRefresh, type Callbacks } from "../../api/callbacks";
 import { api } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { rowsOf } from "../../api/paginated";
@@ -52,11 +52,7 @@ export function useAddMember(departmentId: number, on: Callbacks<Membership, New
   return useMutation({
     mutationFn: async (values: NewMember) =>
       unwrap(await api.POST("/api/v1/departments/{department_id}/members/", { ...inDepartment(departmentId), body: values })),
-    onSuccess: (data, values) => {
-      on.onSuccess?.(data, values);
-      refresh();
-    },
-    onError: on.onError,
+    ...thenRefresh(on, refresh),
   });
 }
 
@@ -70,11 +66,7 @@ export function useChangeRole(departmentId: number, on: Callbacks<Membership, { 
           body: { role },
         }),
       ),
-    onSuccess: (data, values) => {
-      on.onSuccess?.(data, values);
-      refresh();
-    },
-    onError: on.onError,
+    ...thenRefresh(on, refresh),
   });
 }
 
@@ -87,11 +79,7 @@ export function useRemoveMember(departmentId: number, on: Callbacks<void, number
       });
       if (!result.response.ok) unwrap(result);
     },
-    onSuccess: (data, id) => {
-      on.onSuccess?.(data, id);
-      refresh();
-    },
-    onError: on.onError,
+    ...thenRefresh(on, refresh),
   });
 }
 
@@ -116,11 +104,7 @@ export function useCreateApiKey(departmentId: number, on: Callbacks<CreatedApiKe
           },
         }),
       ),
-    onSuccess: (data, values) => {
-      on.onSuccess?.(data, values);
-      void client.invalidateQueries({ queryKey: adminKeys.apiKeys(departmentId) });
-    },
-    onError: on.onError,
+    ...thenRefresh(on, () => client.invalidateQueries({ queryKey: adminKeys.apiKeys(departmentId) })),
   });
 }
 
@@ -133,11 +117,7 @@ export function useRevokeApiKey(departmentId: number, on: Callbacks<unknown, num
           params: { path: { department_id: departmentId, key_id: id } },
         }),
       ),
-    onSuccess: (data, id) => {
-      on.onSuccess?.(data, id);
-      void client.invalidateQueries({ queryKey: adminKeys.apiKeys(departmentId) });
-    },
-    onError: on.onError,
+    ...thenRefresh(on, () => client.invalidateQueries({ queryKey: adminKeys.apiKeys(departmentId) })),
   });
 }
 

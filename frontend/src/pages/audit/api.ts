@@ -2,7 +2,7 @@
 // configuration review, as TanStack Query hooks.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
-import type { Callbacks } from "../../api/callbacks";
+import { thenRefresh, type Callbacks } from "../../api/callbacks";
 import { api } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { rowsOf } from "../../api/paginated";
@@ -97,12 +97,12 @@ export function useDecideReview(reviewId: number, comment: string, on: Callbacks
       decision === "approve"
         ? unwrap(await api.POST("/api/v1/reviews/{review_id}/approve/", { ...ofReview(reviewId), body: { comment } }))
         : unwrap(await api.POST("/api/v1/reviews/{review_id}/reject/", { ...ofReview(reviewId), body: { comment } })),
-    onSuccess: (review, decision) => {
-      on.onSuccess?.(review, decision);
-      void client.invalidateQueries({ queryKey: auditKeys.reviews });
-      void client.invalidateQueries({ queryKey: auditKeys.review(reviewId) });
-    },
-    onError: on.onError,
+    ...thenRefresh(on, () =>
+      Promise.all([
+        client.invalidateQueries({ queryKey: auditKeys.reviews }),
+        client.invalidateQueries({ queryKey: auditKeys.review(reviewId) }),
+      ]),
+    ),
   });
 }
 

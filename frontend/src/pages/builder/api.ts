@@ -2,7 +2,7 @@
 // Query hooks the screens call.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
-import type { Callbacks } from "../../api/callbacks";
+import { thenRefresh, type Callbacks } from "../../api/callbacks";
 import { api } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { rowsOf } from "../../api/paginated";
@@ -187,11 +187,7 @@ export function useCreateAssistant(on: Callbacks<AssistantDetail, { name: string
   return useMutation({
     mutationFn: async (values: { name: string; description?: string; department?: number }) =>
       unwrap(await api.POST("/api/v1/assistants/", { body: values })),
-    onSuccess: (assistant, values) => {
-      on.onSuccess?.(assistant, values);
-      void client.invalidateQueries({ queryKey: keys.assistants });
-    },
-    onError: on.onError,
+    ...thenRefresh(on, () => client.invalidateQueries({ queryKey: keys.assistants })),
   });
 }
 
@@ -206,11 +202,7 @@ export function useCloneTemplate(department: () => number | undefined, on: Callb
           body: { department: department() },
         }),
       ),
-    onSuccess: (result, template) => {
-      on.onSuccess?.(result, template);
-      void client.invalidateQueries({ queryKey: keys.assistants });
-    },
-    onError: on.onError,
+    ...thenRefresh(on, () => client.invalidateQueries({ queryKey: keys.assistants })),
   });
 }
 

@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback } from "react";
 
-import type { Callbacks } from "../../api/callbacks";
+import { thenRefresh, type Callbacks } from "../../api/callbacks";
 import { api } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { rowsOf } from "../../api/paginated";
@@ -73,11 +73,7 @@ export function useSaveKnowledgeBase(knowledgeBase: KnowledgeBase | null, on: Ca
         }),
       );
     },
-    onSuccess: (saved, values) => {
-      void client.invalidateQueries({ queryKey: ["knowledge"] });
-      on.onSuccess?.(saved, values);
-    },
-    onError: on.onError,
+    ...thenRefresh(on, () => client.invalidateQueries({ queryKey: ["knowledge"] })),
   });
 }
 
@@ -86,11 +82,7 @@ export function useDeleteKnowledgeBase(on: Callbacks<unknown, KnowledgeBase> = {
   return useMutation({
     mutationFn: async (knowledgeBase: KnowledgeBase) =>
       unwrap(await api.DELETE("/api/v1/knowledge-bases/{kb_id}/", { params: { path: { kb_id: knowledgeBase.id } } })),
-    onSuccess: (data, knowledgeBase) => {
-      on.onSuccess?.(data, knowledgeBase);
-      void client.invalidateQueries({ queryKey: knowledgeKeys.bases });
-    },
-    onError: on.onError,
+    ...thenRefresh(on, () => client.invalidateQueries({ queryKey: knowledgeKeys.bases })),
   });
 }
 
@@ -163,12 +155,12 @@ export function useDocumentAction(
       if (action === "cancel") return cancelDocument(kbId, document.id);
       return unwrap(await api.POST("/api/v1/knowledge-bases/{kb_id}/documents/{doc_id}/reindex/", { params: { path } }));
     },
-    onSuccess: (data, variables) => {
-      on.onSuccess?.(data, variables);
-      void client.invalidateQueries({ queryKey: knowledgeKeys.documents(kbId) });
-      void client.invalidateQueries({ queryKey: knowledgeKeys.bases });
-    },
-    onError: on.onError,
+    ...thenRefresh(on, () =>
+      Promise.all([
+        client.invalidateQueries({ queryKey: knowledgeKeys.documents(kbId) }),
+        client.invalidateQueries({ queryKey: knowledgeKeys.bases }),
+      ]),
+    ),
   });
 }
 
@@ -232,11 +224,7 @@ export function useAddGrant(kbId: number, on: Callbacks<Grant, { department: num
   return useMutation({
     mutationFn: async (values: { department: number; permission: GrantPermission }) =>
       unwrap(await api.POST("/api/v1/knowledge-bases/{kb_id}/grants/", { params: { path: { kb_id: kbId } }, body: values })),
-    onSuccess: (data, values) => {
-      on.onSuccess?.(data, values);
-      refresh();
-    },
-    onError: on.onError,
+    ...thenRefresh(on, refresh),
   });
 }
 
@@ -249,11 +237,7 @@ export function useRevokeGrant(kbId: number, on: Callbacks<unknown, Grant> = {})
           params: { path: { kb_id: kbId, grant_id: grant.id } },
         }),
       ),
-    onSuccess: (data, grant) => {
-      on.onSuccess?.(data, grant);
-      refresh();
-    },
-    onError: on.onError,
+    ...thenRefresh(on, refresh),
   });
 }
 

@@ -1,7 +1,7 @@
 // The organization's settings: model providers and the governance policy, as TanStack Query hooks.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
-import type { Callbacks } from "../../api/callbacks";
+import { thenRefresh, type Callbacks } from "../../api/callbacks";
 import { api } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { rowsOf } from "../../api/paginated";
@@ -53,11 +53,7 @@ export function useSaveProvider(editing: Provider | "new" | null, on: Callbacks<
         await api.PATCH("/api/v1/model-providers/{provider_id}/", { params: { path: { provider_id: editing.id } }, body }),
       );
     },
-    onSuccess: (data, values) => {
-      on.onSuccess?.(data, values);
-      refresh();
-    },
-    onError: on.onError,
+    ...thenRefresh(on, refresh),
   });
 }
 
@@ -77,11 +73,7 @@ export function useDeleteProvider(on: Callbacks<void, number> = {}) {
       const result = await api.DELETE("/api/v1/model-providers/{provider_id}/", { params: { path: { provider_id: id } } });
       if (!result.response.ok) unwrap(result);
     },
-    onSuccess: (data, id) => {
-      on.onSuccess?.(data, id);
-      refresh();
-    },
-    onError: on.onError,
+    ...thenRefresh(on, refresh),
   });
 }
 
