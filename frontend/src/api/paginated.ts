@@ -1,21 +1,17 @@
-// List endpoints answer a page ({count, next, previous, results}, bureau.api.Pagination); a few
-// answer a plain array. Screens read both through `asPage`.
-export interface Page<T> {
-  count: number;
-  next: string | null;
-  previous: string | null;
-  results: T[];
-}
+// List endpoints answer a page (bureau.api.Pagination): {count, next, previous, results}. The
+// generated schema names each such shape Paginated<Item>List; screens read them through rowsOf,
+// which keeps the item's type.
+import type { components } from "./schema";
 
-export function asPage<T>(data: unknown): Page<T> {
-  if (Array.isArray(data)) return { count: data.length, next: null, previous: null, results: data as T[] };
-  const page = (data ?? {}) as Partial<Page<T>>;
-  const results = page.results ?? [];
-  return { count: page.count ?? results.length, next: page.next ?? null, previous: page.previous ?? null, results };
-}
+type Schemas = components["schemas"];
 
-export function pageNumberOf(url: string | null): number | null {
-  if (!url) return null;
-  const value = new URL(url, "http://x").searchParams.get("page");
-  return value ? Number(value) : 1;
+/** Every paginated answer of the schema (PaginatedAssistantList, PaginatedReviewList, …). */
+export type Paginated = Schemas[Extract<keyof Schemas, `Paginated${string}`>];
+
+/** The item of a paginated answer: Assistant for PaginatedAssistantList. */
+export type ItemOf<P extends Paginated> = P["results"][number];
+
+/** The items of one page. */
+export function rowsOf<P extends Paginated>(page: P): ItemOf<P>[] {
+  return page.results;
 }

@@ -11,7 +11,23 @@ import { unwrap } from "../api/errors";
 import { BarChart } from "./BarChart";
 import { QueryState } from "./PageState";
 
-type Metric = "total_tokens" | "messages" | "avg_latency_ms";
+export type Metric = "total_tokens" | "messages" | "avg_latency_ms";
+
+/** Which figure the usage charts draw. */
+export function MetricSwitch({ value, onChange }: { value: Metric; onChange: (metric: Metric) => void }) {
+  const { t } = useTranslation("audit");
+  return (
+    <Segmented<Metric>
+      value={value}
+      onChange={onChange}
+      options={[
+        { value: "total_tokens", label: t("usage.tokens") },
+        { value: "messages", label: t("usage.messages") },
+        { value: "avg_latency_ms", label: t("usage.latency") },
+      ]}
+    />
+  );
+}
 
 export function useUsage(params: { department?: number; since?: string }) {
   return useQuery({
@@ -54,15 +70,7 @@ export function UsageByDay({ department, days = 30 }: { department?: number; day
               size="small"
               title={t("usage.byDay", { days })}
               extra={
-                <Segmented<Metric>
-                  value={metric}
-                  onChange={setMetric}
-                  options={[
-                    { value: "total_tokens", label: t("usage.tokens") },
-                    { value: "messages", label: t("usage.messages") },
-                    { value: "avg_latency_ms", label: t("usage.latency") },
-                  ]}
-                />
+                <MetricSwitch value={metric} onChange={setMetric} />
               }
             >
               <BarChart

@@ -1,20 +1,14 @@
 // The department's API keys: create one (its secret is shown once, here, and never again), see when
 // each was last used, revoke.
 import { KeyOutlined } from "@ant-design/icons";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Button, Checkbox, DatePicker, Form, Input, Modal, Popconfirm, Space, Table, Tag, Typography } from "antd";
-import dayjs, { type Dayjs } from "dayjs";
+import dayjs from "dayjs";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 
-import { api } from "../../api/client";
-import { errorMessage, unwrap } from "../../api/errors";
-import { asPage } from "../../api/paginated";
-import type { components } from "../../api/schema";
+import { errorMessage } from "../../api/errors";
 import { ErrorState } from "../../components/PageState";
-
-type ApiKey = components["schemas"]["ApiKey"];
-type Scope = components["schemas"]["ScopesEnum"];
+import { useApiKeys, useCreateApiKey, useRevokeApiKey, type ApiKey, type NewApiKey, type Scope } from "./api";
 
 const SCOPES: Scope[] = ["chat", "read", "write"];
 
@@ -22,46 +16,19 @@ export function ApiKeys({ departmentId }: { departmentId: number }) {
   const { t } = useTranslation("admin");
   const { t: tc } = useTranslation();
   const { message } = App.useApp();
-  const queryClient = useQueryClient();
   const [creating, setCreating] = useState(false);
   const [secret, setSecret] = useState<string | null>(null);
-  const [form] = Form.useForm<{ name: string; scopes: Scope[]; expires: Dayjs | null }>();
-  const key = ["api-keys", departmentId];
-  const path = { params: { path: { department_id: departmentId } } };
-  const query = useQuery({
-    queryKey: key,
-    queryFn: async () => asPage<ApiKey>(unwrap(await api.GET("/api/v1/departments/{department_id}/api-keys/", path))).results,
-  });
-  const create = useMutation({
-    mutationFn: async (values: { name: string; scopes: Scope[]; expires: Dayjs | null }) =>
-      unwrap(
-        await api.POST("/api/v1/departments/{department_id}/api-keys/", {
-          ...path,
-          body: {
-            name: values.name,
-            scopes: values.scopes,
-            expires_at: values.expires ? values.expires.endOf("day").toISOString() : null,
-          },
-        }),
-      ),
+  const [form] = Form.useForm<NewApiKey>();
+  const query = useApiKeys(departmentId);
+  const create = useCreateApiKey(departmentId, {
     onSuccess: (created) => {
       setCreating(false);
       form.resetFields();
       setSecret(created.key);
-      void queryClient.invalidateQueries({ queryKey: key });
     },
   });
-  const revoke = useMutation({
-    mutationFn: async (id: number) =>
-      unwrap(
-        await api.POST("/api/v1/departments/{department_id}/api-keys/{key_id}/revoke/", {
-          params: { path: { department_id: departmentId, key_id: id } },
-        }),
-      ),
-    onSuccess: () => {
-      message.success(t("keys.revoked"));
-      void queryClient.invalidateQueries({ queryKey: key });
-    },
+  const revoke = useRevokeApiKey(departmentId, {
+    onSuccess: () => message.success(t("keys.revoked")),
     onError: (error) => message.error(errorMessage(error)),
   });
   const when = (value?: string | null) => (value ? dayjs(value).format("DD/MM/YYYY HH:mm") : "—");

@@ -1,20 +1,14 @@
 // The department's members: add by email (a new account is created when there is none), change a
 // role, remove.
 import { UserAddOutlined } from "@ant-design/icons";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Button, Form, Input, Modal, Popconfirm, Select, Space, Table } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 
-import { api } from "../../api/client";
-import { errorMessage, unwrap } from "../../api/errors";
-import { asPage } from "../../api/paginated";
-import type { components } from "../../api/schema";
+import { errorMessage } from "../../api/errors";
 import { useAuth } from "../../auth/AuthProvider";
 import { ErrorState } from "../../components/PageState";
-
-type Membership = components["schemas"]["Membership"];
-type RoleName = components["schemas"]["RoleEnum"];
+import { useAddMember, useChangeRole, useMembers, useRemoveMember, type Membership, type NewMember, type RoleName } from "./api";
 
 const DEPARTMENT_ROLES: RoleName[] = ["member", "builder", "dept_admin"];
 
@@ -23,51 +17,22 @@ export function Members({ departmentId }: { departmentId: number }) {
   const { t: tc } = useTranslation();
   const { message } = App.useApp();
   const auth = useAuth();
-  const queryClient = useQueryClient();
   const [adding, setAdding] = useState(false);
-  const [form] = Form.useForm<{ email: string; full_name: string; role: RoleName }>();
-  const key = ["members", departmentId];
-  const path = { params: { path: { department_id: departmentId } } };
-  const query = useQuery({
-    queryKey: key,
-    queryFn: async () => asPage<Membership>(unwrap(await api.GET("/api/v1/departments/{department_id}/members/", path))).results,
-  });
-  const invalidate = () => queryClient.invalidateQueries({ queryKey: key });
-  const add = useMutation({
-    mutationFn: async (values: { email: string; full_name: string; role: RoleName }) =>
-      unwrap(await api.POST("/api/v1/departments/{department_id}/members/", { ...path, body: values })),
+  const [form] = Form.useForm<NewMember>();
+  const query = useMembers(departmentId);
+  const add = useAddMember(departmentId, {
     onSuccess: () => {
       message.success(t("members.added"));
       setAdding(false);
       form.resetFields();
-      void invalidate();
     },
   });
-  const changeRole = useMutation({
-    mutationFn: async ({ id, role }: { id: number; role: RoleName }) =>
-      unwrap(
-        await api.PATCH("/api/v1/departments/{department_id}/members/{membership_id}/", {
-          params: { path: { department_id: departmentId, membership_id: id } },
-          body: { role },
-        }),
-      ),
-    onSuccess: () => {
-      message.success(t("members.roleChanged"));
-      void invalidate();
-    },
+  const changeRole = useChangeRole(departmentId, {
+    onSuccess: () => message.success(t("members.roleChanged")),
     onError: (error) => message.error(errorMessage(error)),
   });
-  const remove = useMutation({
-    mutationFn: async (id: number) => {
-      const result = await api.DELETE("/api/v1/departments/{department_id}/members/{membership_id}/", {
-        params: { path: { department_id: departmentId, membership_id: id } },
-      });
-      if (!result.response.ok) unwrap(result);
-    },
-    onSuccess: () => {
-      message.success(t("members.removed"));
-      void invalidate();
-    },
+  const remove = useRemoveMember(departmentId, {
+    onSuccess: () => message.success(t("members.removed")),
     onError: (error) => message.error(errorMessage(error)),
   });
 

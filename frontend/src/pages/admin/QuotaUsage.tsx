@@ -1,16 +1,11 @@
 // The department's consumption against each limit (tokens this month, each member's messages today,
 // each API key's requests this minute), and when each resets.
-import { useQuery } from "@tanstack/react-query";
 import { Card, Progress, Table, Typography } from "antd";
 import dayjs from "dayjs";
 import { useTranslation } from "react-i18next";
 
-import { api } from "../../api/client";
-import { unwrap } from "../../api/errors";
-import type { components } from "../../api/schema";
 import { QueryState } from "../../components/PageState";
-
-type Consumption = components["schemas"]["Consumption"];
+import { useQuotaUsage, type Consumption } from "./api";
 
 export function percentUsed(row: Pick<Consumption, "used" | "limit">): number | null {
   if (row.limit === null || row.limit === undefined) return null;
@@ -20,12 +15,7 @@ export function percentUsed(row: Pick<Consumption, "used" | "limit">): number | 
 
 export function QuotaUsage({ departmentId }: { departmentId: number }) {
   const { t } = useTranslation("admin");
-  const query = useQuery({
-    queryKey: ["quota-usage", departmentId],
-    queryFn: async () =>
-      unwrap(await api.GET("/api/v1/departments/{department_id}/quota-usage/", { params: { path: { department_id: departmentId } } })),
-    refetchInterval: 30_000,
-  });
+  const query = useQuotaUsage(departmentId);
   return (
     <Card size="small" title={t("quota.title")}>
       <QueryState query={query} isEmpty={(rows) => rows.length === 0} empty={t("quota.empty")}>

@@ -7,7 +7,7 @@ import { Navigate, Route, Routes, useNavigate, useParams } from "react-router";
 import { useAuth } from "../../auth/AuthProvider";
 import { EmptyState, QueryState } from "../../components/PageState";
 import { UsageByDay } from "../../components/UsageByDay";
-import { useDepartments } from "../audit/useDepartments";
+import { useDepartments } from "../audit/api";
 import { ApiKeys } from "./ApiKeys";
 import { Members } from "./Members";
 import { QuotaUsage } from "./QuotaUsage";

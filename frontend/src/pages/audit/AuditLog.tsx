@@ -1,67 +1,24 @@
 // The audit log: filters (actor, department, action, target, dates), the events page by page, an
 // event's before/after diff in a drawer, and export of what the filters select as CSV or JSON Lines.
 import { CopyOutlined, DownloadOutlined } from "@ant-design/icons";
-import { useQuery } from "@tanstack/react-query";
 import { App, Button, DatePicker, Descriptions, Drawer, Form, Input, Select, Space, Table, Tag, Typography } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 
-import { api } from "../../api/client";
-import { unwrap } from "../../api/errors";
-import { asPage } from "../../api/paginated";
-import type { components } from "../../api/schema";
 import { ErrorState } from "../../components/PageState";
+import { AUDIT_PAGE_SIZE, exportUrl, useAuditEvents, useDepartments, type AuditEvent, type AuditFilters } from "./api";
 import { DiffView } from "./DiffView";
-import { useDepartments } from "./useDepartments";
-
-export type AuditEvent = components["schemas"]["AuditEvent"];
-
-interface Filters {
-  actor?: number;
-  department?: number;
-  action?: string;
-  target_type?: string;
-  target_id?: string;
-  since?: string;
-  until?: string;
-}
-
-const PAGE_SIZE = 50;
-
-function cleaned(filters: Filters): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(filters)
-      .filter(([, value]) => value !== undefined && value !== "")
-      .map(([key, value]) => [key, String(value)]),
-  );
-}
-
-export function exportUrl(filters: Filters, format: "csv" | "jsonl"): string {
-  const params = new URLSearchParams({ ...cleaned(filters), format });
-  return `/api/v1/audit-events/export/?${params.toString()}`;
-}
 
 export function AuditLog() {
   const { t, i18n } = useTranslation("audit");
   const { t: tc } = useTranslation();
   const { message } = App.useApp();
-  const [filters, setFilters] = useState<Filters>({});
+  const [filters, setFilters] = useState<AuditFilters>({});
   const [page, setPage] = useState(1);
   const [selected, setSelected] = useState<AuditEvent | null>(null);
   const departments = useDepartments();
-  const query = useQuery({
-    queryKey: ["audit-events", filters, page],
-    queryFn: async () =>
-      asPage<AuditEvent>(
-        unwrap(
-          await api.GET("/api/v1/audit-events/", {
-            params: { query: { ...cleaned(filters), page, page_size: PAGE_SIZE } as never },
-          }),
-        ),
-      ),
-    placeholderData: (previous) => previous,
-  });
+  const query = useAuditEvents(filters, page);
   const departmentName = useMemo(
     () => new Map((departments.data ?? []).map((d) => [d.id, d.name])),
     [departments.data],
@@ -148,7 +105,7 @@ export function AuditLog() {
           locale={{ emptyText: t("log.empty") }}
           pagination={{
             current: page,
-            pageSize: PAGE_SIZE,
+            pageSize: AUDIT_PAGE_SIZE,
             total: query.data?.count ?? 0,
             showSizeChanger: false,
             onChange: setPage,

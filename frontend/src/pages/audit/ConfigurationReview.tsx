@@ -1,17 +1,12 @@
 // Every assistant with what it can reach and who can use it, flagged where it deserves a look.
 import { WarningOutlined } from "@ant-design/icons";
-import { useQuery } from "@tanstack/react-query";
 import { Alert, Space, Switch, Table, Tag, Tooltip, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 
-import { api } from "../../api/client";
-import { unwrap } from "../../api/errors";
-import type { components } from "../../api/schema";
 import { QueryState } from "../../components/PageState";
 import { WarningList } from "../../components/WarningList";
-
-type Reviewed = components["schemas"]["ReviewedAssistant"];
+import { useConfigurationReview, type Reviewed } from "./api";
 
 const FLAG_COLORS: Record<string, string> = {
   external_http: "red",
@@ -25,10 +20,7 @@ const FLAG_COLORS: Record<string, string> = {
 export function ConfigurationReview() {
   const { t } = useTranslation("audit");
   const [onlyFlagged, setOnlyFlagged] = useState(false);
-  const query = useQuery({
-    queryKey: ["configuration-review"],
-    queryFn: async () => unwrap(await api.GET("/api/v1/configuration-review/")),
-  });
+  const query = useConfigurationReview();
   return (
     <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
       <Space>

@@ -1,22 +1,15 @@
 // Reviews before publishing: the requests builders submitted, what each would change against the
 // published version, and approve / reject with a comment (org admins and auditors, never the author).
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Button, Drawer, Form, Input, Segmented, Space, Table, Tag, Typography } from "antd";
 import dayjs from "dayjs";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 
-import { api } from "../../api/client";
-import { unwrap } from "../../api/errors";
-import { asPage } from "../../api/paginated";
-import type { components } from "../../api/schema";
 import { useAuth } from "../../auth/AuthProvider";
 import { ErrorState, QueryState } from "../../components/PageState";
 import { WarningList } from "../../components/WarningList";
+import { useDecideReview, useReview, useReviews, type Review, type ReviewState } from "./api";
 import { DiffView } from "./DiffView";
-
-type Review = components["schemas"]["Review"];
-type ReviewState = components["schemas"]["ReviewStateEnum"];
 
 const STATE_COLORS: Record<ReviewState, string> = {
   pending: "processing",
@@ -40,23 +33,10 @@ function ReviewDrawer({ reviewId, onClose }: { reviewId: number; onClose: () => 
   const { t } = useTranslation("audit");
   const { message } = App.useApp();
   const auth = useAuth();
-  const queryClient = useQueryClient();
   const [comment, setComment] = useState("");
-  const path = { params: { path: { review_id: reviewId } } };
-  const query = useQuery({
-    queryKey: ["review", reviewId],
-    queryFn: async () => unwrap(await api.GET("/api/v1/reviews/{review_id}/", path)),
-  });
-  const decide = useMutation({
-    mutationFn: async (decision: "approve" | "reject") =>
-      decision === "approve"
-        ? unwrap(await api.POST("/api/v1/reviews/{review_id}/approve/", { ...path, body: { comment } }))
-        : unwrap(await api.POST("/api/v1/reviews/{review_id}/reject/", { ...path, body: { comment } })),
-    onSuccess: (_, decision) => {
-      message.success(decision === "approve" ? t("reviews.approved") : t("reviews.rejected"));
-      void queryClient.invalidateQueries({ queryKey: ["reviews"] });
-      void queryClient.invalidateQueries({ queryKey: ["review", reviewId] });
-    },
+  const query = useReview(reviewId);
+  const decide = useDecideReview(reviewId, comment, {
+    onSuccess: (_, decision) => message.success(decision === "approve" ? t("reviews.approved") : t("reviews.rejected")),
   });
   const mayDecide = auth.isOrgAdmin || auth.isAuditor;
   return (
@@ -84,12 +64,7 @@ function ReviewDrawer({ reviewId, onClose }: { reviewId: number; onClose: () => 
                   type="info"
                   showIcon
                   title={t("reviews.audienceWarnings")}
-                  description={
-                    <>
-                      <WarningList warnings={review.audience_warnings} />
-                      <Typography.Paragraph style={{ margin: "8px 0 0" }}>{t("reviews.audienceHelp")}</Typography.Paragraph>
-                    </>
-                  }
+                  description={<WarningList warnings={review.audience_warnings} help={t("reviews.audienceHelp")} />}
                 />
               )}
               <div>
@@ -130,11 +105,7 @@ export function Reviews() {
   const { t } = useTranslation("audit");
   const [state, setState] = useState<ReviewState | "all">("pending");
   const [open, setOpen] = useState<number | null>(null);
-  const query = useQuery({
-    queryKey: ["reviews", state],
-    queryFn: async () =>
-      asPage<Review>(unwrap(await api.GET("/api/v1/reviews/", { params: { query: state === "all" ? {} : { state } } }))).results,
-  });
+  const query = useReviews(state);
   return (
     <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
       <Segmented<ReviewState | "all">

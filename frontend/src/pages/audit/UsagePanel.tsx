@@ -1,28 +1,19 @@
 // Usage for IT: by day, by department and by assistant (tokens, messages, latency).
-import { useQuery } from "@tanstack/react-query";
-import { Card, Col, Row, Segmented, Select, Space, Table } from "antd";
+import { Card, Col, Row, Select, Space, Table } from "antd";
 import dayjs from "dayjs";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 
-import { api } from "../../api/client";
-import { unwrap } from "../../api/errors";
-import type { components } from "../../api/schema";
 import { BarChart } from "../../components/BarChart";
 import { QueryState } from "../../components/PageState";
-import { UsageByDay } from "../../components/UsageByDay";
-
-type Group = components["schemas"]["UsageGroup"];
-type Metric = "total_tokens" | "messages" | "avg_latency_ms";
+import { MetricSwitch, UsageByDay, type Metric } from "../../components/UsageByDay";
+import { useUsageBreakdown, type UsageGroup as Group } from "./api";
 
 function Breakdown({ by, days }: { by: "department" | "assistant"; days: number }) {
   const { t } = useTranslation("audit");
   const [metric, setMetric] = useState<Metric>("total_tokens");
   const since = dayjs().subtract(days, "day").startOf("day").toISOString();
-  const query = useQuery({
-    queryKey: ["usage-breakdown", by, since],
-    queryFn: async () => unwrap(await api.GET("/api/v1/usage/breakdown/", { params: { query: { by, since } } })),
-  });
+  const query = useUsageBreakdown(by, since);
   const title = by === "department" ? t("usage.byDepartment") : t("usage.byAssistant");
   const unnamed = by === "department" ? t("usage.noDepartment") : t("usage.noAssistant");
   return (
@@ -30,15 +21,7 @@ function Breakdown({ by, days }: { by: "department" | "assistant"; days: number 
       size="small"
       title={title}
       extra={
-        <Segmented<Metric>
-          value={metric}
-          onChange={setMetric}
-          options={[
-            { value: "total_tokens", label: t("usage.tokens") },
-            { value: "messages", label: t("usage.messages") },
-            { value: "avg_latency_ms", label: t("usage.latency") },
-          ]}
-        />
+        <MetricSwitch value={metric} onChange={setMetric} />
       }
     >
       <QueryState query={query} isEmpty={(groups) => groups.length === 0}>

@@ -1,5 +1,6 @@
 // The before/after of an audit event, as rows a person can compare: which fields were added,
 // removed or changed, with long texts compared line by line.
+import { diffLines, type LineOp } from "../../lib/lineDiff";
 
 export type ChangeKind = "added" | "removed" | "changed" | "unchanged";
 
@@ -8,11 +9,6 @@ export interface FieldChange {
   kind: ChangeKind;
   before: unknown;
   after: unknown;
-}
-
-export interface LineChange {
-  kind: "same" | "added" | "removed";
-  text: string;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -49,37 +45,9 @@ function flatten(value: Record<string, unknown>, prefix = ""): Record<string, un
   return out;
 }
 
-/** A line diff of two texts (longest common subsequence): enough for instructions and notes. Texts
- * beyond a few thousand lines are compared as a whole, to keep the browser responsive. */
-export function lineChanges(before: string, after: string): LineChange[] {
-  const a = before.split("\n");
-  const b = after.split("\n");
-  if (a.length * b.length > 4_000_000) {
-    return [...a.map((text) => ({ kind: "removed" as const, text })), ...b.map((text) => ({ kind: "added" as const, text }))];
-  }
-  const lcs: number[][] = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
-  for (let i = a.length - 1; i >= 0; i--) {
-    for (let j = b.length - 1; j >= 0; j--) {
-      lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
-    }
-  }
-  const out: LineChange[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    if (a[i] === b[j]) {
-      out.push({ kind: "same", text: a[i] });
-      i++;
-      j++;
-    } else if (lcs[i + 1][j] >= lcs[i][j + 1]) {
-      out.push({ kind: "removed", text: a[i++] });
-    } else {
-      out.push({ kind: "added", text: b[j++] });
-    }
-  }
-  while (i < a.length) out.push({ kind: "removed", text: a[i++] });
-  while (j < b.length) out.push({ kind: "added", text: b[j++] });
-  return out;
+/** Two texts line by line (instructions, notes). */
+export function lineChanges(before: string, after: string): LineOp[] {
+  return diffLines(before.split("\n"), after.split("\n"));
 }
 
 /** How a value reads in the diff: text as is, the rest as compact JSON; absent as an em dash. */

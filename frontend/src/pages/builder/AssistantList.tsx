@@ -1,18 +1,16 @@
 // My assistants: the ones I may edit, their state, and the ways to make a new one (template,
 // blank, import) or copy and export an existing one.
 import { CopyOutlined, DownloadOutlined, PlusOutlined, UploadOutlined } from "@ant-design/icons";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Button, Space, Table, Tag, Typography } from "antd";
 import { useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router";
 
-import { api } from "../../api/client";
-import { errorMessage, unwrap } from "../../api/errors";
+import { errorMessage } from "../../api/errors";
 import { useAuth } from "../../auth/AuthProvider";
 import { EmptyState, QueryState } from "../../components/PageState";
 import { WarningList } from "../../components/WarningList";
-import { fetchAssistants, keys, type Assistant } from "./api";
+import { exportAssistant, useAssistants, useDuplicateAssistant, useImportAssistant, type Assistant } from "./api";
 import { downloadJson } from "./download";
 import { formatDateTime } from "./format";
 import { NewAssistantModal } from "./NewAssistantModal";
@@ -22,25 +20,16 @@ export function AssistantList() {
   const auth = useAuth();
   const navigate = useNavigate();
   const { message, modal } = App.useApp();
-  const queryClient = useQueryClient();
   const [creating, setCreating] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
   const building = auth.departmentsWith("builder").map((d) => d.id);
-  const query = useQuery({ queryKey: keys.assistants, queryFn: fetchAssistants });
+  const query = useAssistants();
   const mine = (query.data ?? []).filter(
     (a) => auth.isOrgAdmin || building.includes(a.department) || a.created_by === auth.me?.email,
   );
 
-  const duplicate = useMutation({
-    mutationFn: async (assistant: Assistant) =>
-      unwrap(
-        await api.POST("/api/v1/assistants/{assistant_id}/duplicate/", {
-          params: { path: { assistant_id: assistant.id } },
-          body: {},
-        }),
-      ),
-    onSuccess: async (copy) => {
-      await queryClient.invalidateQueries({ queryKey: keys.assistants });
+  const duplicate = useDuplicateAssistant({
+    onSuccess: (copy) => {
       // What the copy left behind (knowledge its department may not use) must be read, not missed.
       if (copy.warnings.length) {
         modal.warning({
@@ -53,12 +42,11 @@ export function AssistantList() {
     },
     onError: (error) => message.error(errorMessage(error)),
   });
+  const importer = useImportAssistant();
 
   async function exportOne(assistant: Assistant) {
     try {
-      const content = unwrap(
-        await api.GET("/api/v1/assistants/{assistant_id}/export/", { params: { path: { assistant_id: assistant.id } } }),
-      );
+      const content = await exportAssistant(assistant.id);
       downloadJson(`${assistant.slug || "assistant"}.json`, content);
     } catch (error) {
       message.error(errorMessage(error));
@@ -75,8 +63,7 @@ export function AssistantList() {
         return;
       }
       const body = { ...document, ...(building.length === 1 ? { department: building[0] } : {}) };
-      const result = unwrap(await api.POST("/api/v1/assistants/import/", { body: body as never }));
-      await queryClient.invalidateQueries({ queryKey: keys.assistants });
+      const result = await importer.mutateAsync(body);
       if (result.warnings.length) {
         modal.warning({
           title: t("list.importedWithWarnings", { name: result.assistant.name }),

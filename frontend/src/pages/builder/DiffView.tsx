@@ -3,7 +3,8 @@ import { Tag, Typography } from "antd";
 import { useTranslation } from "react-i18next";
 
 import { EmptyState } from "../../components/PageState";
-import { versionDiff, type FieldChange, type LineOp } from "./diff";
+import type { LineOp } from "../../lib/lineDiff";
+import { versionDiff, type FieldChange } from "./diff";
 
 function show(value: unknown): string {
   if (value === null || value === undefined || value === "") return "—";

@@ -75,8 +75,8 @@ describe("Editor", () => {
       "/api/v1/me/": BUILDER,
       "/api/v1/assistants/{assistant_id}/": ASSISTANT,
       "/api/v1/assistants/{assistant_id}/draft/": () => server,
-      "/api/v1/model-providers/": [],
-      "/api/v1/knowledge-bases/": [],
+      "/api/v1/model-providers/": { count: 0, next: null, previous: null, results: [] },
+      "/api/v1/knowledge-bases/": { count: 0, next: null, previous: null, results: [] },
       "/api/v1/tool-kinds/": [],
     });
     const patch = answer("PATCH", {

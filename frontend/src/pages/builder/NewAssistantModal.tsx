@@ -1,15 +1,13 @@
 // A new assistant: from a template of the gallery (cloned as a draft) or from a blank page.
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Card, Col, Form, Input, Modal, Row, Select, Tabs, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router";
 
-import { api } from "../../api/client";
-import { ApiError, errorMessage, unwrap } from "../../api/errors";
+import { ApiError, errorMessage } from "../../api/errors";
 import { useAuth } from "../../auth/AuthProvider";
 import { QueryState } from "../../components/PageState";
-import { fetchTemplates, keys, type Template } from "./api";
+import { useCloneTemplate, useCreateAssistant, useTemplates } from "./api";
 
 interface ScratchValues {
   name: string;
@@ -21,25 +19,19 @@ export function NewAssistantModal({ open, onClose }: { open: boolean; onClose: (
   const { t } = useTranslation("builder");
   const auth = useAuth();
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
   const [form] = Form.useForm<ScratchValues>();
   const [tab, setTab] = useState("scratch");
   const departments = auth.departmentsWith("builder");
-  const templates = useQuery({ queryKey: ["builder", "templates"], queryFn: fetchTemplates, enabled: open });
+  const templates = useTemplates(open);
   const department = () => (departments.length >= 1 ? (form.getFieldValue("department") ?? departments[0].id) : undefined);
 
-  // The editor of the new assistant opens at once; the list beneath refreshes on its own. (Awaiting
-  // the list's refetch first kept the author waiting on a request they had no use for.)
   const done = (id: number) => {
     onClose();
     form.resetFields();
     navigate(`/builder/${id}`);
-    void queryClient.invalidateQueries({ queryKey: keys.assistants });
   };
 
-  const create = useMutation({
-    mutationFn: async (values: ScratchValues) =>
-      unwrap(await api.POST("/api/v1/assistants/", { body: { ...values, department: values.department ?? department() } })),
+  const create = useCreateAssistant({
     onSuccess: (assistant) => done(assistant.id),
     onError: (error) => {
       if (error instanceof ApiError) {
@@ -53,16 +45,7 @@ export function NewAssistantModal({ open, onClose }: { open: boolean; onClose: (
     },
   });
 
-  const clone = useMutation({
-    mutationFn: async (template: Template) =>
-      unwrap(
-        await api.POST("/api/v1/assistant-templates/{slug}/clone/", {
-          params: { path: { slug: template.slug } },
-          body: { department: department() },
-        }),
-      ),
-    onSuccess: (result) => done(result.assistant.id),
-  });
+  const clone = useCloneTemplate(department, { onSuccess: (result) => done(result.assistant.id) });
 
   return (
     <Modal open={open} onCancel={onClose} title={t("new.title")} footer={null} width={840} destroyOnHidden>
@@ -74,7 +57,7 @@ export function NewAssistantModal({ open, onClose }: { open: boolean; onClose: (
             key: "scratch",
             label: t("new.scratch"),
             children: (
-              <Form form={form} layout="vertical" onFinish={(values) => create.mutate(values)} requiredMark="optional">
+              <Form form={form} layout="vertical" onFinish={(values) => create.mutate({ ...values, department: values.department ?? department() })} requiredMark="optional">
                 <Form.Item name="name" label={t("fields.name")} rules={[{ required: true, message: t("new.nameRequired") }]}>
                   <Input maxLength={200} autoFocus />
                 </Form.Item>

@@ -5,16 +5,11 @@ import { Alert, Button, Card, Input, Space, Typography } from "antd";
 import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 
-import { api, baseHeaders } from "../../api/client";
-import { ApiError, errorMessage, unwrap } from "../../api/errors";
-import { readSse } from "./sse";
+import { openChatStream, readChatEvents, type CitationData } from "../../api/chatStream";
+import { api } from "../../api/client";
+import { errorMessage, unwrap } from "../../api/errors";
 
-interface PreviewCitation {
-  marker: number;
-  document_title: string;
-  page_start: number | null;
-  page_end: number | null;
-}
+type PreviewCitation = Pick<CitationData, "marker" | "document_title" | "page_start" | "page_end">;
 
 interface ChatLine {
   role: "user" | "assistant";
@@ -77,19 +72,11 @@ export function PreviewChat({ assistantId, starters, unsaved }: { assistantId: n
         id = conversation.id;
         setConversationId(id);
       }
-      const response = await fetch(`/api/v1/conversations/${id}/messages/`, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { ...baseHeaders(), "Content-Type": "application/json", Accept: "text/event-stream" },
-        body: JSON.stringify({ content: text }),
-      });
-      if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => ({})));
-      await readSse(response, (event) => {
-        const data = JSON.parse(event.data) as { text?: string; message?: string };
-        if (event.event === "text.delta" && data.text) appendToAnswer(data.text);
-        if (event.event === "citation") addCitation(data as unknown as PreviewCitation);
-        if (event.event === "error") appendToAnswer(data.message ? `\n${data.message}` : "", true);
-      });
+      for await (const event of readChatEvents(await openChatStream(id, { content: text }))) {
+        if (event.type === "text.delta" && event.text) appendToAnswer(event.text);
+        else if (event.type === "citation") addCitation(event.citation);
+        else if (event.type === "error") appendToAnswer(event.message ? `\n${event.message}` : "", true);
+      }
     } catch (err) {
       setError(errorMessage(err));
       setLines((current) => (current[current.length - 1]?.text ? current : current.slice(0, -1)));

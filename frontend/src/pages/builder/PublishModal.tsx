@@ -1,39 +1,24 @@
 // Publishing the saved draft as a new version, with a note of what changed. When the organization
 // requires review, the server refuses (409) with its own message, shown here as it is. A version
 // published with knowledge part of its audience may not open says so in a dialog that must be read.
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Form, Input, Modal } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 
-import { api } from "../../api/client";
-import { errorMessage, unwrap } from "../../api/errors";
+import { errorMessage } from "../../api/errors";
 import { useAuth } from "../../auth/AuthProvider";
 import { WarningList } from "../../components/WarningList";
-import { fetchPolicy } from "./api";
+import { usePolicy, usePublish } from "./api";
 
 export function PublishModal({ assistantId, open, onClose, onPublished }: { assistantId: number; open: boolean; onClose: () => void; onPublished: () => void }) {
   const { t } = useTranslation("builder");
   const { message, modal } = App.useApp();
   const auth = useAuth();
-  const queryClient = useQueryClient();
   const [changelog, setChangelog] = useState("");
-  const policy = useQuery({
-    queryKey: ["builder", "policy", auth.organizationId],
-    queryFn: () => fetchPolicy(auth.organizationId as number),
-    enabled: open && auth.organizationId !== null,
-  });
-  const publish = useMutation({
-    mutationFn: async () =>
-      unwrap(
-        await api.POST("/api/v1/assistants/{assistant_id}/publish/", {
-          params: { path: { assistant_id: assistantId } },
-          body: { changelog },
-        }),
-      ),
-    onSuccess: async (version) => {
+  const policy = usePolicy(auth.organizationId, open);
+  const publish = usePublish(assistantId, changelog, {
+    onSuccess: (version) => {
       setChangelog("");
-      await queryClient.invalidateQueries({ queryKey: ["builder"] });
       onPublished();
       if (version.warnings.length) {
         modal.warning({

@@ -1,51 +1,23 @@
 // Who else sees or edits the assistant: people (by email) and departments, as viewer or editor.
 // Only the owner department's builders (and org admins) manage this; the API checks it too.
 import { DeleteOutlined } from "@ant-design/icons";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Form, Input, List, Radio, Select, Space, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 
-import { api } from "../../api/client";
-import { ApiError, errorMessage, unwrap } from "../../api/errors";
+import { ApiError, errorMessage } from "../../api/errors";
 import { QueryState } from "../../components/PageState";
-import { fetchShares, keys, rows } from "./api";
-
-interface ShareValues {
-  who: "email" | "department";
-  email?: string;
-  department?: number;
-  role: "viewer" | "editor";
-}
+import { useAddShare, useRemoveShare, useShareDepartments, useShares, type NewShare as ShareValues } from "./api";
 
 export function SharesPanel({ assistantId, canManage }: { assistantId: number; canManage: boolean }) {
   const { t } = useTranslation("builder");
-  const queryClient = useQueryClient();
   const [form] = Form.useForm<ShareValues>();
   const [who, setWho] = useState<"email" | "department">("email");
-  const shares = useQuery({ queryKey: keys.shares(assistantId), queryFn: () => fetchShares(assistantId) });
-  const departments = useQuery({
-    queryKey: ["builder", "departments"],
-    queryFn: async () => rows<{ id: number; name: string }>(unwrap(await api.GET("/api/v1/departments/"))),
-    enabled: canManage,
-  });
+  const shares = useShares(assistantId);
+  const departments = useShareDepartments(canManage);
 
-  const add = useMutation({
-    mutationFn: async (values: ShareValues) =>
-      unwrap(
-        await api.POST("/api/v1/assistants/{assistant_id}/shares/", {
-          params: { path: { assistant_id: assistantId } },
-          body: values.who === "email" ? { email: values.email, role: values.role } : { department: values.department, role: values.role },
-        }),
-      ),
-    onSuccess: async () => {
-      form.resetFields(["email", "department"]);
-      // A share widens the audience: the draft's audience warnings change with it.
-      await Promise.all([
-        queryClient.invalidateQueries({ queryKey: keys.shares(assistantId) }),
-        queryClient.invalidateQueries({ queryKey: keys.draft(assistantId) }),
-      ]);
-    },
+  const add = useAddShare(assistantId, {
+    onSuccess: () => form.resetFields(["email", "department"]),
     onError: (error) => {
       if (error instanceof ApiError) {
         form.setFields(
@@ -56,20 +28,7 @@ export function SharesPanel({ assistantId, canManage }: { assistantId: number; c
       }
     },
   });
-
-  const remove = useMutation({
-    mutationFn: async (shareId: number) =>
-      unwrap(
-        await api.DELETE("/api/v1/assistants/{assistant_id}/shares/{share_id}/", {
-          params: { path: { assistant_id: assistantId, share_id: shareId } },
-        }),
-      ),
-    onSuccess: () =>
-      Promise.all([
-        queryClient.invalidateQueries({ queryKey: keys.shares(assistantId) }),
-        queryClient.invalidateQueries({ queryKey: keys.draft(assistantId) }),
-      ]),
-  });
+  const remove = useRemoveShare(assistantId);
 
   return (
     <div>

@@ -1,15 +1,13 @@
 // The assistant's tools: add a kind, name it, set it up. An HTTP action takes an OpenAPI document
 // (its operations can be listed and one of them tried through the server's URL guard).
 import { DeleteOutlined, PlusOutlined } from "@ant-design/icons";
-import { useMutation } from "@tanstack/react-query";
 import { Alert, Button, Card, Descriptions, Form, Input, Select, Space, Table, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 
-import { api } from "../../api/client";
-import { errorMessage, unwrap } from "../../api/errors";
-import type { OpenApiOperations, ToolForm, ToolKind } from "./api";
-import { documentValue, freshToolName } from "./tools";
+import { errorMessage } from "../../api/errors";
+import { useOpenApiOperations, useToolTest, type ToolForm, type ToolKind } from "./api";
+import { freshToolName } from "./tools";
 
 function SettingsJson({ tool, onChange, label }: { tool: ToolForm; onChange: (t: ToolForm) => void; label: string }) {
   const { t } = useTranslation("builder");
@@ -44,41 +42,11 @@ function HttpActionSettings({ tool, onChange, assistantId }: { tool: ToolForm; o
   const [operation, setOperation] = useState<string>();
   const [argumentsText, setArgumentsText] = useState("{}");
 
-  const parse = useMutation({
-    mutationFn: async (): Promise<OpenApiOperations> =>
-      unwrap(
-        await api.POST("/api/v1/assistants/{assistant_id}/tools/openapi-operations/", {
-          params: { path: { assistant_id: assistantId } },
-          body: { document: documentValue(settings.openapi) as never },
-        }),
-      ),
+  const parse = useOpenApiOperations(assistantId, {
     onSuccess: (data) => setOperation((current) => current ?? data.operations[0]?.function),
   });
-
-  const test = useMutation({
-    mutationFn: async () => {
-      let args: Record<string, unknown>;
-      try {
-        args = JSON.parse(argumentsText || "{}") as Record<string, unknown>;
-      } catch {
-        throw new Error(t("tools.badJson"));
-      }
-      return unwrap(
-        await api.POST("/api/v1/assistants/{assistant_id}/tools/test/", {
-          params: { path: { assistant_id: assistantId } },
-          body: {
-            tool: {
-              name: tool.name,
-              settings: { ...settings, openapi: documentValue(settings.openapi) },
-              ...(tool.secret ? { secret: tool.secret } : {}),
-            },
-            operation: operation ?? "",
-            arguments: args,
-          },
-        }),
-      );
-    },
-  });
+  const test = useToolTest(assistantId);
+  const runTest = () => test.mutate({ tool, operation: operation ?? "", argumentsText });
   const id = `tool-${tool.name}`;
 
   return (
@@ -126,7 +94,7 @@ function HttpActionSettings({ tool, onChange, assistantId }: { tool: ToolForm; o
         )}
       </Space>
       <Space wrap style={{ marginBottom: 8 }}>
-        <Button onClick={() => parse.mutate()} loading={parse.isPending}>
+        <Button onClick={() => parse.mutate(settings.openapi)} loading={parse.isPending}>
           {t("tools.listOperations")}
         </Button>
       </Space>
@@ -158,7 +126,7 @@ function HttpActionSettings({ tool, onChange, assistantId }: { tool: ToolForm; o
             <Form.Item label={t("tools.arguments")} htmlFor={`${id}-args`} help={t("tools.argumentsHelp")}>
               <Input.TextArea id={`${id}-args`} rows={3} value={argumentsText} onChange={(e) => setArgumentsText(e.target.value)} style={{ fontFamily: "monospace" }} />
             </Form.Item>
-            <Button onClick={() => test.mutate()} loading={test.isPending} disabled={!operation}>
+            <Button onClick={runTest} loading={test.isPending} disabled={!operation}>
               {t("tools.runTest")}
             </Button>
             {test.error && <Alert type="error" showIcon title={errorMessage(test.error)} style={{ marginTop: 8 }} />}

@@ -1,13 +1,11 @@
 // Published versions, newest first: what each changed (side by side), and rolling back to one.
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Button, Col, List, Radio, Row, Space, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 
-import { api } from "../../api/client";
-import { errorMessage, unwrap } from "../../api/errors";
+import { errorMessage } from "../../api/errors";
 import { EmptyState, QueryState } from "../../components/PageState";
-import { fetchDiff, fetchVersions, keys, type VersionSummary } from "./api";
+import { useRollback, useVersionDiff, useVersions, type VersionSummary } from "./api";
 import { DiffView } from "./DiffView";
 import { formatDateTime } from "./format";
 import type { FieldChange } from "./diff";
@@ -15,29 +13,16 @@ import type { FieldChange } from "./diff";
 export function VersionsPanel({ assistantId, canEdit }: { assistantId: number; canEdit: boolean }) {
   const { t, i18n } = useTranslation("builder");
   const { modal, message } = App.useApp();
-  const queryClient = useQueryClient();
   const [selected, setSelected] = useState<number | null>(null);
   const [against, setAgainst] = useState<"previous" | "draft">("previous");
-  const versions = useQuery({ queryKey: keys.versions(assistantId), queryFn: () => fetchVersions(assistantId) });
+  const versions = useVersions(assistantId);
   const current = selected ?? versions.data?.[0]?.number ?? null;
-  const diff = useQuery({
-    queryKey: ["builder", "diff", assistantId, current, against],
-    queryFn: () => fetchDiff(assistantId, current as number, against === "draft" ? "draft" : undefined),
-    enabled: current !== null,
-  });
+  const diff = useVersionDiff(assistantId, current, against);
 
-  const rollback = useMutation({
-    mutationFn: async (number: number) =>
-      unwrap(
-        await api.POST("/api/v1/assistants/{assistant_id}/versions/{number}/rollback/", {
-          params: { path: { assistant_id: assistantId, number } },
-          body: { changelog: "" },
-        }),
-      ),
-    onSuccess: async (version) => {
+  const rollback = useRollback(assistantId, {
+    onSuccess: (version) => {
       message.success(t("versions.rolledBack", { number: version.number }));
       setSelected(null);
-      await queryClient.invalidateQueries({ queryKey: ["builder"] });
     },
     onError: (error) => message.error(errorMessage(error)),
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
-import { diffLines, fieldDiff, linesOf, sideBySide, versionDiff } from "./diff";
+import { diffLines, sideBySide } from "../../lib/lineDiff";
+import { fieldDiff, linesOf, versionDiff } from "./diff";
 
 describe("version diff", () => {
   it("tells added, removed and changed fields apart", () => {

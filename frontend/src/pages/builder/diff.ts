@@ -1,19 +1,9 @@
 // What changed between two versions of an assistant, in a shape a side-by-side view can draw: the
 // server gives per field {before, after}; long texts, lists and objects are compared line by line.
 
+import { diffLines, sideBySide, type SideBySideRow } from "../../lib/lineDiff";
+
 export type ChangeKind = "added" | "removed" | "changed";
-export type LineKind = "same" | "added" | "removed";
-
-export interface LineOp {
-  kind: LineKind;
-  text: string;
-}
-
-/** One row of the side-by-side view: the left (before) and the right (after) cell. */
-export interface SideBySideRow {
-  left: LineOp | null;
-  right: LineOp | null;
-}
 
 export interface FieldDiff {
   field: string;
@@ -70,59 +60,6 @@ export function linesOf(value: unknown): string[] {
 function needsLines(value: unknown): boolean {
   if (typeof value === "string") return value.length > LONG_TEXT || value.includes("\n");
   return Array.isArray(value) || (typeof value === "object" && value !== null);
-}
-
-/** Longest-common-subsequence line diff: the lines of `before` and `after` in order, each kept,
- * removed or added. */
-export function diffLines(before: string[], after: string[]): LineOp[] {
-  const n = before.length;
-  const m = after.length;
-  // common[i][j]: length of the LCS of before[i:] and after[j:]
-  const common: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) {
-      common[i][j] = before[i] === after[j] ? common[i + 1][j + 1] + 1 : Math.max(common[i + 1][j], common[i][j + 1]);
-    }
-  }
-  const ops: LineOp[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < n && j < m) {
-    if (before[i] === after[j]) {
-      ops.push({ kind: "same", text: before[i] });
-      i++;
-      j++;
-    } else if (common[i + 1][j] >= common[i][j + 1]) {
-      ops.push({ kind: "removed", text: before[i++] });
-    } else {
-      ops.push({ kind: "added", text: after[j++] });
-    }
-  }
-  while (i < n) ops.push({ kind: "removed", text: before[i++] });
-  while (j < m) ops.push({ kind: "added", text: after[j++] });
-  return ops;
-}
-
-/** Pairs a run of removed lines with the run of added lines after it, so a changed line sits
- * beside its new form; kept lines stand on both sides. */
-export function sideBySide(ops: LineOp[]): SideBySideRow[] {
-  const rows: SideBySideRow[] = [];
-  let k = 0;
-  while (k < ops.length) {
-    if (ops[k].kind === "same") {
-      rows.push({ left: ops[k], right: ops[k] });
-      k++;
-      continue;
-    }
-    const removed: LineOp[] = [];
-    const added: LineOp[] = [];
-    while (k < ops.length && ops[k].kind === "removed") removed.push(ops[k++]);
-    while (k < ops.length && ops[k].kind === "added") added.push(ops[k++]);
-    for (let r = 0; r < Math.max(removed.length, added.length); r++) {
-      rows.push({ left: removed[r] ?? null, right: added[r] ?? null });
-    }
-  }
-  return rows;
 }
 
 export function fieldDiff(field: string, change: FieldChange): FieldDiff {

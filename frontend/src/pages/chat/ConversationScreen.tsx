@@ -1,7 +1,6 @@
 // A conversation with an assistant: started from the assistant (/chat/a/:assistantId, the
 // conversation is created with the first question or file) or opened from the history
 // (/chat/c/:conversationId). Answers stream in; see streams.tsx.
-import { useQueryClient } from "@tanstack/react-query";
 import { App, Avatar, Button, Space, Tag, Typography } from "antd";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -9,14 +8,13 @@ import { useNavigate, useParams } from "react-router";
 
 import { errorMessage } from "../../api/errors";
 import { EmptyState, ErrorState, Loading } from "../../components/PageState";
-import { keys, useAssistants, useConversation, useCreateConversation, type Assistant } from "./api";
+import { useAssistants, useConversation, useCreateConversation, useUploadAttachments, type Assistant } from "./api";
 import { AttachmentList } from "./Attachments";
 import { Composer } from "./Composer";
 import { FeedbackDialog, type FeedbackTarget } from "./FeedbackDialog";
 import { AnswerItem, answerOfLive, answerOfStored, QuestionItem } from "./MessageItem";
 import { useStreams } from "./streams";
 import { isActive, lastAnswerId, visibleMessages } from "./turn";
-import { uploadAttachments } from "./uploads";
 
 function Welcome({ assistant, onStarter }: { assistant: Assistant | undefined; onStarter: (q: string) => void }) {
   const { t } = useTranslation("chat");
@@ -43,10 +41,10 @@ export function ConversationScreen({ mode }: { mode: "assistant" | "conversation
   const { t } = useTranslation("chat");
   const params = useParams();
   const navigate = useNavigate();
-  const client = useQueryClient();
   const { message } = App.useApp();
   const streams = useStreams();
   const create = useCreateConversation();
+  const upload = useUploadAttachments();
   const conversationId = mode === "conversation" ? Number(params.conversationId) : null;
   const detail = useConversation(conversationId);
   const assistants = useAssistants();
@@ -54,7 +52,6 @@ export function ConversationScreen({ mode }: { mode: "assistant" | "conversation
   const assistant = assistants.data?.find((a) => a.id === assistantId);
   const live = conversationId != null ? streams.turns[conversationId] : undefined;
   const streaming = isActive(live);
-  const [uploading, setUploading] = useState(false);
   const [feedbackTarget, setFeedbackTarget] = useState<FeedbackTarget | null>(null);
   const [ratings, setRatings] = useState<Record<number, "up" | "down">>({});
   const end = useRef<HTMLDivElement>(null);
@@ -92,18 +89,14 @@ export function ConversationScreen({ mode }: { mode: "assistant" | "conversation
   const attach = async (files: File[]) => {
     const id = await ensureConversation();
     if (id == null) return;
-    setUploading(true);
     try {
-      const outcomes = await uploadAttachments(id, files);
+      const outcomes = await upload.mutateAsync({ conversation: id, files });
       for (const outcome of outcomes) {
         if (outcome.outcome === "rejected") message.error(t("attachments.rejected", { name: outcome.filename, reason: outcome.reason }));
         else if (outcome.outcome === "duplicate") message.info(t("attachments.duplicate", { name: outcome.filename }));
       }
     } catch (error) {
       message.error(errorMessage(error));
-    } finally {
-      setUploading(false);
-      void client.invalidateQueries({ queryKey: keys.attachments(id) });
     }
   };
 
@@ -189,7 +182,7 @@ export function ConversationScreen({ mode }: { mode: "assistant" | "conversation
         <AttachmentList conversationId={conversationId} />
         <Composer
           streaming={streaming}
-          busy={create.isPending || uploading}
+          busy={create.isPending || upload.isPending}
           onSend={send}
           onStop={() => conversationId != null && void streams.stop(conversationId)}
           onAttach={(files) => void attach(files)}

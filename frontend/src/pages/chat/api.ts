@@ -3,23 +3,16 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { api } from "../../api/client";
 import { unwrap } from "../../api/errors";
+import { rowsOf } from "../../api/paginated";
 import type { components } from "../../api/schema";
+import { uploadAttachments } from "./uploads";
 
 export type Assistant = components["schemas"]["Assistant"];
 export type Conversation = components["schemas"]["Conversation"];
 export type ConversationDetail = components["schemas"]["ConversationDetail"];
 export type AttachedDocument = components["schemas"]["Document"];
 
-/** The list of a paginated answer ({count, next, previous, results}); the generated schema types
- * these views as plain arrays, so both shapes are accepted. */
-export function resultsOf<T>(data: unknown): T[] {
-  if (Array.isArray(data)) return data as T[];
-  const results = (data as { results?: unknown } | null)?.results;
-  return Array.isArray(results) ? (results as T[]) : [];
-}
-
-// page_size is read by the server's paginator, which the generated schema does not describe.
-const ALL = { page_size: 500 } as Record<string, number>;
+const ALL = { page_size: 500 };
 
 export const keys = {
   assistants: ["chat", "assistants"] as const,
@@ -34,7 +27,7 @@ export function useAssistants() {
     queryFn: async () => {
       const page = unwrap(await api.GET("/api/v1/assistants/", { params: { query: ALL } }));
       // Only published assistants can be chatted with; builders also see their drafts in this list.
-      return resultsOf<Assistant>(page).filter((assistant) => assistant.published_version != null);
+      return rowsOf(page).filter((assistant) => assistant.published_version != null);
     },
   });
 }
@@ -43,7 +36,7 @@ export function useConversations() {
   return useQuery({
     queryKey: keys.conversations,
     queryFn: async () =>
-      resultsOf<Conversation>(unwrap(await api.GET("/api/v1/conversations/", { params: { query: ALL as never } }))),
+      rowsOf(unwrap(await api.GET("/api/v1/conversations/", { params: { query: ALL } }))),
   });
 }
 
@@ -146,5 +139,14 @@ export function useRemoveAttachment(conversation: number | null) {
       );
     },
     onSuccess: () => void client.invalidateQueries({ queryKey: keys.attachments(conversation ?? 0) }),
+  });
+}
+
+/** Uploads files to a conversation; its attachments are read again however it went. */
+export function useUploadAttachments() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ conversation, files }: { conversation: number; files: File[] }) => uploadAttachments(conversation, files),
+    onSettled: (_data, _error, { conversation }) => void client.invalidateQueries({ queryKey: keys.attachments(conversation) }),
   });
 }

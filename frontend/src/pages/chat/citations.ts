@@ -3,17 +3,10 @@
 // links to "#bureau-cite-n" (rendered as clickable superscripts by the Markdown renderer); unknown
 // numbers stay plain text, and markers inside code are left alone.
 
-export interface CitationInfo {
-  marker: number;
-  document_id?: number | null;
-  document?: number | null;
-  knowledge_base_id?: number | null;
-  document_title: string;
-  heading_path?: unknown;
-  page_start?: number | null;
-  page_end?: number | null;
-  snippet: string;
-}
+import type { CitationData } from "../../api/chatStream";
+
+/** A citation as the stream sends it, or as a stored message carries it (`document`). */
+export type CitationInfo = CitationData & { document?: number | null };
 
 const HREF_PREFIX = "#bureau-cite-";
 // A marker is [n] (also [1, 2] or [1][2]); not a Markdown link "[n](…)" nor a reference "[n]:".

@@ -5,10 +5,10 @@ import { useQueryClient } from "@tanstack/react-query";
 import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 
-import { api, baseHeaders } from "../../api/client";
+import { openChatStream, readChatEvents } from "../../api/chatStream";
+import { api } from "../../api/client";
 import { ApiError, errorMessage } from "../../api/errors";
 import { keys } from "./api";
-import { readEvents } from "./sse";
 import { applyEvent, endOfStream, isActive, newTurn, type LiveTurn } from "./turn";
 
 interface Streams {
@@ -54,24 +54,11 @@ export function ChatStreamsProvider({ children }: { children: ReactNode }) {
       aborts.current[id] = controller;
       let turn = start;
       put(turn);
-      const path =
-        start.regenerateOf != null
-          ? `/api/v1/conversations/${id}/messages/${start.regenerateOf}/regenerate/`
-          : `/api/v1/conversations/${id}/messages/`;
       try {
-        const response = await fetch(path, {
-          method: "POST",
-          credentials: "same-origin",
-          headers: { ...baseHeaders(), "Content-Type": "application/json", Accept: "text/event-stream" },
-          body: JSON.stringify(start.regenerateOf != null ? {} : { content: start.question }),
-          signal: controller.signal,
-        });
-        if (!response.ok || !response.body) {
-          const body: unknown = await response.json().catch(() => undefined);
-          throw new ApiError(response.status, body);
-        }
+        const request = start.regenerateOf != null ? { regenerate: start.regenerateOf } : { content: start.question };
+        const body = await openChatStream(id, request, controller.signal);
         void client.invalidateQueries({ queryKey: keys.conversations });
-        for await (const event of readEvents(response.body)) {
+        for await (const event of readChatEvents(body)) {
           turn = applyEvent(turn, event);
           put(turn);
         }

@@ -1,11 +1,16 @@
 import { describe, expect, it } from "vitest";
 
+import { toChatEvent, type ChatEvent } from "../../api/chatStream";
 import { applyEvent, endOfStream, isActive, lastAnswerId, newTurn, visibleMessages, type LiveTurn, type StoredMessage } from "./turn";
 
 const ev = (event: string, data: unknown) => ({ event, data: JSON.stringify(data) });
 
+/** The turn after the stream's events, each read as the client reads it (toChatEvent). */
 function run(events: { event: string; data: string }[], turn: LiveTurn = newTurn(7, "Câu hỏi")): LiveTurn {
-  return events.reduce(applyEvent, turn);
+  return events
+    .map(toChatEvent)
+    .filter((event): event is ChatEvent => event !== null)
+    .reduce(applyEvent, turn);
 }
 
 function message(id: number, role: "user" | "assistant", content: string, extra: Partial<StoredMessage> = {}): StoredMessage {
@@ -71,8 +76,8 @@ describe("applyEvent", () => {
 
   it("ignores unknown events and bad JSON", () => {
     const turn = newTurn(1, "q");
-    expect(applyEvent(turn, { event: "ping", data: "{}" })).toBe(turn);
-    expect(applyEvent(turn, { event: "text.delta", data: "not json" }).text).toBe("");
+    expect(run([{ event: "ping", data: "{}" }], turn)).toBe(turn);
+    expect(run([{ event: "text.delta", data: "not json" }], turn).text).toBe("");
   });
 });
 

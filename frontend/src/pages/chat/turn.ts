@@ -1,8 +1,8 @@
 // The answer being streamed, as a state built from the server's events (see the backend's
 // assistants/chat/events.py), and how it joins the stored messages of the conversation.
+import type { ChatEvent, ToolStatus } from "../../api/chatStream";
 import type { components } from "../../api/schema";
 import type { CitationInfo } from "./citations";
-import type { ServerSentEvent } from "./sse";
 
 export type StoredMessage = components["schemas"]["Message"];
 export type StoredToolCall = components["schemas"]["ToolCall"];
@@ -10,7 +10,7 @@ export type StoredToolCall = components["schemas"]["ToolCall"];
 export interface LiveToolCall {
   id: string;
   name: string;
-  status: "running" | "succeeded" | "failed" | "refused";
+  status: "running" | ToolStatus;
   summary: string;
 }
 
@@ -52,58 +52,35 @@ export function isActive(turn: LiveTurn | undefined): boolean {
   return turn !== undefined && (turn.status === "connecting" || turn.status === "streaming");
 }
 
-function parse(data: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(data);
-    return value && typeof value === "object" ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
-const str = (value: unknown): string => (typeof value === "string" ? value : value == null ? "" : String(value));
-
-/** The state after one event; unknown events change nothing. */
-export function applyEvent(turn: LiveTurn, event: ServerSentEvent): LiveTurn {
-  const data = parse(event.data);
-  switch (event.event) {
+/** The state after one event of the stream. */
+export function applyEvent(turn: LiveTurn, event: ChatEvent): LiveTurn {
+  switch (event.type) {
     case "message.started":
-      return { ...turn, status: "streaming", messageId: typeof data.message_id === "number" ? data.message_id : turn.messageId };
+      return { ...turn, status: "streaming", messageId: event.messageId ?? turn.messageId };
     case "text.delta":
-      return { ...turn, status: "streaming", text: turn.text + str(data.text) };
-    case "tool.call": {
-      const id = str(data.id);
-      if (turn.toolCalls.some((call) => call.id === id)) return turn;
-      return { ...turn, toolCalls: [...turn.toolCalls, { id, name: str(data.name), status: "running", summary: "" }] };
-    }
+      return { ...turn, status: "streaming", text: turn.text + event.text };
+    case "tool.call":
+      if (turn.toolCalls.some((call) => call.id === event.id)) return turn;
+      return { ...turn, toolCalls: [...turn.toolCalls, { id: event.id, name: event.name, status: "running", summary: "" }] };
     case "tool.result": {
-      const id = str(data.id);
-      const status = (["succeeded", "failed", "refused"].includes(str(data.status)) ? data.status : "failed") as LiveToolCall["status"];
-      const done = { id, name: str(data.name), status, summary: str(data.summary) };
-      const known = turn.toolCalls.some((call) => call.id === id);
+      const done = { id: event.id, name: event.name, status: event.status, summary: event.summary };
+      const known = turn.toolCalls.some((call) => call.id === event.id);
       return {
         ...turn,
-        toolCalls: known ? turn.toolCalls.map((call) => (call.id === id ? done : call)) : [...turn.toolCalls, done],
+        toolCalls: known ? turn.toolCalls.map((call) => (call.id === event.id ? done : call)) : [...turn.toolCalls, done],
       };
     }
-    case "citation": {
-      const citation = data as unknown as CitationInfo;
-      if (typeof citation.marker !== "number") return turn;
-      return { ...turn, citations: [...turn.citations, citation] };
-    }
-    case "message.completed": {
-      const status = str(data.status);
-      return { ...turn, status: status === "stopped" ? "stopped" : status === "failed" ? "failed" : "completed" };
-    }
+    case "citation":
+      return { ...turn, citations: [...turn.citations, event.citation] };
+    case "message.completed":
+      return { ...turn, status: event.status === "stopped" ? "stopped" : event.status === "failed" ? "failed" : "completed" };
     case "error":
       return {
         ...turn,
         status: "failed",
-        error: { code: str(data.code) || "error", message: str(data.message) },
-        messageId: typeof data.message_id === "number" ? data.message_id : turn.messageId,
+        error: { code: event.code, message: event.message },
+        messageId: event.messageId ?? turn.messageId,
       };
-    default:
-      return turn;
   }
 }
 

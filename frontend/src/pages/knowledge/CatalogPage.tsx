@@ -1,40 +1,22 @@
 // The organization-wide knowledge catalog: knowledge bases shared with the whole organization,
 // browsed by domain, which any builder may attach to an assistant.
-import { useQuery } from "@tanstack/react-query";
 import { Button, Card, Col, Flex, Row, Space, Tag, Typography } from "antd";
 import { useTranslation } from "react-i18next";
 import { useSearchParams } from "react-router";
 
-import { api } from "../../api/client";
-import { unwrap } from "../../api/errors";
-import type { components } from "../../api/schema";
 import { EmptyState, QueryState } from "../../components/PageState";
 import { SectionTabs } from "./SectionTabs";
-import { ClassificationTag, knowledgeKeys, type CatalogEntry, KnowledgeLink } from "./shared";
-import { formatDate, itemsOf } from "./text";
-
-type DomainCount = components["schemas"]["DomainCount"];
+import { useCatalog, useCatalogDomains } from "./api";
+import { ClassificationTag, KnowledgeLink } from "./shared";
+import { formatDate } from "./text";
 
 export function CatalogPage() {
   const { t, i18n } = useTranslation("knowledge");
   const [params, setParams] = useSearchParams();
   const domain = params.get("domain");
 
-  const domains = useQuery({
-    queryKey: knowledgeKeys.domains,
-    queryFn: async () => itemsOf<DomainCount>(unwrap(await api.GET("/api/v1/knowledge-catalog/domains/"))),
-  });
-  const entries = useQuery({
-    queryKey: knowledgeKeys.catalog(domain),
-    queryFn: async () =>
-      itemsOf<CatalogEntry>(
-        unwrap(
-          await api.GET("/api/v1/knowledge-catalog/", {
-            params: { query: { ...(domain ? { domain } : {}), page_size: 500 } as never },
-          }),
-        ),
-      ),
-  });
+  const domains = useCatalogDomains();
+  const entries = useCatalog(domain);
   const choose = (value: string | null) => setParams(value ? { domain: value } : {});
   const total = (domains.data ?? []).reduce((sum, d) => Math.max(sum, d.count), 0);
 

@@ -1,34 +1,21 @@
 // One document: its metadata (official-document fields where found), its indexing runs, and the
 // chunks that serve searches.
 import { DownloadOutlined } from "@ant-design/icons";
-import { useQuery } from "@tanstack/react-query";
 import { Breadcrumb, Button, Card, Descriptions, Flex, List, Space, Table, Tabs, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useParams } from "react-router";
 
-import { api } from "../../api/client";
-import { unwrap } from "../../api/errors";
 import { EmptyState, QueryState } from "../../components/PageState";
-import { useKnowledgeBase } from "./KnowledgeBasePage";
-import { DANGER_TEXT, knowledgeKeys, StatusTag, type Chunk, type IndexingRun, KnowledgeLink, ToneTag } from "./shared";
-import { formatBytes, formatDate, itemsOf, pageRange } from "./text";
+import { useChunks, useDocument, useDocumentRuns, useKnowledgeBase } from "./api";
+import { DANGER_TEXT, StatusTag, type Chunk, type IndexingRun, KnowledgeLink, ToneTag } from "./shared";
+import { formatBytes, formatDate, pageRange } from "./text";
 
 const CHUNK_PAGE = 20;
 
 function Runs({ kbId, docId }: { kbId: number; docId: number }) {
   const { t, i18n } = useTranslation("knowledge");
-  const runs = useQuery({
-    queryKey: [...knowledgeKeys.document(kbId, docId), "runs"],
-    queryFn: async () =>
-      itemsOf<IndexingRun>(
-        unwrap(
-          await api.GET("/api/v1/knowledge-bases/{kb_id}/documents/{doc_id}/runs/", {
-            params: { path: { kb_id: kbId, doc_id: docId } },
-          }),
-        ),
-      ),
-  });
+  const runs = useDocumentRuns(kbId, docId);
   return (
     <QueryState query={runs} isEmpty={(rows) => rows.length === 0} empty={<EmptyState description={t("detail.noRuns")} />}>
       {(rows) => (
@@ -63,19 +50,7 @@ function Runs({ kbId, docId }: { kbId: number; docId: number }) {
 function Chunks({ kbId, docId }: { kbId: number; docId: number }) {
   const { t } = useTranslation("knowledge");
   const [page, setPage] = useState(1);
-  const chunks = useQuery({
-    queryKey: [...knowledgeKeys.document(kbId, docId), "chunks", page],
-    queryFn: async () => {
-      const data = unwrap(
-        await api.GET("/api/v1/knowledge-bases/{kb_id}/documents/{doc_id}/chunks/", {
-          params: { path: { kb_id: kbId, doc_id: docId }, query: { page, page_size: CHUNK_PAGE } as never },
-        }),
-      );
-      const count = (data as unknown as { count?: number }).count;
-      const items = itemsOf<Chunk>(data);
-      return { items, count: count ?? items.length };
-    },
-  });
+  const chunks = useChunks(kbId, docId, page, CHUNK_PAGE);
   return (
     <QueryState
       query={chunks}
@@ -130,19 +105,7 @@ export function DocumentDetailPage() {
   const kbId = Number(params.kbId);
   const docId = Number(params.docId);
   const kb = useKnowledgeBase(kbId);
-  const document = useQuery({
-    queryKey: knowledgeKeys.document(kbId, docId),
-    queryFn: async () =>
-      unwrap(
-        await api.GET("/api/v1/knowledge-bases/{kb_id}/documents/{doc_id}/", {
-          params: { path: { kb_id: kbId, doc_id: docId } },
-        }),
-      ),
-    refetchInterval: (query) =>
-      ["uploaded", "queued", "parsing", "chunking", "embedding", "cancelling"].includes(query.state.data?.status ?? "")
-        ? 1500
-        : false,
-  });
+  const document = useDocument(kbId, docId);
   const language = i18n.language;
 
   return (

@@ -1,24 +1,22 @@
 // A knowledge base's documents: status per document (live while any is being indexed), pages,
 // chunks, failure reason, and the actions retry / cancel / re-index / disable / delete.
 import { MoreOutlined } from "@ant-design/icons";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Button, Dropdown, Progress, Space, Table, Typography } from "antd";
 import { useEffect, useMemo } from "react";
 import { useTranslation } from "react-i18next";
 
 
-import { api, baseHeaders } from "../../api/client";
-import { errorMessage, unwrap } from "../../api/errors";
+import { baseHeaders } from "../../api/client";
+import { errorMessage } from "../../api/errors";
 import { useAuth } from "../../auth/AuthProvider";
 import { EmptyState, QueryState } from "../../components/PageState";
-import { canManage, DANGER_TEXT, knowledgeKeys, StatusTag, type Grant, type KnowledgeBase, type KnowledgeDocument, KnowledgeLink } from "./shared";
-import { formatBytes, formatDate, itemsOf } from "./text";
+import { cancelDocument, useDocumentAction, useDocuments, useGrants, useRefreshDocuments, type DocumentAction as Action } from "./api";
+import { canManage, DANGER_TEXT, StatusTag, type KnowledgeBase, type KnowledgeDocument, KnowledgeLink } from "./shared";
+import { formatBytes, formatDate } from "./text";
 import { UploadPanel } from "./UploadPanel";
 import { isIndexing, UploadQueue, xhrTransport } from "./uploadQueue";
 
 const POLL_MS = 1500;
-
-type Action = "retry" | "cancel" | "reindex" | "disable" | "enable" | "delete";
 
 function actionsFor(document: KnowledgeDocument): Action[] {
   const actions: Action[] = [];
@@ -29,19 +27,10 @@ function actionsFor(document: KnowledgeDocument): Action[] {
   return actions;
 }
 
-export function useGrants(kbId: number) {
-  return useQuery({
-    queryKey: knowledgeKeys.grants(kbId),
-    queryFn: async () =>
-      itemsOf<Grant>(unwrap(await api.GET("/api/v1/knowledge-bases/{kb_id}/grants/", { params: { path: { kb_id: kbId } } }))),
-  });
-}
-
 export function DocumentsPanel({ knowledgeBase }: { knowledgeBase: KnowledgeBase }) {
   const { t, i18n } = useTranslation("knowledge");
   const auth = useAuth();
   const { modal, message } = App.useApp();
-  const queryClient = useQueryClient();
   const kbId = knowledgeBase.id;
   const grants = useGrants(kbId);
   const builderDepartments = auth.departmentsWith("builder").map((d) => d.id);
@@ -53,73 +42,32 @@ export function DocumentsPanel({ knowledgeBase }: { knowledgeBase: KnowledgeBase
     () =>
       new UploadQueue({
         transport: xhrTransport(`/api/v1/knowledge-bases/${kbId}/documents/`, baseHeaders),
-        cancelDocument: async (docId) =>
-          unwrap(
-            await api.POST("/api/v1/knowledge-bases/{kb_id}/documents/{doc_id}/cancel/", {
-              params: { path: { kb_id: kbId, doc_id: docId } },
-            }),
-          ),
+        cancelDocument: (docId) => cancelDocument(kbId, docId),
         concurrency: 3,
       }),
     [kbId],
   );
 
-  const documents = useQuery({
-    queryKey: knowledgeKeys.documents(kbId),
-    queryFn: async () =>
-      itemsOf<KnowledgeDocument>(
-        unwrap(
-          await api.GET("/api/v1/knowledge-bases/{kb_id}/documents/", {
-            params: { path: { kb_id: kbId }, query: { page_size: 500 } as never },
-          }),
-        ),
-      ),
-    // Live while anything moves (an upload of ours or any document being indexed); still otherwise.
-    refetchInterval: (query) =>
-      queue.hasActive() || (query.state.data ?? []).some((d) => isIndexing(d.status)) ? POLL_MS : false,
-  });
+  // Live while anything moves (an upload of ours or any document being indexed); still otherwise.
+  const documents = useDocuments(kbId, { live: () => queue.hasActive(), pollMs: POLL_MS });
+  const refreshDocuments = useRefreshDocuments(kbId);
 
   // Each finished upload adds a document: fetch the list so that polling starts from it.
   useEffect(() => {
     let uploading = 0;
     return queue.subscribe(() => {
       const now = queue.snapshot().filter((item) => item.phase === "uploading" || item.phase === "waiting").length;
-      if (now < uploading) void queryClient.invalidateQueries({ queryKey: knowledgeKeys.documents(kbId) });
+      if (now < uploading) refreshDocuments();
       uploading = now;
     });
-  }, [queue, queryClient, kbId]);
+  }, [queue, refreshDocuments]);
 
   useEffect(() => {
     if (documents.data) queue.applyDocuments(documents.data);
   }, [documents.data, queue]);
 
-  const act = useMutation({
-    mutationFn: async ({ action, document }: { action: Action; document: KnowledgeDocument }) => {
-      const path = { kb_id: kbId, doc_id: document.id };
-      if (action === "delete") {
-        return unwrap(await api.DELETE("/api/v1/knowledge-bases/{kb_id}/documents/{doc_id}/", { params: { path } }));
-      }
-      if (action === "disable" || action === "enable") {
-        return unwrap(
-          await api.PATCH("/api/v1/knowledge-bases/{kb_id}/documents/{doc_id}/", {
-            params: { path },
-            body: { enabled: action === "enable" },
-          }),
-        );
-      }
-      if (action === "retry") {
-        return unwrap(await api.POST("/api/v1/knowledge-bases/{kb_id}/documents/{doc_id}/retry/", { params: { path } }));
-      }
-      if (action === "cancel") {
-        return unwrap(await api.POST("/api/v1/knowledge-bases/{kb_id}/documents/{doc_id}/cancel/", { params: { path } }));
-      }
-      return unwrap(await api.POST("/api/v1/knowledge-bases/{kb_id}/documents/{doc_id}/reindex/", { params: { path } }));
-    },
-    onSuccess: (_, { action }) => {
-      message.success(t(`documents.done.${action}`));
-      void queryClient.invalidateQueries({ queryKey: knowledgeKeys.documents(kbId) });
-      void queryClient.invalidateQueries({ queryKey: knowledgeKeys.bases });
-    },
+  const act = useDocumentAction(kbId, {
+    onSuccess: (_, { action }) => message.success(t(`documents.done.${action}`)),
     onError: (error) => message.error(errorMessage(error)),
   });
 

@@ -1,24 +1,18 @@
 // Sharing a knowledge base with other departments of the organization: "use in assistants" or
 // "edit documents". The owner department always has every right.
 import { DeleteOutlined } from "@ant-design/icons";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Button, Flex, Form, Select, Table, Typography } from "antd";
 import { useTranslation } from "react-i18next";
 
-import { api } from "../../api/client";
-import { errorMessage, unwrap } from "../../api/errors";
+import { errorMessage } from "../../api/errors";
 import { EmptyState, QueryState } from "../../components/PageState";
-import { useGrants } from "./DocumentsPanel";
-import { useOrganizationDepartments } from "./KnowledgeBaseForm";
+import { useAddGrant, useGrants, useOrganizationDepartments, useRevokeGrant, type GrantPermission as Permission } from "./api";
 import { formatDate } from "./text";
-import { knowledgeKeys, type Grant, type KnowledgeBase } from "./shared";
-
-type Permission = "use" | "edit";
+import type { Grant, KnowledgeBase } from "./shared";
 
 export function GrantsPanel({ knowledgeBase, manage }: { knowledgeBase: KnowledgeBase; manage: boolean }) {
   const { t, i18n } = useTranslation("knowledge");
   const { message, modal } = App.useApp();
-  const queryClient = useQueryClient();
   const [form] = Form.useForm<{ department: number; permission: Permission }>();
   const kbId = knowledgeBase.id;
   const grants = useGrants(kbId);
@@ -29,28 +23,14 @@ export function GrantsPanel({ knowledgeBase, manage }: { knowledgeBase: Knowledg
   const options = (departments.data ?? [])
     .filter((d) => d.id !== knowledgeBase.department && !granted.has(d.id))
     .map((d) => ({ value: d.id, label: d.name }));
-  const refresh = () => void queryClient.invalidateQueries({ queryKey: knowledgeKeys.grants(kbId) });
-
-  const add = useMutation({
-    mutationFn: async (values: { department: number; permission: Permission }) =>
-      unwrap(await api.POST("/api/v1/knowledge-bases/{kb_id}/grants/", { params: { path: { kb_id: kbId } }, body: values })),
+  const add = useAddGrant(kbId, {
     onSuccess: () => {
       message.success(t("sharing.added"));
       form.resetFields();
-      refresh();
     },
   });
-  const revoke = useMutation({
-    mutationFn: async (grant: Grant) =>
-      unwrap(
-        await api.DELETE("/api/v1/knowledge-bases/{kb_id}/grants/{grant_id}/", {
-          params: { path: { kb_id: kbId, grant_id: grant.id } },
-        }),
-      ),
-    onSuccess: () => {
-      message.success(t("sharing.revoked"));
-      refresh();
-    },
+  const revoke = useRevokeGrant(kbId, {
+    onSuccess: () => message.success(t("sharing.revoked")),
     onError: (error) => message.error(errorMessage(error)),
   });
 

@@ -1,18 +1,15 @@
 // Hit testing: a query, and the ranked chunks an assistant would be given, with every score the
 // search reports, the document, pages, heading path and the snippet with the query's words marked.
-import { useMutation } from "@tanstack/react-query";
 import { Alert, Button, Card, Flex, Form, Input, InputNumber, List, Segmented, Space, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 
 
-import { api } from "../../api/client";
-import { errorMessage, unwrap } from "../../api/errors";
+import { errorMessage } from "../../api/errors";
 import { EmptyState } from "../../components/PageState";
+import { useHitTest, type SearchMode as Mode } from "./api";
 import { KnowledgeLink, ToneTag, type KnowledgeBase, type SearchHit } from "./shared";
 import { highlight, pageRange } from "./text";
-
-type Mode = "hybrid" | "vector" | "keyword";
 
 export function Snippet({ text, query }: { text: string; query: string }) {
   return (
@@ -33,16 +30,7 @@ export function HitTestPanel({ knowledgeBase }: { knowledgeBase: KnowledgeBase }
   const number = (value: number | null | undefined, digits = 4) =>
     value == null ? "—" : new Intl.NumberFormat(i18n.language, { maximumFractionDigits: digits }).format(value);
 
-  const search = useMutation({
-    mutationFn: async (text: string) =>
-      unwrap(
-        await api.POST("/api/v1/knowledge-bases/{kb_id}/search", {
-          params: { path: { kb_id: knowledgeBase.id } },
-          body: { query: text, mode, top_k: topK },
-        }),
-      ) as SearchHit[],
-    onSuccess: (_, text) => setAsked(text),
-  });
+  const search = useHitTest(knowledgeBase.id, { mode, topK }, { onSuccess: (_, text) => setAsked(text) });
 
   return (
     <Flex vertical gap={16}>

@@ -1,38 +1,13 @@
 // Creating or editing a knowledge base: name, description, owner department (at creation),
 // visibility, classification, domain tags; the embedding profile is chosen at creation only.
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Form, Input, Modal, Select } from "antd";
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router";
 
-import { api } from "../../api/client";
-import { errorMessage, unwrap } from "../../api/errors";
-import type { components } from "../../api/schema";
+import { errorMessage } from "../../api/errors";
 import { useAuth } from "../../auth/AuthProvider";
-import { knowledgeKeys, type Department, type KnowledgeBase } from "./shared";
-import { itemsOf } from "./text";
-
-type Write = components["schemas"]["KnowledgeBaseWriteRequest"];
-
-interface Values {
-  name: string;
-  description?: string;
-  department?: number;
-  visibility: Write["visibility"];
-  classification: Write["classification"];
-  domain_tags: string[];
-  embedding_provider: Write["embedding_provider"];
-}
-
-/** Every department of my organization (id and name), whatever my role: owners to create in
- * (org admins) and departments to share with. */
-export function useOrganizationDepartments(enabled: boolean) {
-  return useQuery({
-    queryKey: knowledgeKeys.departments,
-    enabled,
-    queryFn: async () => itemsOf<Department>(unwrap(await api.GET("/api/v1/knowledge-catalog/departments/"))),
-  });
-}
+import { useOrganizationDepartments, useSaveKnowledgeBase, type KnowledgeBaseValues as Values } from "./api";
+import type { KnowledgeBase } from "./shared";
 
 export function KnowledgeBaseForm({
   knowledgeBase,
@@ -44,7 +19,6 @@ export function KnowledgeBaseForm({
   const { t } = useTranslation("knowledge");
   const auth = useAuth();
   const { message } = App.useApp();
-  const queryClient = useQueryClient();
   const navigate = useNavigate();
   const [form] = Form.useForm<Values>();
   const creating = knowledgeBase === null;
@@ -55,22 +29,9 @@ export function KnowledgeBaseForm({
     (d) => ({ value: d.id, label: d.name }),
   );
 
-  const save = useMutation({
-    mutationFn: async (values: Values) => {
-      if (creating) {
-        return unwrap(await api.POST("/api/v1/knowledge-bases/", { body: values as Write }));
-      }
-      const { embedding_provider: _profile, department: _department, ...changes } = values;
-      return unwrap(
-        await api.PATCH("/api/v1/knowledge-bases/{kb_id}/", {
-          params: { path: { kb_id: knowledgeBase.id } },
-          body: changes,
-        }),
-      );
-    },
+  const save = useSaveKnowledgeBase(knowledgeBase, {
     onSuccess: (saved) => {
       message.success(creating ? t("form.created") : t("form.saved"));
-      void queryClient.invalidateQueries({ queryKey: ["knowledge"] });
       onClose();
       if (creating) navigate(`/knowledge/${saved.id}`);
     },

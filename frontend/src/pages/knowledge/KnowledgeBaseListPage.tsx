@@ -1,43 +1,29 @@
 // The knowledge bases I can see, with their owner, classification and document count; builders
 // create, edit and delete them here.
 import { DeleteOutlined, EditOutlined, PlusOutlined } from "@ant-design/icons";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Button, Flex, Space, Table, Tag, Tooltip, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 
 
-import { api } from "../../api/client";
-import { errorMessage, unwrap } from "../../api/errors";
+import { errorMessage } from "../../api/errors";
 import { useAuth } from "../../auth/AuthProvider";
 import { EmptyState, QueryState } from "../../components/PageState";
 import { KnowledgeBaseForm } from "./KnowledgeBaseForm";
 import { SectionTabs } from "./SectionTabs";
-import { canManage, ClassificationTag, knowledgeKeys, type KnowledgeBase, KnowledgeLink } from "./shared";
-import { formatDate, itemsOf } from "./text";
+import { useDeleteKnowledgeBase, useKnowledgeBases } from "./api";
+import { canManage, ClassificationTag, type KnowledgeBase, KnowledgeLink } from "./shared";
+import { formatDate } from "./text";
 
 export function KnowledgeBaseListPage() {
   const { t, i18n } = useTranslation("knowledge");
   const auth = useAuth();
   const { modal, message } = App.useApp();
-  const queryClient = useQueryClient();
   const [editing, setEditing] = useState<KnowledgeBase | "new" | null>(null);
 
-  const query = useQuery({
-    queryKey: knowledgeKeys.bases,
-    queryFn: async () =>
-      itemsOf<KnowledgeBase>(
-        unwrap(await api.GET("/api/v1/knowledge-bases/", { params: { query: { page_size: 500 } as never } })),
-      ),
-  });
-
-  const remove = useMutation({
-    mutationFn: async (knowledgeBase: KnowledgeBase) =>
-      unwrap(await api.DELETE("/api/v1/knowledge-bases/{kb_id}/", { params: { path: { kb_id: knowledgeBase.id } } })),
-    onSuccess: () => {
-      message.success(t("bases.deleted"));
-      void queryClient.invalidateQueries({ queryKey: knowledgeKeys.bases });
-    },
+  const query = useKnowledgeBases();
+  const remove = useDeleteKnowledgeBase({
+    onSuccess: () => message.success(t("bases.deleted")),
     onError: (error) => message.error(errorMessage(error)),
   });
 

@@ -1,29 +1,20 @@
 // One knowledge base: its documents (with uploads), hit testing, and sharing with other departments.
 import { ArrowLeftOutlined, EditOutlined } from "@ant-design/icons";
-import { useQuery } from "@tanstack/react-query";
 import { Breadcrumb, Button, Descriptions, Flex, Space, Tabs, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate, useParams } from "react-router";
 
-import { api } from "../../api/client";
-import { unwrap } from "../../api/errors";
 import { useAuth } from "../../auth/AuthProvider";
 import { QueryState } from "../../components/PageState";
 import { DocumentsPanel } from "./DocumentsPanel";
 import { GrantsPanel } from "./GrantsPanel";
 import { HitTestPanel } from "./HitTestPanel";
 import { KnowledgeBaseForm } from "./KnowledgeBaseForm";
-import { canManage, ClassificationTag, knowledgeKeys, KnowledgeLink } from "./shared";
+import { useKnowledgeBase } from "./api";
+import { canManage, ClassificationTag, KnowledgeLink } from "./shared";
 
 const TABS = ["documents", "search", "sharing"] as const;
-
-export function useKnowledgeBase(kbId: number) {
-  return useQuery({
-    queryKey: knowledgeKeys.base(kbId),
-    queryFn: async () => unwrap(await api.GET("/api/v1/knowledge-bases/{kb_id}/", { params: { path: { kb_id: kbId } } })),
-  });
-}
 
 export function KnowledgeBasePage() {
   const { t } = useTranslation("knowledge");

@@ -1,4 +1,4 @@
-// What the knowledge screens share: the API's types, who may change a knowledge base, and the tags
+// What the knowledge screens share: the API's types (their queries are in api.ts), who may change a knowledge base, and the tags
 // that show a document's status or a knowledge base's classification in the same colours everywhere.
 import { Tag } from "antd";
 import type { ComponentProps, ReactNode } from "react";
@@ -16,17 +16,6 @@ export type Chunk = components["schemas"]["Chunk"];
 export type IndexingRun = components["schemas"]["IndexingRun"];
 export type CatalogEntry = components["schemas"]["CatalogEntry"];
 export type Department = components["schemas"]["CatalogDepartment"];
-
-export const knowledgeKeys = {
-  bases: ["knowledge", "bases"] as const,
-  base: (id: number) => ["knowledge", "base", id] as const,
-  documents: (id: number) => ["knowledge", "base", id, "documents"] as const,
-  document: (id: number, docId: number) => ["knowledge", "base", id, "document", docId] as const,
-  grants: (id: number) => ["knowledge", "base", id, "grants"] as const,
-  catalog: (domain: string | null) => ["knowledge", "catalog", domain] as const,
-  domains: ["knowledge", "catalog", "domains"] as const,
-  departments: ["knowledge", "departments"] as const,
-};
 
 /** Settings, grants and deletion: org admins and builders of the owner department (the API checks
  * again; an "edit" grant lets other builders change documents only, which the server decides). */

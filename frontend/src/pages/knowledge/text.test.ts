@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { formatBytes, highlight, itemsOf, pageRange } from "./text";
+import { formatBytes, highlight, pageRange } from "./text";
 
 const marked = (text: string, query: string) =>
   highlight(text, query)
@@ -25,14 +25,6 @@ describe("highlight", () => {
   it("matches word starts only, and ignores one-letter words", () => {
     expect(marked("hợp đồng lao động", "ong a")).toEqual([]);
     expect(marked("lao động", "")).toEqual([]);
-  });
-});
-
-describe("itemsOf", () => {
-  it("reads a page and a bare array alike", () => {
-    expect(itemsOf<number>({ count: 2, results: [1, 2] })).toEqual([1, 2]);
-    expect(itemsOf<number>([3])).toEqual([3]);
-    expect(itemsOf<number>(undefined)).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
-// Small pure helpers of the knowledge screens: highlighting a query's words in a snippet, and the
-// lists the API answers either as a page ({count, results}) or as a plain array.
+// Small pure helpers of the knowledge screens: highlighting a query's words in a snippet, pages,
+// sizes and dates.
 
 export interface Segment {
   text: string;
@@ -41,13 +41,6 @@ export function highlight(text: string, query: string): Segment[] {
     else segments.push({ text: original[i], match: marks[i] });
   }
   return segments;
-}
-
-/** The items of a list answer: DRF's page ({results}) or a bare array. */
-export function itemsOf<T>(data: unknown): T[] {
-  if (Array.isArray(data)) return data as T[];
-  const results = (data as { results?: unknown } | null | undefined)?.results;
-  return Array.isArray(results) ? (results as T[]) : [];
 }
 
 /** Pages of a document, as "3" or "3–5"; empty when unknown. */

@@ -1,34 +1,16 @@
 // The organization's governance policy: review before publish, PII redaction, default retention.
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Button, Card, Form, InputNumber, Switch, Typography } from "antd";
 import { useTranslation } from "react-i18next";
 
-import { api } from "../../api/client";
-import { unwrap } from "../../api/errors";
-import type { components } from "../../api/schema";
 import { ErrorState, QueryState } from "../../components/PageState";
-
-type Policy = components["schemas"]["OrganizationPolicy"];
-type PolicyForm = Pick<Policy, "require_publish_review" | "redact_pii"> & { default_retention_days?: number | null };
+import { usePolicy, useSavePolicy, type PolicyForm } from "./api";
 
 export function Policies({ organizationId }: { organizationId: number }) {
   const { t } = useTranslation("settings");
   const { t: tc } = useTranslation();
   const { message } = App.useApp();
-  const queryClient = useQueryClient();
-  const path = { params: { path: { organization_id: organizationId } } };
-  const query = useQuery({
-    queryKey: ["policy", organizationId],
-    queryFn: async () => unwrap(await api.GET("/api/v1/organizations/{organization_id}/policy/", path)),
-  });
-  const save = useMutation({
-    mutationFn: async (values: PolicyForm) =>
-      unwrap(await api.PATCH("/api/v1/organizations/{organization_id}/policy/", { ...path, body: values })),
-    onSuccess: (policy) => {
-      queryClient.setQueryData(["policy", organizationId], policy);
-      message.success(t("policies.saved"));
-    },
-  });
+  const query = usePolicy(organizationId);
+  const save = useSavePolicy(organizationId, { onSuccess: () => message.success(t("policies.saved")) });
   return (
     <QueryState query={query}>
       {(policy) => (

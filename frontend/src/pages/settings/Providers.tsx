@@ -1,31 +1,22 @@
 // Model providers: any OpenAI-compatible endpoint (OpenAI, Azure OpenAI, vLLM, Ollama, LM Studio).
 // The key is write-only; the connection test lists the endpoint's models or says why it failed.
 import { ApiOutlined, PlusOutlined } from "@ant-design/icons";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Button, Checkbox, Form, Input, Modal, Popconfirm, Select, Space, Switch, Table, Tag } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 
-import { api } from "../../api/client";
-import { errorMessage, unwrap } from "../../api/errors";
-import { asPage } from "../../api/paginated";
-import type { components } from "../../api/schema";
+import { errorMessage } from "../../api/errors";
 import { ErrorState } from "../../components/PageState";
-
-type Provider = components["schemas"]["ModelProvider"];
-type ConnectionTest = components["schemas"]["ConnectionTest"];
-type ProviderForm = {
-  name: string;
-  base_url: string;
-  api_key?: string;
-  chat_models: string[];
-  embedding_models: string[];
-  default_chat_model: string;
-  on_premises: boolean;
-  allowed_classifications: Classification[];
-  is_default: boolean;
-};
-type Classification = "public" | "internal" | "confidential" | "secret";
+import {
+  useDeleteProvider,
+  useProviders,
+  useSaveProvider,
+  useTestProvider,
+  type Classification,
+  type ConnectionTest,
+  type Provider,
+  type ProviderForm,
+} from "./api";
 
 const CLASSIFICATIONS: Classification[] = ["public", "internal", "confidential", "secret"];
 
@@ -33,45 +24,22 @@ export function Providers() {
   const { t } = useTranslation("settings");
   const { t: tc } = useTranslation();
   const { message } = App.useApp();
-  const queryClient = useQueryClient();
   const [editing, setEditing] = useState<Provider | "new" | null>(null);
   const [tests, setTests] = useState<Record<number, ConnectionTest>>({});
   const [form] = Form.useForm<ProviderForm>();
-  const query = useQuery({
-    queryKey: ["model-providers"],
-    queryFn: async () => asPage<Provider>(unwrap(await api.GET("/api/v1/model-providers/"))).results,
-  });
-  const invalidate = () => queryClient.invalidateQueries({ queryKey: ["model-providers"] });
-  const save = useMutation({
-    mutationFn: async (values: ProviderForm) => {
-      const body = { ...values };
-      if (!body.api_key) delete body.api_key; // left empty: keep the current key
-      if (editing === "new" || editing === null) return unwrap(await api.POST("/api/v1/model-providers/", { body }));
-      return unwrap(
-        await api.PATCH("/api/v1/model-providers/{provider_id}/", { params: { path: { provider_id: editing.id } }, body }),
-      );
-    },
+  const query = useProviders();
+  const save = useSaveProvider(editing, {
     onSuccess: () => {
       message.success(t("providers.saved"));
       setEditing(null);
-      void invalidate();
     },
   });
-  const test = useMutation({
-    mutationFn: async (id: number) =>
-      unwrap(await api.POST("/api/v1/model-providers/{provider_id}/test", { params: { path: { provider_id: id } } })),
+  const test = useTestProvider({
     onSuccess: (result, id) => setTests((current) => ({ ...current, [id]: result })),
     onError: (error) => message.error(errorMessage(error)),
   });
-  const remove = useMutation({
-    mutationFn: async (id: number) => {
-      const result = await api.DELETE("/api/v1/model-providers/{provider_id}/", { params: { path: { provider_id: id } } });
-      if (!result.response.ok) unwrap(result);
-    },
-    onSuccess: () => {
-      message.success(t("providers.deleted"));
-      void invalidate();
-    },
+  const remove = useDeleteProvider({
+    onSuccess: () => message.success(t("providers.deleted")),
     onError: (error) => message.error(errorMessage(error)),
   });
 

@@ -58,9 +58,39 @@ describe("SseParser", () => {
     expect(parser.push("event: a\ndata: 1\n")).toEqual([]);
     expect(parser.end()).toEqual([]);
   });
+
+  it("joins a multi-line event cut inside its data lines, as the chat and the preview receive it", () => {
+    const whole = 'event: text.delta\ndata: {"text":\ndata: "Điều 8"}\n\nevent: message.completed\ndata: {}\n\n';
+    for (const cut of [3, 20, 24, 30, whole.indexOf("\n\n") + 1]) {
+      expect(parseAll([whole.slice(0, cut), whole.slice(cut)])).toEqual([
+        { event: "text.delta", data: '{"text":\n"Điều 8"}' },
+        { event: "message.completed", data: "{}" },
+      ]);
+    }
+  });
+
+  it("parses events split across chunks", () => {
+    const parser = new SseParser();
+    expect(parser.push('event: text.delta\ndata: {"text":"Xin')).toEqual([]);
+    expect(parser.push(' chào"}\n\nevent: message.completed\ndata: {}\n\n')).toEqual([
+      { event: "text.delta", data: '{"text":"Xin chào"}' },
+      { event: "message.completed", data: "{}" },
+    ]);
+  });
+
+  it("ignores comments and joins multi-line data ended by CRLF", () => {
+    expect(parseAll([": keep-alive\n\ndata: a\ndata: b\r\n\r\n"])).toEqual([{ event: "message", data: "a\nb" }]);
+  });
 });
 
 describe("readEvents", () => {
+  it("reads a whole response body", async () => {
+    const body = new Response('event: text.delta\ndata: {"text":"Một"}\n\nevent: text.delta\ndata: {"text":"Hai"}\n\n').body!;
+    const seen: string[] = [];
+    for await (const event of readEvents(body)) seen.push((JSON.parse(event.data) as { text: string }).text);
+    expect(seen).toEqual(["Một", "Hai"]);
+  });
+
   it("decodes UTF-8 split inside a character", async () => {
     const bytes = new TextEncoder().encode('event: text.delta\ndata: {"text":"Thủ tục"}\n\n');
     const split = bytes.indexOf(0xbb) > 0 ? bytes.indexOf(0xbb) : 30; // inside the "ủ" sequence

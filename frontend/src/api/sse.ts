@@ -1,5 +1,6 @@
 // A parser for server-sent events read from a fetch() body. EventSource cannot POST nor send the
-// CSRF header, so the chat reads the stream itself; the parser follows the WHATWG rules that matter
+// CSRF header, so the chat and the builder's preview read the stream themselves (through
+// chatStream.ts); the parser follows the WHATWG rules that matter
 // here: events end at a blank line, lines end in LF, CR or CRLF (which may be split across chunks),
 // several `data:` lines join with "\n", lines starting with ":" are comments (keep-alives).
 
