@@ -71,9 +71,19 @@ system-packages:
 		echo "note: $$missing not installed (needs root and apt); the tests that need them say so" >&2; \
 	fi
 
-# The end-to-end tests (tests/e2e) drive the built web app.
+# The tests in three parts, all of which always run: the end-to-end tests (tests/e2e, a browser
+# against a platform of their own under var/e2e; output in var/e2e-tests.log, shown when done) in
+# the background, beside the rest in PYTEST_WORKERS parallel processes (pytest-xdist; each worker
+# on a test database and a Redis database of its own); then, alone, those marked serial (they
+# restart what the workers share). Each part keeps its own last failures for `pytest --lf`.
+PYTEST_WORKERS ?= 3
 pytest: $(STAMP) frontend system-packages
-	$(PY) -m pytest
+	@mkdir -p var
+	$(PY) -m pytest tests/e2e -o cache_dir=.pytest_cache/e2e >var/e2e-tests.log 2>&1 & e2e=$$!; \
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -m "not e2e and not serial"; parallel=$$?; \
+	wait $$e2e; browser=$$?; echo "--- the end-to-end tests (var/e2e-tests.log):"; cat var/e2e-tests.log; \
+	$(PY) -m pytest -m serial; serial=$$?; \
+	[ $$parallel = 0 ] && [ $$browser = 0 ] && [ $$serial = 0 ]
 
 test: system-packages lint typecheck frontend-check pytest
 

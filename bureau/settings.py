@@ -265,7 +265,14 @@ AUTH_USER_MODEL = "tenancy.User"
 
 # --- Redis: broker and cache -----------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL") or embedded.redis_url()
-_cache_location = REDIS_URL.replace("redis+socket://", "unix://")
+if TESTING and env_str("PYTEST_XDIST_WORKER"):
+    # Tests run in parallel (pytest-xdist's workers gw0, gw1...) each on a Redis database of its own:
+    # one worker's cache.clear() and Celery queues are not another's. The processes a test starts
+    # inherit the variable, and with it the same database.
+    REDIS_URL = embedded.redis_url_with_db(
+        REDIS_URL, 1 + int(env_str("PYTEST_XDIST_WORKER").removeprefix("gw")) % 15
+    )
+_cache_location = embedded.redis_client_url(REDIS_URL)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -18,12 +18,42 @@ embedded.ensure_services()
 from tests.factories import World, build_world  # noqa: E402
 from tests.fakes.fake_llm import FakeLLM  # noqa: E402
 
+# The tests that took this long or more, and how long, as the last run measured them (in pytest's
+# cache, .pytest_cache): the next run starts them first.
+SLOW_SECONDS = 5.0
+DURATIONS_KEY = "bureau/slow-tests"
+_durations: dict[str, float] = {}
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The browser tests go last: Playwright's synchronous API keeps an event loop running in the
     main thread from its first use to the end of the session, and tests that call asyncio.run()
-    cannot run after that."""
-    items.sort(key=lambda item: "/tests/e2e/" in str(item.path).replace("\\", "/"))
+    cannot run after that. The slow tests go first, the longest first (one marked slow and not yet
+    measured counts as a minute): in parallel (pytest-xdist hands tests out in this order) they
+    overlap the many short ones instead of finishing alone at the end. The rest keep their order."""
+    cache = getattr(config, "cache", None)
+    known: dict[str, float] = cache.get(DURATIONS_KEY, {}) if cache else {}
+
+    def seconds(item: pytest.Item) -> float:
+        return known.get(item.nodeid) or (60.0 if item.get_closest_marker("slow") else 0.0)
+
+    items.sort(key=lambda item: ("/tests/e2e/" in str(item.path).replace("\\", "/"), -seconds(item)))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    # The test's own time: the first test of a worker also sets its database up, which is no test's.
+    if report.when == "call":
+        _durations[report.nodeid] = report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In the main process, which pytest-xdist's workers report to."""
+    cache = getattr(session.config, "cache", None)
+    if cache is None or hasattr(session.config, "workerinput"):
+        return
+    remembered = {test: s for test, s in cache.get(DURATIONS_KEY, {}).items() if test not in _durations}
+    remembered |= {test: round(s, 1) for test, s in _durations.items() if s >= SLOW_SECONDS}
+    cache.set(DURATIONS_KEY, remembered)
 
 
 @pytest.fixture(scope="session")

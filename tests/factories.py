@@ -5,6 +5,9 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
+from django.test import Client
+from rest_framework.test import APIClient
+
 from bureau.tenancy.models import Department, Membership, Organization, Role, User
 
 PASSWORD = "Mat-khau-th3-nghiem"
@@ -69,3 +72,17 @@ def build_world() -> World:
         "outsider": make_member(other, Role.MEMBER),
     }
     return World(organization, office, department, other, other_organization, users)
+
+
+def signed_in(world: World, role: str = "member", *, language: str | None = None) -> Client:
+    """A test client with a session of `world`'s user in `role`, as the web app has after sign-in."""
+    client = Client(headers={"Accept-Language": language} if language else None)
+    client.force_login(world.user(role))
+    return client
+
+
+def api_client(world: World, role: str, *, language: str | None = None) -> APIClient:
+    """An API test client authenticated as `world`'s user in `role`, without a session."""
+    client = APIClient(headers={"Accept-Language": language} if language else None)
+    client.force_authenticate(world.user(role))
+    return client

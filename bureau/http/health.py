@@ -8,6 +8,8 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 
+from bureau import embedded
+
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -15,10 +17,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def _broker_client() -> redis.Redis:
-    url: str = settings.CELERY_BROKER_URL
-    if url.startswith("redis+socket://"):
-        return redis.Redis(unix_socket_path=url.removeprefix("redis+socket://"), socket_timeout=2)
-    return redis.Redis.from_url(url, socket_timeout=2)
+    return redis.Redis.from_url(embedded.redis_client_url(settings.CELERY_BROKER_URL), socket_timeout=2)
 
 
 @never_cache

@@ -16,7 +16,7 @@ from tests.factories import World
 from tests.knowledge.pipeline_helpers import upload_and_index, use_hash_embedder
 from tests.knowledge.test_tables import xlsx_bytes
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 ROWS: list[list[object]] = [
     ["Đơn vị", "Lĩnh vực", "Số hồ sơ"],

@@ -19,15 +19,9 @@ from bureau.tenancy.access import ApiKeyActor
 from bureau.tenancy.models import Role
 from bureau.tenancy.services import api_key_create
 from knowledge.services import knowledge_base_create
-from tests.factories import World, make_department, make_member
+from tests.factories import World, api_client, make_department, make_member
 
 A = "/api/v1/assistants/"
-
-
-def _client(world: World, role: str) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(world.user(role))
-    return client
 
 
 def _create(client: APIClient, **body: Any) -> dict[str, Any]:
@@ -49,7 +43,7 @@ def _last_event(action: str) -> Logged:
 
 
 def test_create_folds_the_slug_and_keeps_it_unique(world: World) -> None:
-    builder = _client(world, "builder")
+    builder = api_client(world, "builder")
     first = _create(builder, name="Trợ lý Đất đai")
     second = _create(builder, name="Trợ lý Đất đai")
     assert first["slug"] == "tro-ly-dat-dai" and second["slug"] == "tro-ly-dat-dai-2"
@@ -64,7 +58,7 @@ def test_create_folds_the_slug_and_keeps_it_unique(world: World) -> None:
 
 
 def test_update_writes_the_diff_and_visibility_needs_the_owner(world: World) -> None:
-    builder = _client(world, "builder")
+    builder = api_client(world, "builder")
     assistant = _create(builder)
     url = f"{A}{assistant['id']}/"
     response = builder.patch(url, {"description": "Thủ tục hành chính", "avatar": "📜"}, format="json")
@@ -93,21 +87,21 @@ def test_private_assistants_hide_from_members_but_not_their_creator(world: World
         from assistants.catalog.services import assistant_create
 
         mine = assistant_create(actor=member, department=world.department, name="Nháp", visibility="private")
-    hidden = _create(_client(world, "builder"), name="Riêng", visibility="private")
-    member_client = _client(world, "member")
+    hidden = _create(api_client(world, "builder"), name="Riêng", visibility="private")
+    member_client = api_client(world, "member")
     assert member_client.get(f"{A}{hidden['id']}/").status_code == 404
     assert member_client.get(f"{A}{mine.pk}/").status_code == 200
     ids = {row["id"] for row in member_client.get(A).json()["results"]}
     assert mine.pk in ids and hidden["id"] not in ids
-    assert _client(world, "auditor").get(f"{A}{hidden['id']}/").status_code == 200
-    assert _client(world, "outsider").get(f"{A}{hidden['id']}/").status_code == 404
+    assert api_client(world, "auditor").get(f"{A}{hidden['id']}/").status_code == 200
+    assert api_client(world, "outsider").get(f"{A}{hidden['id']}/").status_code == 404
 
 
 def test_organization_visibility_and_shares_reach_other_departments(world: World) -> None:
-    builder = _client(world, "builder")
+    builder = api_client(world, "builder")
     shared = _create(builder, name="Chung", visibility="organization")
     private = _create(builder, name="Riêng tư", visibility="private")
-    outsider = _client(world, "outsider")
+    outsider = api_client(world, "outsider")
     assert outsider.get(f"{A}{shared['id']}/").status_code == 200
     assert outsider.get(f"{A}{private['id']}/").status_code == 404
     # Share with the outsider's department as viewer: visible, but not its configuration.
@@ -142,7 +136,7 @@ def test_organization_visibility_and_shares_reach_other_departments(world: World
 
 
 def test_sharing_stays_inside_the_organization(world: World) -> None:
-    builder = _client(world, "builder")
+    builder = api_client(world, "builder")
     assistant = _create(builder)
     url = f"{A}{assistant['id']}/shares/"
     stranger_org = make_department(world.other_organization)
@@ -156,7 +150,7 @@ def test_sharing_stays_inside_the_organization(world: World) -> None:
 
 
 def test_duplicate_copies_the_draft_not_the_shares(world: World) -> None:
-    builder = _client(world, "builder")
+    builder = api_client(world, "builder")
     source = _create(builder, name="Gốc")
     builder.patch(
         f"{A}{source['id']}/draft/",
@@ -177,7 +171,7 @@ def test_duplicate_copies_the_draft_not_the_shares(world: World) -> None:
 
 
 def test_export_then_import_relinks_only_usable_knowledge(world: World) -> None:
-    builder = _client(world, "builder")
+    builder = api_client(world, "builder")
     with transaction.atomic():
         ours = knowledge_base_create(actor=None, department=world.department, name="Của sở")
         theirs = knowledge_base_create(
@@ -209,7 +203,7 @@ def test_export_then_import_relinks_only_usable_knowledge(world: World) -> None:
 
 
 def test_delete_cascades_but_not_under_legal_hold(world: World) -> None:
-    builder = _client(world, "builder")
+    builder = api_client(world, "builder")
     assistant = _create(builder)
     instance = Assistant.objects.get(pk=assistant["id"])
     with transaction.atomic():
@@ -225,7 +219,7 @@ def test_delete_cascades_but_not_under_legal_hold(world: World) -> None:
 
 
 def test_selectors_for_chat(world: World) -> None:
-    builder = _client(world, "builder")
+    builder = api_client(world, "builder")
     draft_only = _create(builder, name="Chưa phát hành")
     live = _create(builder, name="Đang chạy")
     with transaction.atomic():

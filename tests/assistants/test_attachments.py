@@ -3,7 +3,6 @@ conversation uses them and no other conversation does; they go with the conversa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,34 +12,23 @@ from django.test import Client
 from assistants.models import Assistant, ToolCall
 from knowledge.ingestion import indexing
 from knowledge.models import Chunk, DataTable, Document, KnowledgeBase
-from tests.assistants.chat_helpers import FAKE_KEY, make_assistant, make_provider
-from tests.factories import World, build_world
+from tests.assistants.chat_helpers import make_assistant, make_provider
+from tests.factories import World, build_world, signed_in
 from tests.fakes.fake_llm import FakeLLM
 from tests.knowledge.pipeline_helpers import use_hash_embedder
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 NOTE = "Biên bản họp: hạn nộp báo cáo tổng kết công tác bồi thường là ngày 15 tháng 11."
 
 
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch) -> World:
+    """The shared world, with the hash embedder and no task queue."""
     use_hash_embedder(monkeypatch)
     # Indexing runs inline in these tests rather than through the task queue.
     monkeypatch.setattr("knowledge.tasks.ingest_document.delay", lambda run_id: None)
     return build_world()
-
-
-@pytest.fixture
-def llm() -> Iterator[FakeLLM]:
-    with FakeLLM(api_key=FAKE_KEY) as fake:
-        yield fake
-
-
-def _client(world: World, role: str = "member") -> Client:
-    client = Client()
-    client.force_login(world.user(role))
-    return client
 
 
 def _start(client: Client, assistant: Assistant) -> int:
@@ -76,7 +64,7 @@ def _ask(client: Client, conversation: int, content: str) -> Any:
 
 def test_the_owner_attaches_and_lists_files_and_nobody_else_can(world: World) -> None:
     assistant = make_assistant(world.department)
-    owner = _client(world)
+    owner = signed_in(world)
     conversation = _start(owner, assistant)
 
     document = _attach_and_index(owner, conversation, "bien_ban.txt", NOTE.encode())
@@ -88,22 +76,24 @@ def test_the_owner_attaches_and_lists_files_and_nobody_else_can(world: World) ->
 
     assert AuditEvent.objects.filter(action="conversation.attach").count() == 1
     for role in ("builder", "org_admin", "outsider"):
-        other = _client(world, role)
+        other = signed_in(world, role)
         assert other.get(f"/api/v1/conversations/{conversation}/attachments/").status_code == 404
         assert _attach(other, conversation, "x.txt", b"khac").status_code == 404
         url = f"/api/v1/conversations/{conversation}/attachments/{document.pk}/"
         assert other.delete(url).status_code == 404
     # The conversation's knowledge base shows in no list, not even to an org admin.
     for role in ("member", "org_admin", "builder"):
-        names = [kb["name"] for kb in _client(world, role).get("/api/v1/knowledge-bases/").json()["results"]]
+        names = [
+            kb["name"] for kb in signed_in(world, role).get("/api/v1/knowledge-bases/").json()["results"]
+        ]
         assert not any("conversation" in n.lower() or "cuộc trò chuyện" in n.lower() for n in names)
     scoped = KnowledgeBase.objects.get(documents=document)
-    assert _client(world, "org_admin").get(f"/api/v1/knowledge-bases/{scoped.pk}/").status_code == 404
+    assert signed_in(world, "org_admin").get(f"/api/v1/knowledge-bases/{scoped.pk}/").status_code == 404
 
 
 def test_the_answer_uses_the_attachment_only_in_its_own_conversation(world: World, llm: FakeLLM) -> None:
     assistant = make_assistant(world.department, provider=make_provider(world.department, llm.base_url))
-    client = _client(world)
+    client = signed_in(world)
     with_file = _start(client, assistant)
     without = _start(client, assistant)
     _attach_and_index(client, with_file, "bien_ban.txt", NOTE.encode())
@@ -121,7 +111,7 @@ def test_a_file_attached_after_a_question_is_searched_at_the_next_one(world: Wor
     # The first turn remembers that the conversation had nothing attached (bureau/runtime/memo.py); the
     # audited upload and indexing make the next turn look again.
     assistant = make_assistant(world.department, provider=make_provider(world.department, llm.base_url))
-    client = _client(world)
+    client = signed_in(world)
     conversation = _start(client, assistant)
     question = "Hạn nộp báo cáo tổng kết công tác bồi thường là ngày nào?"
     _ask(client, conversation, question)
@@ -136,7 +126,7 @@ def test_analyze_table_reads_an_attached_spreadsheet(world: World, llm: FakeLLM)
     assistant = make_assistant(
         world.department, provider=make_provider(world.department, llm.base_url), tools=tools
     )
-    client = _client(world)
+    client = signed_in(world)
     conversation = _start(client, assistant)
     other = _start(client, assistant)
     csv = "Đơn vị,Số hồ sơ\nXã A,12\nXã B,30\nXã A,8\n".encode()
@@ -157,7 +147,7 @@ def test_analyze_table_reads_an_attached_spreadsheet(world: World, llm: FakeLLM)
 
 def test_deleting_the_conversation_deletes_its_attachments(world: World) -> None:
     assistant = make_assistant(world.department)
-    client = _client(world)
+    client = signed_in(world)
     conversation = _start(client, assistant)
     document = _attach_and_index(client, conversation, "ho_so.csv", "Đơn vị,Số hồ sơ\nXã A,1\n".encode())
     scoped = document.knowledge_base_id
@@ -174,7 +164,7 @@ def test_deleting_the_conversation_deletes_its_attachments(world: World) -> None
 
 def test_removing_one_attachment(world: World) -> None:
     assistant = make_assistant(world.department)
-    client = _client(world)
+    client = signed_in(world)
     conversation = _start(client, assistant)
     document = _attach_and_index(client, conversation, "a.txt", NOTE.encode())
 
@@ -193,7 +183,7 @@ def test_a_turns_conversation_row_says_whether_its_attachments_can_be_searched(w
     from bureau.exceptions import NotFound
 
     assistant = make_assistant(world.department)
-    client, member = _client(world), world.user("member")
+    client, member = signed_in(world), world.user("member")
     searched, other = _start(client, assistant), _start(client, assistant)
 
     def agree(conversation_id: int) -> bool:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,29 +18,17 @@ from assistants.models import Citation, Conversation, Message, MessageStatus, To
 from knowledge import services as knowledge_services
 from knowledge.models import KnowledgeBase
 from tests.assistants.chat_helpers import (
-    FAKE_KEY,
     make_assistant,
     make_provider,
     publish,
     sse_events,
     streamed,
 )
-from tests.factories import World, build_world
+from tests.factories import World, signed_in
 from tests.fakes.fake_llm import FakeLLM, Fault
 from tests.knowledge.pipeline_helpers import DATA, upload_and_index, use_hash_embedder
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def world() -> World:
-    return build_world()
-
-
-@pytest.fixture
-def llm() -> Iterator[FakeLLM]:
-    with FakeLLM(api_key=FAKE_KEY) as fake:
-        yield fake
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
@@ -54,12 +41,6 @@ def kb(world: World, monkeypatch: pytest.MonkeyPatch) -> KnowledgeBase:
     source = DATA / "nd30_2020" / "30_2020_ND_CP.md"
     upload_and_index(knowledge_base, source.name, source.read_bytes())
     return knowledge_base
-
-
-def _client(world: World, role: str = "member") -> Client:
-    client = Client()
-    client.force_login(world.user(role))
-    return client
 
 
 def _start(client: Client, assistant_id: int, **extra: Any) -> int:
@@ -84,7 +65,7 @@ def test_an_answer_cites_the_passages_it_used(world: World, llm: FakeLLM, kb: Kn
     assistant = make_assistant(
         world.department, provider=make_provider(world.department, llm.base_url), knowledge_bases=[kb]
     )
-    client = _client(world)
+    client = signed_in(world)
     conversation = _start(client, assistant.pk)
     response = _ask(client, conversation, "Thể thức văn bản hành chính gồm những thành phần nào?")
     assert response.status_code == 200, response.content
@@ -106,7 +87,7 @@ def test_streaming_sends_the_documented_events(world: World, llm: FakeLLM, kb: K
     assistant = make_assistant(
         world.department, provider=make_provider(world.department, llm.base_url), knowledge_bases=[kb]
     )
-    client = _client(world)
+    client = signed_in(world)
     llm.token_delay = 0.005  # a model's pace, so each token arrives on its own (together, they go as one)
     response = _ask(client, _start(client, assistant.pk), "Quy định về chữ ký số?", stream=True)
     assert response["Content-Type"].startswith("text/event-stream")
@@ -125,7 +106,7 @@ def test_tool_calls_run_and_are_stored(world: World, llm: FakeLLM) -> None:
     )
     llm.script_tool_call(_function_name(llm, assistant), {"expression": "(120 + 80) * 0.15"})
     llm.script_text("Kết quả là 30.")
-    client = _client(world)
+    client = signed_in(world)
     response = _ask(client, _start(client, assistant.pk), "15% của tổng 120 và 80 là bao nhiêu?", stream=True)
     events = sse_events(streamed(response))
     kinds = [kind for kind, _ in events]
@@ -157,7 +138,7 @@ def test_provider_failures_become_an_error_event_and_a_failed_message(
 ) -> None:
     assistant = make_assistant(world.department, provider=make_provider(world.department, llm.base_url))
     llm.inject(fault, path="/chat/completions")
-    client = _client(world)
+    client = signed_in(world)
     events = sse_events(streamed(_ask(client, _start(client, assistant.pk), "Xin chào", stream=True)))
     assert events[-1][0] == "error" and events[-1][1]["code"] == code
     failed = Message.objects.get(pk=events[-1][1]["message_id"])
@@ -170,7 +151,7 @@ def test_a_provider_timeout_is_reported(world: World, llm: FakeLLM, settings: An
     settings.LLM_TIMEOUT_SECONDS = 1
     assistant = make_assistant(world.department, provider=make_provider(world.department, llm.base_url))
     llm.hang_next(5, path="/chat/completions")
-    client = _client(world)
+    client = signed_in(world)
     response = _ask(client, _start(client, assistant.pk), "Xin chào")
     assert response.status_code == 502
     assert response.json()["error"]["code"] in {"provider_timeout", "provider_unreachable"}
@@ -181,7 +162,7 @@ def test_without_a_provider_the_answer_is_extractive_and_says_so(
 ) -> None:
     settings.OPENAI_BASE_URL = ""
     assistant = make_assistant(world.department, knowledge_bases=[kb])
-    client = _client(world)
+    client = signed_in(world)
     body = _ask(client, _start(client, assistant.pk), "Chữ ký số trên văn bản điện tử").json()
     assert body["extractive"] is True and body["status"] == "completed"
     assert (
@@ -207,7 +188,7 @@ def test_answer_only_from_knowledge_refuses_when_nothing_matches(
         knowledge_only=True,
         refusal_message="Không có trong tài liệu.",
     )
-    client = _client(world)
+    client = signed_in(world)
     body = _ask(client, _start(client, assistant.pk), "Giá vàng hôm nay?").json()
     assert body["content"] == "Không có trong tài liệu." and not llm.chat_requests
 
@@ -215,7 +196,7 @@ def test_answer_only_from_knowledge_refuses_when_nothing_matches(
 def test_a_conversation_keeps_its_version_after_a_new_publish(world: World, llm: FakeLLM) -> None:
     provider = make_provider(world.department, llm.base_url)
     assistant = make_assistant(world.department, provider=provider, instructions="Phiên bản một.")
-    client = _client(world)
+    client = signed_in(world)
     old = _start(client, assistant.pk)
     publish(assistant, instructions="Phiên bản hai.", provider=provider)
     _ask(client, old, "Câu hỏi 1")
@@ -227,7 +208,7 @@ def test_a_conversation_keeps_its_version_after_a_new_publish(world: World, llm:
 
 def test_history_goes_back_to_the_model(world: World, llm: FakeLLM) -> None:
     assistant = make_assistant(world.department, provider=make_provider(world.department, llm.base_url))
-    client = _client(world)
+    client = signed_in(world)
     conversation = _start(client, assistant.pk)
     _ask(client, conversation, "Tôi tên là Lan.")
     _ask(client, conversation, "Tôi tên là gì?")
@@ -235,10 +216,12 @@ def test_history_goes_back_to_the_model(world: World, llm: FakeLLM) -> None:
     assert roles == ["system", "user", "assistant", "user"]
 
 
+# The stop is pressed from another thread, on a connection of its own: it must see committed rows.
+@pytest.mark.django_db(transaction=True)
 def test_stop_ends_a_streaming_answer(world: World, llm: FakeLLM) -> None:
     assistant = make_assistant(world.department, provider=make_provider(world.department, llm.base_url))
     llm.script_text(" ".join(f"từ{n}" for n in range(200)), fault=Fault(token_delay=0.01))
-    client = _client(world)
+    client = signed_in(world)
     conversation = _start(client, assistant.pk)
 
     def press_stop_once_streaming() -> None:
@@ -265,7 +248,7 @@ def test_stop_ends_a_streaming_answer(world: World, llm: FakeLLM) -> None:
 
 def test_regenerate_and_feedback(world: World, llm: FakeLLM) -> None:
     assistant = make_assistant(world.department, provider=make_provider(world.department, llm.base_url))
-    client = _client(world)
+    client = signed_in(world)
     conversation = _start(client, assistant.pk)
     first = _ask(client, conversation, "Câu hỏi gốc").json()
     again = client.post(
@@ -285,13 +268,13 @@ def test_regenerate_and_feedback(world: World, llm: FakeLLM) -> None:
 
 def test_nobody_reads_another_persons_conversation(world: World, llm: FakeLLM) -> None:
     assistant = make_assistant(world.department, provider=make_provider(world.department, llm.base_url))
-    owner = _client(world, "member")
+    owner = signed_in(world, "member")
     conversation = _start(owner, assistant.pk)
     for role in ("builder", "dept_admin", "org_admin", "outsider"):
-        other = _client(world, role)
+        other = signed_in(world, role)
         assert other.get(f"/api/v1/conversations/{conversation}/").status_code == 404
         assert _ask(other, conversation, "Xem trộm").status_code == 404
-    outsider = _client(world, "outsider")
+    outsider = signed_in(world, "outsider")
     response = outsider.post(
         "/api/v1/conversations/", {"assistant": assistant.pk}, content_type="application/json"
     )
@@ -315,7 +298,7 @@ def test_an_injected_document_is_data_not_an_instruction(
     assistant = make_assistant(
         world.department, provider=make_provider(world.department, llm.base_url), knowledge_bases=[poisoned]
     )
-    client = _client(world)
+    client = signed_in(world)
     _ask(client, _start(client, assistant.pk), "Quy trình tiếp dân")
     messages = llm.chat_requests[-1].body["messages"]
     # The poisoned text reaches the model only inside the data block, never as a message of its own.

@@ -4,7 +4,6 @@ its checks need and the header middleware runs in the event loop."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -22,23 +21,12 @@ from bureau.quotas.services import quota_set
 from bureau.tenancy.services import api_key_create
 from knowledge import services as knowledge_services
 from knowledge.models import KnowledgeBase
-from tests.assistants.chat_helpers import FAKE_KEY, make_assistant, make_provider, sse_events
-from tests.factories import PASSWORD, World, build_world
+from tests.assistants.chat_helpers import make_assistant, make_provider, sse_events
+from tests.factories import PASSWORD, World
 from tests.fakes.fake_llm import FakeLLM
 from tests.knowledge.pipeline_helpers import DATA, upload_and_index, use_hash_embedder
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def world() -> World:
-    return build_world()
-
-
-@pytest.fixture
-def llm() -> Iterator[FakeLLM]:
-    with FakeLLM(api_key=FAKE_KEY) as fake:
-        yield fake
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
@@ -69,6 +57,8 @@ def _prepared_sql(world: World, conversation: Conversation, question: str) -> li
     return [query["sql"] for query in captured.captured_queries]
 
 
+# The turn's own transaction, not a savepoint in the test's: its statements are what is counted.
+@pytest.mark.django_db(transaction=True)
 def test_a_turn_prepares_with_few_queries(world: World, llm: FakeLLM, kb: KnowledgeBase) -> None:
     conversation = _conversation(world, llm, kb)
     question = "Thể thức văn bản gồm những gì?"
@@ -241,6 +231,8 @@ def test_under_asgi_signing_in_still_saves_the_session(world: World) -> None:
     assert after.status_code in (401, 403)
 
 
+# Its own transaction (BEGIN ... COMMIT) is what it checks: not a savepoint in the test's.
+@pytest.mark.django_db(transaction=True)
 def test_bound_by_the_server_the_question_is_stored_in_a_transaction_of_its_own(
     world: World, llm: FakeLLM, kb: KnowledgeBase
 ) -> None:

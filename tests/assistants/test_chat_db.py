@@ -12,13 +12,15 @@ from django.utils import translation
 from assistants.chat.db import beside
 from bureau.tenancy.models import Organization
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def _where_and_what() -> tuple[str, str, int]:
     return threading.current_thread().name, translation.get_language(), Organization.objects.count()
 
 
+# beside() runs on another thread's connection, which sees committed rows only.
+@pytest.mark.django_db(transaction=True)
 def test_beside_runs_in_another_thread_with_the_callers_language(settings: Any) -> None:
     settings.CHAT_DB_THREAD_SENSITIVE = False  # as in the web server
     Organization.objects.create(name="Sở Tư pháp", slug="so-tu-phap")

@@ -5,7 +5,6 @@ the check is also an API endpoint."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +20,13 @@ from assistants.documents.services import generated_file_create
 from assistants.models import Conversation, GeneratedFile, GeneratedFileKind, Message, ToolCall
 from bureau.audit.models import AuditEvent
 from knowledge import services as knowledge_services
-from tests.assistants.chat_helpers import FAKE_KEY, make_assistant, make_provider, streamed
+from tests.assistants.chat_helpers import make_assistant, make_provider, streamed
 from tests.assistants.test_nd30 import BASE, form_for
-from tests.factories import World, build_world
+from tests.factories import World, signed_in
 from tests.fakes.fake_llm import FakeLLM
 from tests.knowledge.pipeline_helpers import use_hash_embedder
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 TOOLS = [
     {"kind": "draft_document", "name": "soan_van_ban", "settings": {}},
@@ -38,23 +37,6 @@ TOOLS = [
 @pytest.fixture(autouse=True)
 def media(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
-def world() -> World:
-    return build_world()
-
-
-@pytest.fixture
-def llm() -> Iterator[FakeLLM]:
-    with FakeLLM(api_key=FAKE_KEY) as fake:
-        yield fake
-
-
-def _client(world: World, role: str = "member") -> Client:
-    client = Client()
-    client.force_login(world.user(role))
-    return client
 
 
 def _start(client: Client, assistant_id: int) -> int:
@@ -105,7 +87,7 @@ def test_a_drafted_document_is_stored_audited_and_downloadable_by_its_owner(
     assistant = _assistant(world, llm)
     llm.script_tool_call("soan_van_ban", {**BASE, "doc_type": "cong_van"})
     llm.script_text("Tôi đã soạn công văn, bạn có thể tải về.")
-    client = _client(world)
+    client = signed_in(world)
     conversation = _start(client, assistant.pk)
     body = _ask(client, conversation, "Soạn công văn mời các sở dự hội nghị tổng kết.")
     assert body["status"] == "completed"
@@ -149,7 +131,7 @@ def test_a_drafted_document_is_stored_audited_and_downloadable_by_its_owner(
     assert open_docx(io.BytesIO(data)).tables[0].rows[1].cells[0].paragraphs[0].text == "Số: 12/UBND-VP"
 
     for other in ("builder", "dept_admin", "org_admin", "outsider"):
-        assert _client(world, other).get(result(call)["download_url"]).status_code == 404, other
+        assert signed_in(world, other).get(result(call)["download_url"]).status_code == 404, other
     assert Client().get(result(call)["download_url"]).status_code in (401, 403)
 
 
@@ -157,7 +139,7 @@ def test_missing_fields_go_back_to_the_model_as_a_list(world: World, llm: FakeLL
     assistant = _assistant(world, llm)
     llm.script_tool_call("soan_van_ban", {"doc_type": "quyet_dinh", "subject": "Thành lập tổ công tác"})
     llm.script_text("Bạn cho biết cơ quan ban hành, ngày ban hành và người ký nhé.")
-    client = _client(world)
+    client = signed_in(world)
     _ask(client, _start(client, assistant.pk), "Soạn quyết định thành lập tổ công tác.")
     call = ToolCall.objects.get()
     assert call.status == "failed"
@@ -173,7 +155,7 @@ def test_missing_fields_go_back_to_the_model_as_a_list(world: World, llm: FakeLL
 
 def test_the_format_check_reads_a_file_of_the_same_conversation(world: World, llm: FakeLLM) -> None:
     assistant = _assistant(world, llm)
-    client = _client(world)
+    client = signed_in(world)
     conversation = Conversation.objects.get(pk=_start(client, assistant.pk))
     elsewhere = Conversation.objects.get(pk=_start(client, assistant.pk))
     files = {}
@@ -212,7 +194,7 @@ def test_the_format_check_reads_a_word_document_of_the_knowledge(
     assistant = _assistant(world, llm, knowledge_bases=[kb])
     llm.script_tool_call("kiem_tra_the_thuc", {"document_id": uploaded.document.pk})
     llm.script_text("Văn bản đúng thể thức.")
-    client = _client(world)
+    client = signed_in(world)
     _ask(client, _start(client, assistant.pk), "Kiểm tra thể thức quyết định trong kho.")
     call = ToolCall.objects.get()
     assert call.status == "succeeded" and result(call)["deviations"] == []
@@ -227,7 +209,7 @@ def _check(client: Client, name: str, content: bytes) -> Any:
 
 
 def test_the_check_endpoint_lists_deviations(world: World) -> None:
-    client = _client(world, "outsider")  # any signed-in person may check a file
+    client = signed_in(world, "outsider")  # any signed-in person may check a file
     response = _check(client, "dung.docx", _docx())
     assert response.status_code == 200 and response.json() == {"deviations": []}
     response = _check(client, "letter.docx", _letter(_docx(date="2026-02-03")))
@@ -238,7 +220,7 @@ def test_the_check_endpoint_lists_deviations(world: World) -> None:
 
 
 def test_the_check_endpoint_refuses_what_is_not_a_docx(world: World) -> None:
-    client = _client(world)
+    client = signed_in(world)
     response = _check(client, "van_ban.pdf", b"%PDF-1.7\n1 0 obj\n")
     assert response.status_code == 400
     assert "DOCX" in str(response.json())
@@ -251,7 +233,7 @@ def test_a_message_keeps_its_file_link_until_the_conversation_goes(world: World,
     assistant = _assistant(world, llm)
     llm.script_tool_call("soan_van_ban", {**BASE, "doc_type": "bao_cao"})
     llm.script_text("Đã soạn báo cáo.")
-    client = _client(world)
+    client = signed_in(world)
     conversation = _start(client, assistant.pk)
     body = _ask(client, conversation, "Soạn báo cáo.")
     message = Message.objects.get(pk=body["message_id"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import openai
@@ -11,22 +10,11 @@ from django.db import transaction
 
 from assistants.models import Conversation, Message
 from bureau.tenancy.services import api_key_create
-from tests.assistants.chat_helpers import FAKE_KEY, make_assistant, make_provider
-from tests.factories import World, build_world
+from tests.assistants.chat_helpers import make_assistant, make_provider
+from tests.factories import World
 from tests.fakes.fake_llm import FakeLLM
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def world() -> World:
-    return build_world()
-
-
-@pytest.fixture
-def llm() -> Iterator[FakeLLM]:
-    with FakeLLM(api_key=FAKE_KEY) as fake:
-        yield fake
+pytestmark = pytest.mark.django_db
 
 
 def _key(world: World, department: Any = None, scopes: tuple[str, ...] = ("chat",)) -> str:

@@ -33,6 +33,7 @@ SEARCH_TOOL: Any = {
 }
 
 
+# Not the shared fixture: the fake itself under test, with a key of its own and no chat helpers.
 @pytest.fixture
 def llm() -> Iterator[FakeLLM]:
     with FakeLLM(api_key=API_KEY) as fake:

@@ -33,12 +33,6 @@ def knowledge_base(world: World, name: str, filename: str, text: str) -> Knowled
     return kb
 
 
-def client_for(world: World, role: str = "member") -> Client:
-    client = Client()
-    client.force_login(world.user(role))
-    return client
-
-
 def start(client: Client, assistant_id: int) -> int:
     response = client.post(
         "/api/v1/conversations/", {"assistant": assistant_id}, content_type="application/json"

@@ -6,7 +6,6 @@ recorded requests show what left the platform."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -23,29 +22,18 @@ from bureau.llm.models import ModelProvider
 from bureau.llm.services import model_provider_update
 from knowledge import services as knowledge_services
 from knowledge.models import Chunk, KnowledgeBase
-from tests.assistants.chat_helpers import FAKE_KEY, make_assistant, make_provider
-from tests.factories import World, build_world
+from tests.assistants.chat_helpers import make_assistant, make_provider
+from tests.factories import World, signed_in
 from tests.fakes.fake_llm import FakeLLM
 from tests.knowledge.pipeline_helpers import DATA, upload_and_index, use_hash_embedder
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 SECRETS_LAW = DATA / "laws_txt" / "Luat-Bao-ve-bi-mat-nha-nuoc-2018-337064.txt"
 TEMPLATES = DATA / "nd30_2020" / "Phuluc4.md"
 QUESTION = "Bí mật nhà nước được phân loại thành mấy độ mật, độ Tuyệt mật là gì?"
 # Words of the law's article 8 (the passage that answers QUESTION), absent from the question.
 ARTICLE_8 = "nguy hại đặc biệt nghiêm trọng"
-
-
-@pytest.fixture
-def world() -> World:
-    return build_world()
-
-
-@pytest.fixture
-def llm() -> Iterator[FakeLLM]:
-    with FakeLLM(api_key=FAKE_KEY) as fake:
-        yield fake
 
 
 def _kb(world: World, name: str, classification: str, source: Any) -> KnowledgeBase:
@@ -75,9 +63,8 @@ def _clear(provider: ModelProvider, *classifications: str) -> None:
 
 
 def _client(world: World, role: str = "member") -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(world.user(role))
-    return client
+    """In English: the tests read the refusals' wording."""
+    return signed_in(world, role, language="en")
 
 
 def _ask(client: Client, assistant_id: int, content: str = QUESTION) -> dict[str, Any]:

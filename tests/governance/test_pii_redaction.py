@@ -6,7 +6,6 @@ On-premises providers, a policy switched off and an assistant set to "never" rec
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import openai
@@ -21,17 +20,17 @@ from bureau.governance.models import OrganizationPolicy
 from bureau.tenancy.services import api_key_create
 from knowledge.ingestion import indexing
 from knowledge.models import Document, KnowledgeBase
-from tests.assistants.chat_helpers import FAKE_KEY, make_assistant, sse_events, streamed
+from tests.assistants.chat_helpers import make_assistant, sse_events, streamed
 from tests.assistants.test_tools import action
-from tests.factories import World, build_world
+from tests.factories import World, signed_in
 from tests.fakes.fake_llm import FakeLLM, Fault
 from tests.fakes.replies import Reply
 from tests.fakes.replies import ToolCall as ScriptedCall
-from tests.governance.chat_helpers import ask, client_for, knowledge_base, provider, sent_text, start
+from tests.governance.chat_helpers import ask, knowledge_base, provider, sent_text, start
 from tests.knowledge.pipeline_helpers import use_hash_embedder
 from tests.security.test_url_guard import LOOPBACK_FOR_TESTS, LocalServer, serve_locally
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 CITIZEN_ID = "001203004567"
 PHONE = "0912 345 678"
@@ -47,17 +46,6 @@ FEES = (
     f"đơn vị thụ hưởng Sở Tư pháp, mã số thuế {TAX_CODE}.\n"
 )
 QUESTION = f"Tôi là Nguyễn Văn A, CCCD {CITIZEN_ID}, điện thoại {PHONE}. Tôi nộp lệ phí hộ tịch vào đâu?"
-
-
-@pytest.fixture
-def world() -> World:
-    return build_world()
-
-
-@pytest.fixture
-def llm() -> Iterator[FakeLLM]:
-    with FakeLLM(api_key=FAKE_KEY) as fake:
-        yield fake
 
 
 @pytest.fixture
@@ -97,7 +85,7 @@ def test_the_provider_receives_placeholders_and_the_user_reads_the_values(
         ", góp ý: [EMAIL_1].",
     ]
     llm.script(Reply(deltas=deltas, fault=Fault(token_delay=0.05)))
-    client = client_for(world)
+    client = signed_in(world)
     conversation = start(client, assistant.pk)
     events = sse_events(streamed(ask(client, conversation, QUESTION, stream=True)))
 
@@ -160,7 +148,7 @@ def _tool_round(world: World, llm: FakeLLM, fees: KnowledgeBase, server: LocalSe
         ScriptedCall("ho_so__getItem", {"id": "[CCCD_1]"}, id="call_http"),
     )
     llm.script_text("Đã tra cứu hồ sơ [CCCD_1]: nộp vào STK [STK_1].")
-    client = client_for(world)
+    client = signed_in(world)
     response = ask(client, start(client, assistant.pk), QUESTION)
     assert response.status_code == 200, response.content
     body = response.json()
@@ -209,7 +197,7 @@ def test_who_receives_raw_text(
     )
     Assistant.objects.filter(pk=assistant.pk).update(pii_redaction=setting)
     llm.script_text("Số của ông: [SĐT_1]")
-    client = client_for(world)
+    client = signed_in(world)
     body = ask(client, start(client, assistant.pk), QUESTION).json()
     sent = sent_text(llm.chat_requests[-1].body)
     answer = Message.objects.get(pk=body["message_id"])
@@ -229,7 +217,7 @@ def test_attached_files_are_redacted_too(world: World, llm: FakeLLM, monkeypatch
     use_hash_embedder(monkeypatch)
     monkeypatch.setattr("knowledge.tasks.ingest_document.delay", lambda run_id: None)
     assistant = make_assistant(world.department, provider=provider(world, llm.base_url, on_premises=False))
-    client = client_for(world)
+    client = signed_in(world)
     conversation = start(client, assistant.pk)
     letter = (
         "Đơn đề nghị cấp phiếu lý lịch tư pháp của bà Trần Thị B, "
@@ -294,7 +282,7 @@ def test_the_openai_compatible_api_redacts_the_whole_conversation(
 
 
 def test_only_org_admins_turn_redaction_off_and_changes_are_audited(world: World) -> None:
-    builder: Client = client_for(world, "builder")
+    builder: Client = signed_in(world, "builder")
     created = builder.post("/api/v1/assistants/", {"name": "Trợ lý hộ tịch"}, content_type="application/json")
     assert created.status_code == 201 and created.json()["pii_redaction"] == "inherit"
     assistant = Assistant.objects.get(pk=created.json()["id"])
@@ -311,9 +299,9 @@ def test_only_org_admins_turn_redaction_off_and_changes_are_audited(world: World
     copy = builder.post(f"{url}duplicate/", {}, content_type="application/json")
     assert copy.status_code == 201, copy.content
     assert copy.json()["pii_redaction"] == "always"  # the stricter setting travels with a copy
-    member = client_for(world, "member")
+    member = signed_in(world, "member")
     assert member.patch(url, {"pii_redaction": "always"}, content_type="application/json").status_code == 403
-    admin = client_for(world, "org_admin")
+    admin = signed_in(world, "org_admin")
     off = admin.patch(url, {"pii_redaction": "never"}, content_type="application/json")
     assert off.status_code == 200, off.content
     event = AuditEvent.objects.filter(action="assistant.update").latest("id")

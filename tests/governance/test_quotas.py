@@ -24,7 +24,7 @@ from bureau.quotas.windows import month_of
 from bureau.tenancy.models import ApiKey
 from bureau.tenancy.services import api_key_create
 from tests.assistants.chat_helpers import make_assistant, sse_events, streamed
-from tests.factories import World
+from tests.factories import World, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -39,12 +39,6 @@ def _set(world: World, kind: str, limit: int | None, **scope: Any) -> QuotaLimit
         actor=world.user("org_admin"), organization_id=world.organization.pk, kind=kind, limit=limit, **scope
     )
     return quota
-
-
-def _client(world: World, role: str = "member", language: str | None = None) -> Client:
-    client = Client(headers={"Accept-Language": language} if language else {})
-    client.force_login(world.user(role))
-    return client
 
 
 def _conversation(client: Client, assistant_id: int) -> int:
@@ -97,7 +91,7 @@ def _key(world: World, scopes: tuple[str, ...] = ("chat",)) -> tuple[ApiKey, str
 def test_messages_per_day_answer_429_on_the_one_past_the_limit_in_both_languages(world: World) -> None:
     _set(world, MESSAGES, 2)
     assistant = make_assistant(world.department)
-    client = _client(world)
+    client = signed_in(world)
     conversation = _conversation(client, assistant.pk)
     assert _ask(client, conversation).status_code == 200
     assert _ask(client, conversation).status_code == 200
@@ -113,7 +107,7 @@ def test_messages_per_day_answer_429_on_the_one_past_the_limit_in_both_languages
     retry_after = int(refused["Retry-After"])
     assert 0 < retry_after <= 24 * 3600 and retry_after == body["error"]["details"]["retry_after"]
     assert "tin nhắn" in body["error"]["message"] and "00:00:00" in body["error"]["message"]
-    english = _ask(_client(world, language="en"), conversation)
+    english = _ask(signed_in(world, language="en"), conversation)
     assert english.status_code == 429
     assert english.json()["error"]["message"].startswith("You have sent your 2 messages for today.")
     # Nothing was stored for the refused questions.
@@ -123,7 +117,7 @@ def test_messages_per_day_answer_429_on_the_one_past_the_limit_in_both_languages
 def test_a_streaming_request_past_the_limit_gets_json_not_a_broken_stream(world: World) -> None:
     _set(world, MESSAGES, 1)
     assistant = make_assistant(world.department)
-    client = _client(world)
+    client = signed_in(world)
     conversation = _conversation(client, assistant.pk)
     first = _ask(client, conversation, stream=True)
     assert first.status_code == 200 and sse_events(streamed(first))[-1][0] == "message.completed"
@@ -137,7 +131,7 @@ def test_a_streaming_request_past_the_limit_gets_json_not_a_broken_stream(world:
 def test_regenerate_is_refused_past_the_limit(world: World) -> None:
     _set(world, MESSAGES, 1)
     assistant = make_assistant(world.department)
-    client = _client(world)
+    client = signed_in(world)
     conversation = _conversation(client, assistant.pk)
     answer = _ask(client, conversation).json()
     again = client.post(
@@ -195,7 +189,7 @@ def test_department_tokens_answer_429_once_used_up_and_reset_with_the_month(worl
     _set(world, TOKENS, 1_000_000)  # the organization default is generous…
     _set(world, TOKENS, 1000, department=world.department)  # …the department's override is not
     assistant = make_assistant(world.department)
-    client = _client(world, language="en")
+    client = signed_in(world, language="en")
     conversation = _conversation(client, assistant.pk)
     _ledger(world, tokens=999)
     assert _ask(client, conversation).status_code == 200  # 999 < 1000: not before
@@ -206,13 +200,13 @@ def test_department_tokens_answer_429_once_used_up_and_reset_with_the_month(worl
     assert details["limit"] == "department_tokens_per_month" and details["used"] == 1000
     assert int(refused["Retry-After"]) == details["retry_after"] > 0
     assert refused.json()["error"]["message"].startswith("The department has used its 1000 tokens")
-    vietnamese = _ask(_client(world), conversation).json()["error"]["message"]
+    vietnamese = _ask(signed_in(world), conversation).json()["error"]["message"]
     assert "token" in vietnamese and "tháng" in vietnamese
     resets_at = datetime.fromisoformat(details["resets_at"]).astimezone(HCM)
     assert (resets_at.day, resets_at.hour, resets_at.minute) == (1, 0, 0)
     # Another department's assistant is not held back by this department's budget.
     other = make_assistant(world.other_department, slug="noi-vu")
-    outsider = _client(world, "outsider")
+    outsider = signed_in(world, "outsider")
     assert _ask(outsider, _conversation(outsider, other.pk)).status_code == 200
 
 
@@ -278,7 +272,7 @@ def test_a_streamed_completion_past_the_token_budget_gets_an_openai_429(world: W
     assert not Conversation.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True)  # live_server's thread reads what the test committed
 def test_the_openai_client_sees_a_rate_limit_error(live_server: Any, frozen: datetime) -> None:
     from tests.factories import build_world
 
@@ -320,7 +314,7 @@ def test_api_key_requests_per_minute_on_the_rest_api_and_the_next_minute(
 
 def test_people_are_not_limited_per_minute(world: World) -> None:
     _set(world, REQUESTS, 1)
-    client = _client(world)
+    client = signed_in(world)
     for _ in range(3):
         assert client.get("/api/v1/conversations/").status_code == 200
 
@@ -329,7 +323,7 @@ def test_people_are_not_limited_per_minute(world: World) -> None:
 
 
 def test_org_admin_sets_and_removes_a_quota_with_an_audited_diff(world: World) -> None:
-    client = _client(world, "org_admin")
+    client = signed_in(world, "org_admin")
     url = f"/api/v1/organizations/{world.organization.pk}/quotas/"
     department = world.department.pk
     created = client.post(
@@ -369,7 +363,7 @@ def test_usage_endpoints_match_the_ledger(world: World) -> None:
     _ledger(world, tokens=300, user=member)
     _ledger(world, tokens=55)  # an API key's answer
     _ledger(world, tokens=4000, at=timezone.now() - timedelta(days=40))  # an earlier month
-    response = _client(world, "dept_admin").get(f"/api/v1/departments/{world.department.pk}/quota-usage/")
+    response = signed_in(world, "dept_admin").get(f"/api/v1/departments/{world.department.pk}/quota-usage/")
     assert response.status_code == 200, response.content
     lines = response.json()
     [tokens] = [line for line in lines if line["kind"] == TOKENS]
@@ -383,8 +377,8 @@ def test_usage_endpoints_match_the_ledger(world: World) -> None:
     assert tokens["limit"] == 10_000
     [mine] = [line for line in lines if line["kind"] == MESSAGES and line["user"] == member.pk]
     assert mine["used"] == 2 and mine["limit"] == 20
-    me = _client(world).get("/api/v1/me/quota-usage/").json()
+    me = signed_in(world).get("/api/v1/me/quota-usage/").json()
     assert [(line["kind"], line["used"], line["limit"]) for line in me] == [(MESSAGES, 2, 20)]
-    assert _client(world).get(f"/api/v1/departments/{world.department.pk}/quota-usage/").status_code == 403
-    outsider = _client(world, "outsider")
+    assert signed_in(world).get(f"/api/v1/departments/{world.department.pk}/quota-usage/").status_code == 403
+    outsider = signed_in(world, "outsider")
     assert outsider.get(f"/api/v1/departments/{world.department.pk}/quota-usage/").status_code == 404

@@ -3,7 +3,6 @@ conversations. The clock is frozen by passing `now` into the retention service."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -34,7 +33,7 @@ from bureau.governance.services import policy_update
 from bureau.tenancy.models import Role
 from knowledge import services as knowledge_services
 from knowledge.models import Document, KnowledgeBase
-from tests.assistants.chat_helpers import FAKE_KEY, make_assistant, make_provider
+from tests.assistants.chat_helpers import make_assistant, make_provider
 from tests.factories import World, make_member
 from tests.fakes.fake_llm import FakeLLM
 from tests.knowledge.pipeline_helpers import DATA, upload_and_index, use_hash_embedder
@@ -42,12 +41,6 @@ from tests.knowledge.pipeline_helpers import DATA, upload_and_index, use_hash_em
 pytestmark = pytest.mark.django_db
 
 RETENTION = "conversation.retention_delete"
-
-
-@pytest.fixture
-def llm() -> Iterator[FakeLLM]:
-    with FakeLLM(api_key=FAKE_KEY) as fake:
-        yield fake
 
 
 def _conversation(assistant: Assistant, user: Any, *, days_idle: int, held: bool = False) -> Conversation:

@@ -1,21 +1,14 @@
 from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.test import APIClient
 
 from knowledge.models import Document, DocumentStatus
-from tests.factories import World
+from tests.factories import World, api_client
 from tests.knowledge.pipeline_helpers import DATA
 
 
-def _client(world: World, role: str) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(world.user(role))
-    return client
-
-
 def test_upload_many_files_and_see_each_outcome(world: World) -> None:
-    client = _client(world, "builder")
+    client = api_client(world, "builder")
     kb = client.post(
         "/api/v1/knowledge-bases/", {"name": "Quy chế", "classification": "internal"}, format="json"
     )
@@ -48,7 +41,7 @@ def test_upload_many_files_and_see_each_outcome(world: World) -> None:
 
 
 def test_embedding_profile_is_validated(world: World) -> None:
-    client = _client(world, "builder")
+    client = api_client(world, "builder")
     response = client.post(
         "/api/v1/knowledge-bases/",
         {"name": "X", "embedding_provider": "openai", "embedding_dimension": 999},
@@ -63,23 +56,23 @@ def test_embedding_profile_is_validated(world: World) -> None:
 
 
 def test_private_knowledge_bases_hide_from_members(world: World) -> None:
-    builder = _client(world, "builder")
+    builder = api_client(world, "builder")
     kb = builder.post(
         "/api/v1/knowledge-bases/", {"name": "Nháp", "visibility": "private"}, format="json"
     ).json()
-    member_view = _client(world, "member").get(f"/api/v1/knowledge-bases/{kb['id']}/")
+    member_view = api_client(world, "member").get(f"/api/v1/knowledge-bases/{kb['id']}/")
     assert member_view.status_code == 404
-    assert _client(world, "dept_admin").get(f"/api/v1/knowledge-bases/{kb['id']}/").status_code == 200
-    assert _client(world, "auditor").get(f"/api/v1/knowledge-bases/{kb['id']}/").status_code == 200
+    assert api_client(world, "dept_admin").get(f"/api/v1/knowledge-bases/{kb['id']}/").status_code == 200
+    assert api_client(world, "auditor").get(f"/api/v1/knowledge-bases/{kb['id']}/").status_code == 200
 
 
 def test_organization_visibility_and_grants_reach_other_departments(world: World) -> None:
-    builder = _client(world, "builder")
+    builder = api_client(world, "builder")
     shared = builder.post(
         "/api/v1/knowledge-bases/", {"name": "Chung", "visibility": "organization"}, format="json"
     ).json()
     own = builder.post("/api/v1/knowledge-bases/", {"name": "Riêng"}, format="json").json()
-    outsider = _client(world, "outsider")
+    outsider = api_client(world, "outsider")
     assert outsider.get(f"/api/v1/knowledge-bases/{shared['id']}/").status_code == 200
     assert (
         outsider.patch(f"/api/v1/knowledge-bases/{shared['id']}/", {"name": "x"}, format="json").status_code
@@ -103,8 +96,8 @@ def test_organization_visibility_and_grants_reach_other_departments(world: World
 
 
 def test_the_original_file_can_be_opened(world: World) -> None:
-    client = _client(world, "member")
-    builder = _client(world, "builder")
+    client = api_client(world, "member")
+    builder = api_client(world, "builder")
     kb = builder.post("/api/v1/knowledge-bases/", {"name": "Tệp"}, format="json").json()
     builder.post(
         f"/api/v1/knowledge-bases/{kb['id']}/documents/",

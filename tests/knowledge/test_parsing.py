@@ -201,6 +201,7 @@ def test_scanned_pdf_without_ocr_fails_with_reason(monkeypatch: pytest.MonkeyPat
     assert err.value.code == "ocr_unavailable" and "OCR" in err.value.reason_vi
 
 
+@pytest.mark.slow  # OCR
 @needs_docs
 @pytest.mark.skipif(not ocr_available(), reason="tesseract with Vietnamese data is not installed")
 def test_scanned_pdf_is_ocred() -> None:

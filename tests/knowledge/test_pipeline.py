@@ -154,6 +154,7 @@ def test_legacy_doc_indexes_when_a_converter_is_installed(kb: KnowledgeBase, emb
         assert document.status == DocumentStatus.FAILED and "converter" in document.failure_reason
 
 
+@pytest.mark.slow  # OCR
 def test_a_scanned_pdf_is_read_by_ocr_or_fails_saying_why(kb: KnowledgeBase, embedder: HashEmbedder) -> None:
     path = DATA / "legal_samples" / "QD_932_2025_QD-TTg_scanned.pdf"
     document = upload_and_index(kb, path.name, path.read_bytes())
@@ -327,7 +328,7 @@ def test_disable_and_delete_take_chunks_out_of_search(
     assert AuditEvent.objects.filter(action="document.delete", target_id=str(document_id)).exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True)  # the file goes on commit (transaction.on_commit)
 def test_deleting_removes_the_file_after_commit(monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.factories import build_world
 

@@ -103,7 +103,7 @@ def test_a_large_table_keeps_its_first_rows_and_says_so(
     assert table.truncated and len(table.rows) == 10
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_indexing_a_spreadsheet_stores_its_tables(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     use_hash_embedder(monkeypatch)
     with transaction.atomic():
@@ -119,7 +119,7 @@ def test_indexing_a_spreadsheet_stores_its_tables(world: World, monkeypatch: pyt
     assert document.chunks_total > 0
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_a_table_that_cannot_be_extracted_does_not_fail_indexing(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -75,7 +75,8 @@ def _wait(predicate: object, seconds: float, what: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(900)  # above the sum of its own waits, which say what did not happen
+@pytest.mark.django_db(transaction=True)  # Celery worker processes index the document
 def test_a_worker_killed_mid_embedding_is_recovered_by_the_watchdog() -> None:
     from tests.factories import build_world
 

@@ -27,6 +27,7 @@ from tests.fakes.fake_llm import FakeLLM, Fault, fake_embedding
 API_KEY = "sk-embed-test"
 
 
+# Not the shared fixture: it expects the key the embedders here are configured with.
 @pytest.fixture
 def llm() -> Iterator[FakeLLM]:
     with FakeLLM(api_key=API_KEY) as fake:

@@ -18,13 +18,14 @@ from bureau.llm.client import async_client, chat_target_for, clear_client_cache,
 from bureau.llm.models import ModelProvider
 from bureau.llm.services import model_provider_create, model_provider_update
 from bureau.security.crypto import decrypt_secret
-from tests.factories import World
+from tests.factories import World, api_client
 from tests.fakes.fake_llm import FakeLLM
 
 KEY = "sk-bi-mat-cua-so-tu-phap"
 P = "/api/v1/model-providers/"
 
 
+# Not the shared fixture: the model expects this module's own secret, which the tests look for in output.
 @pytest.fixture
 def llm() -> Iterator[FakeLLM]:
     with FakeLLM(api_key=KEY) as fake:
@@ -39,9 +40,8 @@ def _fresh_clients() -> Iterator[None]:
 
 
 def _client(world: World, role: str = "org_admin") -> APIClient:
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_authenticate(world.user(role))
-    return client
+    """The organization's admin by default, in English: the tests read the messages' wording."""
+    return api_client(world, role, language="en")
 
 
 def _closed_port() -> int:

@@ -57,7 +57,7 @@ def test_a_failed_change_records_nothing(world: World) -> None:
     assert AuditEvent.objects.count() == before
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True)  # no transaction around: what is checked is that there is none
 def test_audit_record_refuses_to_run_outside_a_transaction() -> None:
     from tests.factories import build_world
 
@@ -67,7 +67,7 @@ def test_audit_record_refuses_to_run_outside_a_transaction() -> None:
     assert not AuditEvent.objects.filter(action="x.y").exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True)  # as_owner() reconnects: a test's transaction would not survive
 def test_update_and_delete_are_refused_by_the_database_even_to_its_owner() -> None:
     # The application's role has no UPDATE or DELETE on the table at all (tests/security/
     # test_audit_chain.py); the trigger refuses them to the owner too, unless switched off.
@@ -111,7 +111,7 @@ def _as_owner_without_trigger(sql: str, params: list[Any]) -> None:
         conn.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_no_update_delete")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True)  # the owner's own connection sees committed rows only
 def test_audit_verify_passes_then_names_the_altered_event(capsys: pytest.CaptureFixture[str]) -> None:
     from tests.factories import build_world
 
@@ -132,7 +132,7 @@ def test_audit_verify_passes_then_names_the_altered_event(capsys: pytest.Capture
         call_command("audit_verify")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True)  # the owner's own connection sees committed rows only
 def test_audit_verify_detects_a_deleted_event() -> None:
     from tests.factories import build_world
 

@@ -5,14 +5,13 @@ session-authenticated writes after a real sign-in, and the password rules in Vie
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
 from django.test import AsyncClient, Client
 
-from tests.assistants.chat_helpers import FAKE_KEY, make_assistant, make_provider
+from tests.assistants.chat_helpers import make_assistant, make_provider
 from tests.factories import PASSWORD, World
 from tests.fakes.fake_llm import FakeLLM
 
@@ -52,12 +51,6 @@ def test_every_kind_of_response_carries_the_security_headers(world: World) -> No
         _assert_hardened(response)
     client.force_login(world.user("member"))
     _assert_hardened(client.get("/api/v1/me/"))
-
-
-@pytest.fixture
-def llm() -> Iterator[FakeLLM]:
-    with FakeLLM(api_key=FAKE_KEY) as fake:
-        yield fake
 
 
 def test_async_and_streamed_responses_carry_them_too(world: World, llm: FakeLLM) -> None:

@@ -49,7 +49,7 @@ def _clean_env() -> dict[str, str]:
 
 
 @pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True)  # a Celery worker process reads and writes the rows
 def test_a_real_worker_runs_a_task_from_the_broker() -> None:
     world = build_world()
     with transaction.atomic():
@@ -107,6 +107,7 @@ def test_a_real_worker_runs_a_task_from_the_broker() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # above the sum of its own waits, which say what did not happen
 def test_the_embedded_runner_starts_from_nothing_and_stops_cleanly(tmp_path: Path) -> None:
     var = tmp_path / "var"
     port = _free_port()

@@ -12,7 +12,6 @@ Covered elsewhere, not repeated here:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -52,7 +51,7 @@ def _terminate_the_apps_connections() -> int:
     return len(rows)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True)  # the app's connections are cut, a test's transaction too
 def test_a_dropped_database_connection_fails_one_request_cleanly_and_the_next_succeeds() -> None:
     world = build_world()
     client = Client()
@@ -75,7 +74,7 @@ def test_a_dropped_database_connection_fails_one_request_cleanly_and_the_next_su
     assert again.status_code == 200 and again.json()["email"] == world.user("member").email
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True)  # the app's connections are cut, a test's transaction too
 def test_the_async_views_answer_503_too_and_recover() -> None:
     """The OpenAI-compatible API is an async view outside DRF: the middleware answers for it."""
     world = build_world()
@@ -131,7 +130,9 @@ def _knowledge_base(department: Department, name: str, **values: object) -> Know
 
 
 @pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(900)  # above the sum of its own waits, which say what did not happen
+@pytest.mark.serial  # it restarts the Redis every test worker of this run uses
+@pytest.mark.django_db(transaction=True)  # a Celery worker process indexes the documents
 def test_queued_work_completes_after_redis_restarts() -> None:
     world = build_world()
     kb = _knowledge_base(world.department, "Redis")
@@ -157,14 +158,9 @@ def test_queued_work_completes_after_redis_restarts() -> None:
         stop_worker(worker)
 
 
-@pytest.fixture
-def llm() -> Iterator[FakeLLM]:
-    with FakeLLM(api_key=FAKE_KEY) as fake:
-        yield fake
-
-
 @pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(1200)  # above the sum of its own waits, which say what did not happen
+@pytest.mark.django_db(transaction=True)  # a Celery worker process indexes the documents
 def test_embeddings_are_retried_through_server_errors_and_fail_at_once_on_a_bad_key(
     llm: FakeLLM, settings: Any
 ) -> None:

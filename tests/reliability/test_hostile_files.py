@@ -136,7 +136,8 @@ def _settled(ids: list[int]) -> bool:
 
 
 @pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(1500)  # above the sum of its own waits, which say what did not happen
+@pytest.mark.django_db(transaction=True)  # a Celery worker process indexes the documents
 def test_hostile_files_fail_with_a_reason_and_the_worker_survives(tmp_path: Path) -> None:
     world = build_world()
     files = corpus()

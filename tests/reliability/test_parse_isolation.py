@@ -79,7 +79,7 @@ def test_the_isolated_parse_reads_what_the_in_process_one_reads(path: Path) -> N
     assert (isolated.page_count, extra) == (inline.page_count, 42)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_the_pipeline_fails_a_document_whose_parse_breaks_the_memory_cap_and_goes_on(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:

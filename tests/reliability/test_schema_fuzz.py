@@ -7,7 +7,8 @@ Each response must not be a 5xx, must have a documented status code and content 
 must match the documented schema. Every call runs in a savepoint rolled back afterwards, so each
 example sees the same world. Bounded: SCHEMA_FUZZ_EXAMPLES examples per operation and generation
 mode (default 4), a fixed seed (derandomized Hypothesis), no shrinking: failures are collected and
-reported together, with the figures of the run."""
+reported together, with the figures of the run. The operations are dealt into SHARDS tests, which
+parallel test workers share out, each far within its timeout on a busy machine."""
 
 from __future__ import annotations
 
@@ -38,17 +39,12 @@ from tests.factories import World
 from tests.fakes.fake_llm import FakeLLM
 
 EXAMPLES = int(os.environ.get("SCHEMA_FUZZ_EXAMPLES", "4"))
+SHARDS = 4
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 CALLERS = ["org_admin", "auditor", "dept_admin", "builder", "member", "outsider", "api_key", "anonymous"]
 # The chat views are async; served through WSGI in-process, their streams are read whole (as intended).
 pytestmark = pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume asynchronous iterators")
 CSRF_TOKEN = "0123456789abcdef" * 2  # any 32 letters and digits: the cookie and the header must match
-
-
-@pytest.fixture
-def llm() -> Iterator[FakeLLM]:
-    with FakeLLM(api_key="sk-fake-test") as fake:
-        yield fake
 
 
 @pytest.fixture
@@ -171,7 +167,11 @@ class Run:
     failures: dict[tuple[str, str], str] = field(default_factory=dict)  # (operation, problem) -> detail
 
 
-def _fuzz(operation: Any, mode: GenerationMode, objects: dict[str, Any], call: Callable[..., None]) -> None:
+def _fuzz(
+    operation: Any, mode: GenerationMode, objects: dict[str, Any], call: Callable[[Any, int], None]
+) -> None:
+    examples = 0
+
     @hypothesis.settings(
         max_examples=EXAMPLES,
         derandomize=True,
@@ -187,13 +187,21 @@ def _fuzz(operation: Any, mode: GenerationMode, objects: dict[str, Any], call: C
             for name in case.path_parameters:
                 if name in objects:
                     case.path_parameters[name] = objects[name]
-        call(case)
+        nonlocal examples
+        examples += 1
+        call(case, examples)
 
     run()
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("shard", range(SHARDS))
 def test_every_operation_conforms_to_the_schema(
-    world: World, llm: FakeLLM, wsgi_in_test_transaction: None, capsys: pytest.CaptureFixture[str]
+    shard: int,
+    world: World,
+    llm: FakeLLM,
+    wsgi_in_test_transaction: None,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from django.core.wsgi import get_wsgi_application
 
@@ -204,13 +212,11 @@ def test_every_operation_conforms_to_the_schema(
     streaming = _streaming_operations(schema.raw_schema)
     run = Run()
 
-    def call(case: Any) -> None:
+    def call(case: Any, example: int) -> None:
         run.examples += 1
         # The streaming operations answer JSON or, asked for it, server-sent events: both, in turn.
         accept = (
-            {"Accept": "text/event-stream"}
-            if (case.method, case.path) in streaming and run.examples % 2
-            else {}
+            {"Accept": "text/event-stream"} if (case.method, case.path) in streaming and example % 2 else {}
         )
         for caller in CALLERS:
             with transaction.atomic():
@@ -245,24 +251,30 @@ def test_every_operation_conforms_to_the_schema(
                         f"{caller} {case.method} {case.formatted_path}: {message[:400]}",
                     )
 
-    for result in schema.get_all_operations():
+    operations = list(schema.get_all_operations())
+    assert len(operations) > 50
+    streamed_here = False
+    for result in operations[shard::SHARDS]:
         if isinstance(result, Err):  # an operation the schema describes in a way nobody can use
             run.failures[("schema", type(result.err()).__name__)] = str(result.err())[:400]
             continue
         operation = result.ok()
         run.operations += 1
+        streamed_here |= (operation.method.upper(), operation.path) in streaming
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             _fuzz(operation, mode, objects, call)
 
     with capsys.disabled():
         print(
-            f"\nschemathesis: {run.operations} operations, {run.examples} examples, {run.calls} calls "
+            f"\nschemathesis, shard {shard + 1}/{SHARDS}: {run.operations} operations, "
+            f"{run.examples} examples, {run.calls} calls "
             f"({len(CALLERS)} callers each), {run.streams} event streams, "
             f"statuses {dict(sorted(run.statuses.items()))}, "
             f"{len(run.failures)} failures"
         )
-    assert run.operations > 50
-    assert streaming and run.streams > 0, "the event streams were not exercised"
+    assert run.operations >= len(operations) // SHARDS
+    assert streaming, "the schema describes no event stream"
+    assert run.streams > 0 or not streamed_here, "the event streams were not exercised"
     report = "\n".join(
         f"{operation}: {problem}\n    {detail}" for (operation, problem), detail in run.failures.items()
     )

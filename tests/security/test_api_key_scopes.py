@@ -89,7 +89,7 @@ def test_a_read_key_cannot_chat_over_rest_or_server_sent_events(world: World, ll
     assert list(conversation.messages.values_list("pk", flat=True)) == [answer.pk]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True)  # live_server's thread reads what the test committed
 def test_a_read_key_cannot_use_the_openai_compatible_api(
     world: World, llm: FakeLLM, live_server: Any
 ) -> None:
@@ -171,7 +171,7 @@ def test_a_chat_key_chats_but_cannot_read_knowledge_or_download_an_original(worl
     assert answered.json()["status"] == "completed"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True)  # live_server's thread reads what the test committed
 def test_a_chat_key_uses_the_openai_compatible_api(world: World, llm: FakeLLM, live_server: Any) -> None:
     _assistant(world, llm)
     raw, _actor = _key(world, "chat")

@@ -128,7 +128,7 @@ def test_an_intact_chain_passes_and_writes_a_signed_checkpoint(world: World) -> 
     assert check.intact and check.events_checked == 4
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True)  # the attacker's (owner's) connection sees committed rows only
 @pytest.mark.parametrize("deleted", [1, 5])
 def test_deleting_the_newest_events_after_a_checkpoint_fails_naming_the_gap(deleted: int) -> None:
     world = build_world()
@@ -152,7 +152,7 @@ def test_deleting_the_newest_events_after_a_checkpoint_fails_naming_the_gap(dele
     assert gap in _verify_fails()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True)  # the attacker's (owner's) connection sees committed rows only
 def test_a_chain_rewritten_and_recomputed_with_plain_sha256_fails_on_the_hmac() -> None:
     world = build_world()
     _record(world, 5)
@@ -164,7 +164,7 @@ def test_a_chain_rewritten_and_recomputed_with_plain_sha256_fails_on_the_hmac() 
     assert not check.intact and check.first_broken_event_id == target.pk
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True)  # the attacker's (owner's) connection sees committed rows only
 def test_a_chain_recomputed_with_the_key_diverges_from_the_checkpoint() -> None:
     world = build_world()
     _record(world, 5)
@@ -369,7 +369,7 @@ def test_production_connects_as_the_app_and_migrates_as_the_owner(tmp_path: Path
     assert wrong_role.returncode != 0 and "BUREAU_DB_ROLE must be app or owner" in wrong_role.stderr
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True)  # as_owner() reconnects; the owner's own connection reads the role
 def test_the_owner_creates_the_missing_app_role_with_its_password(settings: Any) -> None:
     role = f"bureau_app_test_{os.getpid()}"
     settings.BUREAU_DB_APP_USER = role

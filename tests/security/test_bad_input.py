@@ -19,18 +19,13 @@ from bureau.http.request_input import MAX_JSON_DEPTH
 from bureau.tenancy.services import api_key_create
 from knowledge.models import KnowledgeBase
 from tests.assistants.chat_helpers import make_assistant, make_provider
-from tests.factories import World, build_world
+from tests.factories import World
 from tests.fakes.fake_llm import FakeLLM
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 DEEP = 100_000
 NUL = "\u0000"
-
-
-@pytest.fixture
-def world() -> World:
-    return build_world()
 
 
 def _nested(depth: int) -> str:

@@ -22,11 +22,11 @@ from bureau.tenancy.models import Department, Role, User
 from knowledge import services as knowledge_services
 from knowledge.models import KnowledgeBase, KnowledgeBaseGrant
 from tests.assistants.chat_helpers import make_provider, sse_events
-from tests.factories import World, build_world, make_department, make_member
+from tests.factories import World, make_department, make_member
 from tests.fakes.fake_llm import FakeLLM
 from tests.knowledge.pipeline_helpers import upload_and_index, use_hash_embedder
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 # Distinctive words of each department's documents, asked for by the questions below.
 PRIVATE_TEXT = (
@@ -41,11 +41,6 @@ HOME_TEXT = (
 )
 HOME_WORDS = "phỏng vấn chuyên môn"  # in the document, not in the question
 HOME_QUESTION = "Quy định tuyển dụng NV-5520 có mấy vòng thi?"
-
-
-@pytest.fixture
-def world() -> World:
-    return build_world()
 
 
 @pytest.fixture(autouse=True)

@@ -16,18 +16,13 @@ from django.test import Client
 from assistants.models import Message
 from bureau.tenancy.services import api_key_create
 from tests.assistants.chat_helpers import make_assistant, make_provider
-from tests.factories import World, build_world
+from tests.factories import World
 from tests.fakes.fake_llm import FakeLLM
 from tests.fakes.replies import Reply
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 QUESTION = [{"role": "user", "content": "Giờ làm việc của Sở Tư pháp là mấy giờ?"}]
-
-
-@pytest.fixture
-def world() -> World:
-    return build_world()
 
 
 @pytest.fixture

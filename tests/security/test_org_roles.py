@@ -9,15 +9,9 @@ from rest_framework.test import APIClient
 from bureau.audit.models import AuditEvent
 from bureau.tenancy.access import access_of
 from bureau.tenancy.models import Membership, Role
-from tests.factories import World, make_member
+from tests.factories import World, api_client, make_member
 
 D = "/api/v1/departments/"
-
-
-def _client(world: World, role: str) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(world.user(role))
-    return client
 
 
 def _add(client: APIClient, department_id: int, email: str, role: str) -> tuple[int, dict]:
@@ -33,14 +27,14 @@ def test_a_department_admin_cannot_add_the_auditor_to_their_department(world: Wo
     auditor = world.user("auditor")
     before = _membership_events()
     for role in ("dept_admin", "builder", "member"):
-        status, body = _add(_client(world, "dept_admin"), world.department.pk, auditor.email, role)
+        status, body = _add(api_client(world, "dept_admin"), world.department.pk, auditor.email, role)
         assert status == 403, body
         assert body["error"]["code"] == "permission_denied"
         assert body["error"]["message"]
     assert not Membership.objects.filter(user=auditor, department=world.department).exists()
     assert _membership_events() == before
     # The auditor still cannot write in that department.
-    created = _client(world, "auditor").post(
+    created = api_client(world, "auditor").post(
         "/api/v1/knowledge-bases/", {"name": "X", "department": world.department.pk}, format="json"
     )
     assert created.status_code == 403
@@ -48,13 +42,13 @@ def test_a_department_admin_cannot_add_the_auditor_to_their_department(world: Wo
 
 def test_a_department_admin_cannot_add_an_org_admin_either(world: World) -> None:
     org_admin = world.user("org_admin")
-    status, body = _add(_client(world, "dept_admin"), world.department.pk, org_admin.email, "member")
+    status, body = _add(api_client(world, "dept_admin"), world.department.pk, org_admin.email, "member")
     assert status == 403 and body["error"]["code"] == "permission_denied"
     assert not Membership.objects.filter(user=org_admin, department=world.department).exists()
 
 
 def test_the_refusal_is_in_vietnamese(world: World) -> None:
-    client = _client(world, "dept_admin")
+    client = api_client(world, "dept_admin")
     response = client.post(
         f"{D}{world.department.pk}/members/",
         {"email": world.user("auditor").email, "role": "dept_admin"},
@@ -75,7 +69,7 @@ def test_a_department_admin_cannot_promote_an_org_role_holder_met_in_their_depar
     """A row from before the rule: the auditor is also a member here. Promoting it is refused."""
     row = Membership.objects.create(user=world.user("auditor"), department=world.department, role=Role.MEMBER)
     before = _membership_events()
-    response = _client(world, "dept_admin").patch(
+    response = api_client(world, "dept_admin").patch(
         f"{D}{world.department.pk}/members/{row.pk}/", {"role": "dept_admin"}, format="json"
     )
     assert response.status_code == 403, response.content
@@ -87,10 +81,10 @@ def test_a_department_admin_cannot_promote_an_org_role_holder_met_in_their_depar
 
 def test_not_even_an_org_admin_gives_a_department_role_to_an_auditor(world: World) -> None:
     auditor = world.user("auditor")
-    status, body = _add(_client(world, "org_admin"), world.department.pk, auditor.email, "builder")
+    status, body = _add(api_client(world, "org_admin"), world.department.pk, auditor.email, "builder")
     assert status == 403 and body["error"]["code"] == "permission_denied"
     row = Membership.objects.create(user=auditor, department=world.department, role=Role.MEMBER)
-    response = _client(world, "org_admin").patch(
+    response = api_client(world, "org_admin").patch(
         f"{D}{world.department.pk}/members/{row.pk}/", {"role": "dept_admin"}, format="json"
     )
     assert response.status_code == 403
@@ -99,19 +93,19 @@ def test_not_even_an_org_admin_gives_a_department_role_to_an_auditor(world: Worl
 def test_an_org_admin_may_give_an_org_admin_a_department_role(world: World) -> None:
     """Harmless: an org admin already has every right there. The department lists them."""
     org_admin = world.user("org_admin")
-    status, body = _add(_client(world, "org_admin"), world.department.pk, org_admin.email, "member")
+    status, body = _add(api_client(world, "org_admin"), world.department.pk, org_admin.email, "member")
     assert status == 201, body
 
 
 def test_someone_with_department_roles_is_not_made_an_auditor(world: World) -> None:
     """The other way round: an auditor would keep the department role's rights."""
     builder = world.user("builder")
-    status, body = _add(_client(world, "org_admin"), world.office.pk, builder.email, "auditor")
+    status, body = _add(api_client(world, "org_admin"), world.office.pk, builder.email, "auditor")
     assert status == 403 and body["error"]["code"] == "permission_denied"
     second = make_member(world.office, Role.MEMBER)
     Membership.objects.create(user=second, department=world.department, role=Role.BUILDER)
     office_row = Membership.objects.get(user=second, department=world.office)
-    response = _client(world, "org_admin").patch(
+    response = api_client(world, "org_admin").patch(
         f"{D}{world.office.pk}/members/{office_row.pk}/", {"role": "auditor"}, format="json"
     )
     assert response.status_code == 403
@@ -122,7 +116,7 @@ def test_an_auditor_whose_only_membership_changes_is_no_longer_an_auditor(world:
     org admin, since the person then holds no organization role."""
     auditor = world.user("auditor")
     row = Membership.objects.get(user=auditor, department=world.office)
-    response = _client(world, "org_admin").patch(
+    response = api_client(world, "org_admin").patch(
         f"{D}{world.office.pk}/members/{row.pk}/", {"role": "member"}, format="json"
     )
     assert response.status_code == 200, response.content
@@ -136,7 +130,7 @@ def test_a_department_role_an_auditor_already_holds_gives_no_write_rights(world:
     assert not access.has_department_role(world.department.pk, Role.MEMBER)
     assert not access.can_manage_department_people(world.department.pk, world.organization.pk)
     assert access.can_see_department(world.department.pk, world.organization.pk)
-    client = _client(world, "auditor")
+    client = api_client(world, "auditor")
     status, _ = _add(client, world.department.pk, "moi@example.vn", "member")
     assert status == 403
     created = client.post(
