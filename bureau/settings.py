@@ -47,6 +47,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, not {raw!r}") from None
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}") from None
+
+
 def env_limit(name: str, default: int | None = None) -> int | None:
     """A quota: a positive integer, or "none" for no limit."""
     raw = os.environ.get(name)
@@ -252,14 +262,21 @@ DATABASES["default"]["TEST"] = {"NAME": "test_bureau" + env_str("BUREAU_TEST_DB_
 # request may run its sync code in a thread of its own, so persistent per-thread connections would
 # pile up; a pool bounds and reuses them, and a chat turn skips the connection handshake. Celery
 # workers fork, and keep Django's plain connections.
-if env_bool("BUREAU_DB_POOL", False) and not TESTING:
+BUREAU_DB_POOL = env_bool("BUREAU_DB_POOL", False)
+DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 20)
+if BUREAU_DB_POOL and not TESTING:
     DATABASES["default"]["OPTIONS"] = {
         **dict(DATABASES["default"].get("OPTIONS") or {}),  # type: ignore[call-overload]
-        "pool": {"min_size": 1, "max_size": env_int("DB_POOL_MAX_SIZE", 20), "timeout": 30},
+        "pool": {"min_size": 1, "max_size": DB_POOL_MAX_SIZE, "timeout": 30},
     }
     # Each connection taken from the pool is checked first: after a database restart the pool
     # would otherwise hand out its dead connections one failed request at a time.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The event loop relays every streaming answer's tokens while the chat's database threads prepare
+# other turns in Python. A thread that wants the GIL waits up to the switch interval for the one
+# holding it (5 ms by default), and each such wait delays a token: the web process (bureau/asgi.py)
+# shortens it.
+WEB_GIL_SWITCH_INTERVAL = env_float("WEB_GIL_SWITCH_INTERVAL", 0.0005)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tenancy.User"
 

@@ -25,7 +25,7 @@ from assistants.chat.types import Turn
 from assistants.chat.views import _Unauthenticated, authenticate, streaming_response
 from bureau.exceptions import BureauError, NotFound, PermissionDenied, QuotaExceeded, ValidationFailed
 from bureau.http import request_input
-from bureau.http.errors import openai_error
+from bureau.http.errors import openai_error, openai_error_body
 from bureau.quotas.models import QuotaKind
 from bureau.quotas.services import chat_turn_admit
 from bureau.tenancy.models import ApiScope
@@ -42,17 +42,14 @@ _RATE_LIMIT_TYPES = {
 def quota_error(error: QuotaExceeded) -> JsonResponse:
     """OpenAI's 429 shape (code `rate_limit_exceeded`, which its clients retry after Retry-After),
     with which limit and when it resets added for clients that read them."""
-    body = {
-        "error": {
-            "message": str(error.message),
-            "type": _RATE_LIMIT_TYPES.get(error.details.get("limit", ""), "requests"),
-            "param": None,
-            "code": "rate_limit_exceeded",
-            "limit": error.details.get("limit"),
-            "resets_at": error.details.get("resets_at"),
-            "retry_after": error.retry_after,
-        }
-    }
+    body = openai_error_body(
+        str(error.message),
+        _RATE_LIMIT_TYPES.get(error.details.get("limit", ""), "requests"),
+        "rate_limit_exceeded",
+        limit=error.details.get("limit"),
+        resets_at=error.details.get("resets_at"),
+        retry_after=error.retry_after,
+    )
     response = JsonResponse(body, status=429, json_dumps_params={"ensure_ascii": False})
     response["Retry-After"] = str(error.retry_after)
     return response
@@ -245,9 +242,7 @@ async def _chunks(turn: Turn, model: str, include_usage: bool) -> AsyncIterator[
         elif event.type == ev.CITATION:
             citations.append(event.data)
         elif event.type == ev.ERROR:
-            error = {
-                "error": {"message": event.data["message"], "type": "api_error", "code": event.data["code"]}
-            }
+            error = openai_error_body(event.data["message"], "api_error", event.data["code"])
             yield b"data: " + orjson.dumps(error) + b"\n\n"
             yield b"data: [DONE]\n\n"
             return

@@ -288,8 +288,8 @@ class HistoryRow(NamedTuple):
     cited_knowledge_bases: list[int]  # of its citations (clearance.history_for)
 
 
-# Written out, not built with the ORM each turn: building and compiling the query took about 0.8 ms
-# of CPU a turn, five times what running it takes (on a 2-core machine shared by 100 streams).
+# Written out, not built with the ORM each turn: building and compiling the query cost several
+# times the CPU of running it (docs/performance.md).
 _HISTORY_SQL = f"""SELECT m."id", m."role", m."content", ARRAY(
     SELECT c."knowledge_base_id" FROM "{Citation._meta.db_table}" c
     WHERE c."message_id" = m."id" AND c."knowledge_base_id" IS NOT NULL

@@ -131,8 +131,8 @@ async def _model_rounds(turn: Turn, stopped: asyncio.Event) -> AsyncIterator[ev.
     for round_number in range(MAX_TOOL_ROUNDS + 1):
         # The messages and tools go as `extra_body`, which the client sends as they are: passed as
         # arguments, they are first walked against the client's typed parameters, which costs more
-        # CPU than the rest of the turn's preparation (several ms for a long conversation) and
-        # changes nothing in plain dicts like these. The request body is the same.
+        # CPU than the rest of the turn's preparation (docs/performance.md) and changes nothing in
+        # plain dicts like these. The request body is the same.
         body: dict[str, Any] = {"messages": messages}
         if schemas and round_number < MAX_TOOL_ROUNDS:
             body["tools"] = schemas

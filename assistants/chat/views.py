@@ -20,8 +20,9 @@ from assistants.chat.db import in_db_thread
 from assistants.chat.prepare import prepare_turn
 from assistants.chat.stream import collect, stream_turn
 from assistants.chat.types import Turn
-from bureau.exceptions import BureauError, QuotaExceeded
-from bureau.http import request_context, request_input
+from bureau.exceptions import BureauError
+from bureau.http import request_input
+from bureau.http.errors import error_json, response_for
 from bureau.quotas.services import actor_request_admit
 from bureau.runtime import memo
 from bureau.tenancy.access import ApiKeyActor
@@ -29,21 +30,6 @@ from bureau.tenancy.authentication import authenticate_api_key
 from bureau.tenancy.models import ApiScope
 from bureau.tenancy.scopes import api_key_scope_check, api_key_scopes
 from bureau.tenancy.services import API_KEY_PREFIX
-
-
-def error_json(status: int, code: str, message: str, details: Any = None) -> JsonResponse:
-    body = {
-        "error": {"code": code, "message": message, "details": details or {}},
-        "request_id": request_context.current().request_id,
-    }
-    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
-
-
-def bureau_error_json(error: BureauError) -> JsonResponse:
-    response = error_json(error.status_code, error.code, str(error.message), error.details)
-    if isinstance(error, QuotaExceeded):
-        response["Retry-After"] = str(error.retry_after)
-    return response
 
 
 class _Unauthenticated(Exception):
@@ -156,8 +142,8 @@ async def _answer(request: HttpRequest, prepare: Callable[[Any, dict[str, Any]],
         return error_json(403, "permission_denied", str(error))
     except _BadBody:
         return error_json(400, "invalid", _("The body must be a JSON object."))
-    except BureauError as error:  # QuotaExceeded among them
-        return bureau_error_json(error)
+    except BureauError as error:  # QuotaExceeded among them, with its Retry-After
+        return response_for(error)
     if _wants_stream(request):
         return streaming_response(ev.as_sse(stream_turn(turn)))
     return answer_json(turn, await collect(turn))

@@ -85,8 +85,8 @@ def conversation_row_for_turn(*, actor: Any, conversation_id: int | str) -> Conv
 
 
 # conversation_row_for_turn's statement, written out: compiled by the ORM, the same query (with the
-# attachments' EXISTS) took twice as long to build as to run, 0.8 ms of CPU on the way to a new
-# conversation's first token. The owner condition is conversation_owner_condition's.
+# attachments' EXISTS) took longer to build than to run, on the way to a new conversation's first
+# token (docs/performance.md). The owner condition is conversation_owner_condition's.
 _ROW_COLUMNS = Conversation._meta.concrete_fields
 _ROW_FIELDS = [field.attname for field in _ROW_COLUMNS]
 _ROW_SQL = f"""SELECT {", ".join(f'c."{field.column}"' for field in _ROW_COLUMNS)}, EXISTS(

@@ -36,7 +36,8 @@ class Child:
     process: subprocess.Popen[bytes]
 
 
-def _manage(*args: str, role: str = "app") -> None:
+def manage(*args: str, role: str = "app") -> None:
+    """`python manage.py <args>` in a child process, connected as `role` (app or owner)."""
     env = os.environ | {"BUREAU_DB_ROLE": role}
     subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], check=True, cwd=BASE_DIR, env=env)
 
@@ -74,11 +75,11 @@ def run(host: str, port: int, seed: bool = True) -> int:
     started = ensure_services()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bureau.settings")
     print("Bureau: migrating the database…", flush=True)
-    _manage("migrate", "--noinput", "-v", "0", role="owner")
-    _manage("collectstatic", "--noinput", "-v", "0")
+    manage("migrate", "--noinput", "-v", "0", role="owner")
+    manage("collectstatic", "--noinput", "-v", "0")
     if seed:
-        _manage("seed_demo")
-        _manage("seed_templates")
+        manage("seed_demo")
+        manage("seed_templates")
     (var_dir() / "log").mkdir(parents=True, exist_ok=True)
     os.environ["BUREAU_DB_ROLE"] = "app"  # the web server, the worker and beat: never the owner
     celery = [sys.executable, "-m", "celery", "-A", "bureau"]
@@ -100,7 +101,7 @@ def run(host: str, port: int, seed: bool = True) -> int:
         flush=True,
     )
     if seed:
-        _manage("seed_demo", "--print-logins")
+        manage("seed_demo", "--print-logins")
     code = 0
     while not stopping:
         for child in children:

@@ -81,7 +81,7 @@ class RequestInputMiddleware:
 
     @staticmethod
     def _refusal(request: HttpRequest) -> JsonResponse | None:
-        from bureau.http.errors import api_error, openai_error
+        from bureau.http.errors import error_json, openai_error
 
         try:
             request_input.check_query_string(request)
@@ -92,7 +92,7 @@ class RequestInputMiddleware:
                 if refused.field is not None:
                     message = f"{refused.field}: {refused.details[refused.field][0]}"
                 return openai_error(400, message, param=refused.field)
-            return api_error(400, refused.code, str(refused.message), refused.details)
+            return error_json(400, refused.code, refused.message, refused.details)
         return None
 
 
@@ -263,11 +263,8 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> JsonResponse | None:
-        from bureau.http.errors import DATABASE_ERRORS, RETRY_AFTER_SECONDS, database_unavailable
+        from bureau.http.errors import DATABASE_ERRORS, response_for
 
         if not isinstance(exception, DATABASE_ERRORS):
             return None
-        status, body = database_unavailable(exception)
-        response = JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+        return response_for(exception)

@@ -13,9 +13,8 @@ Those calls themselves no longer leave the event loop either (`handle_chat_turn`
 of `request_started` and `request_finished` act on the calling thread's database connections and
 caches, and the event loop's thread has none (a chat turn's are opened and closed in the chat's
 threads). Each of the two hops to the shared sync thread cost the event loop a submission and a
-wake-up, 3% of its time at 100 streams (py-spy), and the first came before the view, on the way to
-the first token: at 100 streams, the 95th percentile from a request's arrival to its view went from
-6.6–9.5 ms to 1.7–1.9 ms.
+wake-up, and the first came before the view, on the way to the first token (figures:
+docs/performance.md).
 """
 
 from __future__ import annotations

@@ -4,12 +4,10 @@ longest, and checks a connection without a round trip to the server when it can.
 psycopg_pool takes connections from one end of its queue and puts them back at the other, so a
 pool of ten serving a few turns at a time goes round all ten, and each PostgreSQL backend behind
 them sits idle the longest possible between two uses. An idle backend's memory (its catalog and
-plan caches, the buffers it last read) is slow to reach again on a virtual machine
-(tests/benchmarks/machine_check.py), and it costs in the query: the retrieval statement, taken in
-turn from eight connections at 60 a second, took 8.2 ms on average and 11.2 ms at p95; from the
-same connection each time, 7.2 and 8.5 ms. Handed out most recent first, as pgbouncer does by
-default, a few connections do the work and stay warm, and the others idle until the pool closes
-them (max_idle).
+plan caches, the buffers it last read) is slow to reach again on a virtual machine, and the
+queries it then runs are slower (figures: docs/performance.md). Handed out most recent first, as
+pgbouncer does by default, a few connections do the work and stay warm, and the others idle until
+the pool closes them (max_idle).
 
 Each connection the pool hands out is checked first (CONN_HEALTH_CHECKS): psycopg_pool's check
 sends an empty query and waits for the answer, a round trip to the database, and a chat turn takes

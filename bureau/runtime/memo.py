@@ -13,11 +13,11 @@ under an epoch that is gone by then.)
 
 An entry also ages: after MAX_AGE_SECONDS it is read again, which bounds a change made where neither
 path sees it (SQL typed into a console). The turn that finds it too old still gets it, while a
-background thread reads it again, so that no turn waits for a reload (which was what set the 95th
-percentile of time to first token for one person asking questions: a few turns in forty each paid
-every entry's reload, 7–8 ms). A reload that fails (a key deleted behind the platform's back) drops
-the entry, so the next turn reads it itself and gets the error. An entry older than
-STALE_SERVE_SECONDS (its reloads failing to finish) is read again before it is served, as any miss.
+background thread reads it again, so that no turn waits for a reload (the turns that did set the
+95th percentile of time to first token: docs/performance.md). A reload that fails (a key deleted
+behind the platform's back) drops the entry, so the next turn reads it itself and gets the error.
+An entry older than STALE_SERVE_SECONDS (its reloads failing to finish) is read again before it is
+served, as any miss.
 
 Outside `reading()` nothing is memoized: only the chat turn, whose time to first token this is
 for, opts in. Without Redis there is no epoch, and every read goes to the database.

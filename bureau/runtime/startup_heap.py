@@ -1,12 +1,11 @@
 """Keep the objects a web process loads at start-up out of the garbage collector's full passes.
 
 After start-up and the URLconf's import (which imports every view, serializer and model), a web
-process holds some 220,000 container objects that live as long as it does: modules, classes,
+process holds a great many container objects that live as long as it does: modules, classes,
 functions, pydantic validators, Django's registries. CPython's full (generation 2) collection walks
-all of them each time, and it runs whenever enough objects have survived the younger generations:
-a few times a minute under load, 80 ms each on an idle core and 150–210 ms on a busy one, measured
-with gc.callbacks in each web process during the chat benchmark at 100 streams. For that long the
-event loop relays no token of any stream in the process. Freezing them moves them into the
+all of them each time, and it runs whenever enough objects have survived the younger generations,
+several times a minute under load; for as long as it runs, the event loop relays no token of any
+stream in the process (figures: docs/performance.md). Freezing them moves them into the
 permanent generation, which no collection walks; objects made later (per request, caches filled
 lazily) are collected as before.
 """

@@ -147,8 +147,8 @@ def refresh_planner_statistics(*, knowledge_base_id: int) -> bool:
     much smaller than it is; returns whether it did. Called once a document's chunks are live.
 
     Until autovacuum gets to the table (a minute or more after a large change), its statistics
-    know nothing of a new knowledge base, and the planner takes it for a row or two: measured
-    after the chat benchmark's set-up, an estimate of 1 row for its decree's 285 chunks. Every
+    know nothing of a new knowledge base, and the planner takes it for a row or two
+    (docs/performance.md). Every
     search plan follows from that estimate: whether the vector leg reads the knowledge base's own
     embeddings or walks the HNSW graph, and how the keyword leg gathers its candidates."""
     actual = (

@@ -44,9 +44,8 @@ BM25_B = 0.75
 FOLDED_WEIGHT_WITH_DIACRITICS = 0.5
 # Candidates of the keyword leg: the chunks holding the rarest query terms whose summed document
 # frequency stays under this budget (always at least the rarest term), at most KEYWORD_SCAN_CAP.
-# Measured with eval_retrieval (hybrid): 150 gave the same recall@1/5/10 and MRR@10 as 400 on
-# uit_regulation_qa and as good or better on xquad_vi, with the median search 9.0 -> 6.6 ms there;
-# 60 began to lose recall@10 on both.
+# Chosen with eval_retrieval: the smallest budget that kept recall and MRR on the eval sets while
+# making the search faster (docs/performance.md).
 KEYWORD_DF_BUDGET = 150
 KEYWORD_SCAN_CAP = 500
 # Reciprocal rank fusion: score = Σ weight / (RRF_K + rank). The legal leg's weight is scaled by
