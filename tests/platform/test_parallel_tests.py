@@ -71,8 +71,8 @@ def test_each_test_worker_has_its_redis_database() -> None:
 
 
 def test_the_broker_and_the_cache_of_this_process_share_one_database() -> None:
-    from bureau.runtime import shared_redis
     from bureau.celery import app
+    from bureau.runtime import shared_redis
 
     with app.connection_for_write() as connection:
         broker_db = connection.default_channel.client.connection_pool.connection_kwargs["db"]
