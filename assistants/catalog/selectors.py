@@ -24,7 +24,6 @@ from assistants.models import (
     Assistant,
     AssistantShare,
     AssistantVersion,
-    PublishReview,
     ShareRole,
     VersionState,
 )
@@ -35,7 +34,7 @@ from bureau.tenancy.models import Role, User
 from knowledge.models import Visibility
 
 
-def _builder_departments(access: Access) -> list[int]:
+def builder_departments(access: Access) -> list[int]:
     return [d for d in access.department_roles if access.has_department_role(d, Role.BUILDER)]
 
 
@@ -52,7 +51,7 @@ def assistant_list_visible_to(*, actor: Any) -> QuerySet[Assistant]:
     visible = (
         Q(organization_id__in=access.org_admin_of | access.auditor_of)
         | Q(department_id__in=member_of, visibility__in=[Visibility.DEPARTMENT, Visibility.ORGANIZATION])
-        | Q(department_id__in=_builder_departments(access))
+        | Q(department_id__in=builder_departments(access))
         | Q(visibility=Visibility.ORGANIZATION, organization_id__in=access.organization_ids)
         | Q(pk__in=_shares_of(actor, access).values("assistant_id"))
     )
@@ -77,7 +76,7 @@ def assistant_rights(*, actor: Any, assistant: Assistant) -> AssistantRights:
     )
     edit = manage
     if not edit:
-        editor = Q(department_id__in=_builder_departments(access))
+        editor = Q(department_id__in=builder_departments(access))
         if isinstance(actor, User):
             editor |= Q(user=actor)
         edit = assistant.shares.filter(editor, role=ShareRole.EDITOR).exists()
@@ -171,48 +170,3 @@ def share_get_for(*, actor: Any, assistant_id: int | str, share_id: int | str) -
         raise NotFound(_("Share not found."))
     share.assistant = assistant
     return share
-
-
-# --- reviews before publish (assistants.review.services) ----------------------------------------------------
-
-
-def review_list_visible_to(*, actor: Any) -> QuerySet[PublishReview]:
-    """Org admins and auditors see their organizations' reviews; builders and department admins
-    their departments'; everyone the reviews they wrote."""
-    access = access_of(actor)
-    visible = Q(assistant__organization_id__in=access.org_admin_of | access.auditor_of) | Q(
-        assistant__department_id__in=_builder_departments(access)
-    )
-    if isinstance(actor, User):
-        visible |= Q(author=actor, assistant__organization_id__in=access.organization_ids)
-    return PublishReview.objects.filter(visible).select_related(
-        "assistant", "assistant__department", "author", "reviewer", "published_version", "snapshot"
-    )
-
-
-def review_list_for(*, actor: Any, assistant_id: int | str) -> QuerySet[PublishReview]:
-    assistant = assistant_get_for(actor=actor, assistant_id=assistant_id, read_config=True)
-    return PublishReview.objects.filter(assistant=assistant).select_related(
-        "assistant", "author", "reviewer", "published_version", "snapshot"
-    )
-
-
-def review_get_for(*, actor: Any, review_id: int | str, decide: bool = False) -> PublishReview:
-    """Whoever may read the assistant's configuration reads its reviews (others: NotFound, or
-    PermissionDenied for those who only use the assistant). `decide`: approve or reject, which
-    org admins and auditors of its organization do."""
-    review = (
-        PublishReview.objects.filter(pk=as_id(review_id))
-        .select_related("assistant", "author", "reviewer", "published_version", "snapshot")
-        .first()
-    )
-    if review is None:
-        raise NotFound(_("Review not found."))
-    try:
-        assistant = assistant_get_for(actor=actor, assistant_id=review.assistant_id, read_config=True)
-    except NotFound:
-        raise NotFound(_("Review not found.")) from None
-    review.assistant = assistant
-    if decide and not access_of(actor).reads_whole_organization(assistant.organization_id):
-        raise PermissionDenied(_("Only org admins and auditors approve or reject reviews."))
-    return review

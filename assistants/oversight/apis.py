@@ -1,5 +1,5 @@
 """Auditors' and org admins' view of conversations (search, export, legal hold) and usage by
-department or assistant. Logic in assistants/oversight/services.py and usage_breakdown.py."""
+department or assistant. Logic in assistants/oversight/selectors.py, services.py and usage_breakdown.py."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assistants.models import Conversation
+from assistants.oversight import selectors
 from assistants.oversight import services as oversight
 from assistants.oversight.usage_breakdown import usage_totals_by
 from bureau.http.pagination import PaginatedAPIView, paginated
@@ -76,7 +77,7 @@ class OversightConversationListApi(PaginatedAPIView):
         filters = OversightFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         data: dict[str, Any] = filters.validated_data
-        items = oversight.conversation_list_for_oversight(
+        items = selectors.conversation_list_for_oversight(
             actor=request.user,
             department_id=data.get("department"),
             assistant_id=data.get("assistant"),
@@ -92,7 +93,7 @@ class ConversationExportApi(APIView):
 
     @extend_schema(responses=ConversationExportSerializer, summary="One conversation as JSON (audited)")
     def get(self, request: Request, conversation_id: int) -> Response:
-        conversation = oversight.conversation_get_for_oversight(
+        conversation = selectors.conversation_get_for_oversight(
             actor=request.user, conversation_id=conversation_id, owner_may=True
         )
         return Response(oversight.conversation_export(actor=request.user, conversation=conversation))
@@ -103,7 +104,7 @@ class ConversationLegalHoldApi(APIView):
 
     @extend_schema(request=LegalHoldSerializer, responses=LegalHoldSerializer, summary="Set or clear a hold")
     def put(self, request: Request, conversation_id: int) -> Response:
-        conversation = oversight.conversation_get_for_oversight(
+        conversation = selectors.conversation_get_for_oversight(
             actor=request.user, conversation_id=conversation_id, owner_may=False
         )
         data = LegalHoldSerializer(data=request.data)
@@ -123,7 +124,7 @@ class AssistantLegalHoldApi(APIView):
         summary="Set or clear a hold on every conversation of an assistant",
     )
     def put(self, request: Request, assistant_id: int) -> Response:
-        assistant = oversight.assistant_get_for_legal_hold(actor=request.user, assistant_id=assistant_id)
+        assistant = selectors.assistant_get_for_legal_hold(actor=request.user, assistant_id=assistant_id)
         data = LegalHoldSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         assistant = oversight.assistant_legal_hold_set(

@@ -9,8 +9,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assistants.catalog import selectors
+from assistants.catalog.selectors import assistant_get_for
 from assistants.models import ReviewState
+from assistants.review import selectors
 from assistants.review import services as reviews
 from assistants.review.serializers import (
     ReviewApproveSerializer,
@@ -44,7 +45,7 @@ class AssistantReviewListApi(PaginatedAPIView):
         summary="Submit the draft (or, with `version`, an old version's content) for review",
     )
     def post(self, request: Request, assistant_id: int) -> Response:
-        assistant = selectors.assistant_get_for(actor=request.user, assistant_id=assistant_id, write=True)
+        assistant = assistant_get_for(actor=request.user, assistant_id=assistant_id, write=True)
         data = ReviewSubmitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         review = reviews.review_submit(actor=request.user, assistant=assistant, **data.validated_data)
