@@ -118,7 +118,7 @@ def _settled(document: Document) -> bool:
 
 
 def _restart_redis() -> None:
-    # Snapshots are off (bureau/embedded.py): what the broker held is gone, as after a crash.
+    # Snapshots are off (bureau/embedded/redis.py): what the broker held is gone, as after a crash.
     embedded.stop_redis()
     assert not embedded.redis_running()
     embedded.ensure_redis()
