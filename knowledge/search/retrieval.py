@@ -15,7 +15,8 @@ Hybrid search in one SQL statement, three legs fused by weighted reciprocal rank
   vector always counts (queries typed without diacritics); when the query has diacritics the
   exact vector counts too, and more;
 * legal references — chunks whose ``legal_refs`` (their article, their document's number)
-  overlap those of the query, ranked by the size of the overlap.
+  overlap those of the query, ranked by the size of the overlap; a query naming an article and a
+  document keeps only the chunks that are both, when there are any.
 
 The caller passes knowledge bases it got from an access-checked selector; this module filters
 strictly to those ids and to chunks with ``active = true``.
@@ -167,16 +168,21 @@ vec AS (SELECT NULL::bigint AS id, NULL::float8 AS sim, NULL::bigint AS rank WHE
 
 _SQL_LEGAL = f"""
 lraw AS (
-    SELECT c.id, (SELECT count(*) FROM unnest(c.legal_refs) r WHERE r = ANY(%(refs)s::varchar[])) AS overlap
+    SELECT c.id, (SELECT count(*) FROM unnest(c.legal_refs) r WHERE r = ANY(%(refs)s::varchar[])) AS overlap,
+           (cardinality(%(doc_refs)s::varchar[]) = 0 OR c.legal_refs && %(doc_refs)s::varchar[])
+           AND (cardinality(%(part_refs)s::varchar[]) = 0 OR c.legal_refs && %(part_refs)s::varchar[]) AS pair
     FROM {_C} c
     WHERE c.legal_refs && %(refs)s::varchar[] AND c.active AND c.knowledge_base_id = ANY(%(kbs)s)
     LIMIT %(scan_cap)s
 ),
 lg AS (
-    -- ties (every chunk of a cited document) are broken by the other legs
+    -- A query naming an article and a document asks for that article of that document: when
+    -- some chunk is both, the chunks that are only one half (the same article of another decree,
+    -- any article of the decree) leave the leg. Ties are broken by the other legs.
     SELECT l.id, l.overlap, row_number() OVER (
         ORDER BY l.overlap DESC, kw.score DESC NULLS LAST, vec.sim DESC NULLS LAST, l.id) AS rank
     FROM lraw l LEFT JOIN kw ON kw.id = l.id LEFT JOIN vec ON vec.id = l.id
+    WHERE l.pair OR NOT EXISTS (SELECT 1 FROM lraw WHERE pair)
     ORDER BY rank LIMIT %(candidates)s
 ),"""  # noqa: S608
 
@@ -288,6 +294,8 @@ def retrieve(
         "qv": vector,
         "min_sim": min_similarity,
         "refs": refs,
+        "doc_refs": [r for r in refs if not r.startswith("dieu:")],
+        "part_refs": [r for r in refs if r.startswith("dieu:")],
         "candidates": candidates,
         "top_k": top_k,
         "w_vector": WEIGHT_VECTOR,
