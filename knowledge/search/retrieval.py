@@ -33,7 +33,7 @@ import psycopg
 from django.db import connection, transaction
 
 from knowledge.models import Chunk, Document, KeywordBaseStat, KeywordTermStat, KnowledgeBase
-from knowledge.search import embedding, text_normalization
+from knowledge.search import diacritics, embedding, text_normalization
 from knowledge.search import legal_refs as legal
 
 MODES = ("hybrid", "vector", "keyword")
@@ -226,6 +226,11 @@ def query_refs(query: str) -> list[str]:
     return [r for r in legal.extract_legal_refs(query) if not text_normalization.has_diacritics(r)]
 
 
+def text_to_embed(knowledge_bases: Sequence[KnowledgeBase], query: str) -> str:
+    """What :func:`retrieve` embeds for the query (to warm the cache of query vectors in batches)."""
+    return diacritics.restore([kb.pk for kb in knowledge_bases], query).text
+
+
 def _vector_literal(vector: Sequence[float]) -> str:
     return "[" + ",".join(repr(float(x)) for x in vector) + "]"
 
@@ -274,21 +279,26 @@ def retrieve(
 
     started = time.perf_counter()
     vector: str | None = None
+    w_vector = WEIGHT_VECTOR
     if mode in ("hybrid", "vector"):
+        # The embedding model cannot read unaccented Vietnamese: it gets the query with its
+        # diacritics put back, and its leg counts only as much as that restoration is trusted.
+        restoration = diacritics.restore([kb.pk for kb in kbs], query)
+        w_vector *= restoration.confidence
         if query_vector is None:
-            query_vector = embedding.embedder_for(kbs[0]).embed_queries([query])[0]
+            query_vector = embedding.embedder_for(kbs[0]).embed_queries([restoration.text])[0]
         if len(query_vector) != dim:
             raise ValueError(f"the query vector has {len(query_vector)} dimensions, not {dim}")
         vector = _vector_literal(query_vector)
     embedded = time.perf_counter()
 
-    diacritics = text_normalization.has_diacritics(query)
+    accented = text_normalization.has_diacritics(query)
     refs = query_refs(query) if mode != "vector" else []
     params: dict[str, Any] = {
         "kbs": [kb.pk for kb in kbs],
         "fterms": text_normalization.query_terms(query, folded=True) if mode != "vector" else [],
-        "eterms": text_normalization.query_terms(query) if diacritics and mode != "vector" else [],
-        "w_folded": FOLDED_WEIGHT_WITH_DIACRITICS if diacritics else 1.0,
+        "eterms": text_normalization.query_terms(query) if accented and mode != "vector" else [],
+        "w_folded": FOLDED_WEIGHT_WITH_DIACRITICS if accented else 1.0,
         "df_budget": KEYWORD_DF_BUDGET,
         "scan_cap": KEYWORD_SCAN_CAP,
         "qv": vector,
@@ -298,7 +308,7 @@ def retrieve(
         "part_refs": [r for r in refs if r.startswith("dieu:")],
         "candidates": candidates,
         "top_k": top_k,
-        "w_vector": WEIGHT_VECTOR,
+        "w_vector": w_vector,
         "w_keyword": WEIGHT_KEYWORD,
         "w_legal": WEIGHT_LEGAL,
         "n_refs": max(len(refs), 1),

@@ -20,11 +20,11 @@ from knowledge.ingestion import indexing
 from knowledge.models import Document, DocumentStatus, KnowledgeBase
 from knowledge.search import text_normalization
 from knowledge.search.embedding import embedder_for
-from knowledge.search.retrieval import retrieve
+from knowledge.search.retrieval import retrieve, text_to_embed
 
 
 def warm_query_vectors(knowledge_base: KnowledgeBase, queries: list[str]) -> None:
-    embedder_for(knowledge_base).embed_queries(queries)
+    embedder_for(knowledge_base).embed_queries([text_to_embed([knowledge_base], q) for q in queries])
 
 
 EVAL_ORGANIZATION_SLUG = "eval-retrieval"
