@@ -15,7 +15,8 @@ Hybrid search in one SQL statement, three legs fused by weighted reciprocal rank
   vector always counts (queries typed without diacritics); when the query has diacritics the
   exact vector counts too, and more;
 * legal references — chunks whose ``legal_refs`` (their article, their document's number)
-  overlap those of the query, ranked by the size of the overlap.
+  overlap those of the query, ranked by the size of the overlap; a query naming an article and a
+  document keeps only the chunks that are both, when there are any.
 
 The caller passes knowledge bases it got from an access-checked selector; this module filters
 strictly to those ids and to chunks with ``active = true``.
@@ -32,7 +33,7 @@ import psycopg
 from django.db import connection, transaction
 
 from knowledge.models import Chunk, Document, KeywordBaseStat, KeywordTermStat, KnowledgeBase
-from knowledge.search import embedding, text_normalization
+from knowledge.search import diacritics, embedding, text_normalization
 from knowledge.search import legal_refs as legal
 
 MODES = ("hybrid", "vector", "keyword")
@@ -167,16 +168,21 @@ vec AS (SELECT NULL::bigint AS id, NULL::float8 AS sim, NULL::bigint AS rank WHE
 
 _SQL_LEGAL = f"""
 lraw AS (
-    SELECT c.id, (SELECT count(*) FROM unnest(c.legal_refs) r WHERE r = ANY(%(refs)s::varchar[])) AS overlap
+    SELECT c.id, (SELECT count(*) FROM unnest(c.legal_refs) r WHERE r = ANY(%(refs)s::varchar[])) AS overlap,
+           (cardinality(%(doc_refs)s::varchar[]) = 0 OR c.legal_refs && %(doc_refs)s::varchar[])
+           AND (cardinality(%(part_refs)s::varchar[]) = 0 OR c.legal_refs && %(part_refs)s::varchar[]) AS pair
     FROM {_C} c
     WHERE c.legal_refs && %(refs)s::varchar[] AND c.active AND c.knowledge_base_id = ANY(%(kbs)s)
     LIMIT %(scan_cap)s
 ),
 lg AS (
-    -- ties (every chunk of a cited document) are broken by the other legs
+    -- A query naming an article and a document asks for that article of that document: when
+    -- some chunk is both, the chunks that are only one half (the same article of another decree,
+    -- any article of the decree) leave the leg. Ties are broken by the other legs.
     SELECT l.id, l.overlap, row_number() OVER (
         ORDER BY l.overlap DESC, kw.score DESC NULLS LAST, vec.sim DESC NULLS LAST, l.id) AS rank
     FROM lraw l LEFT JOIN kw ON kw.id = l.id LEFT JOIN vec ON vec.id = l.id
+    WHERE l.pair OR NOT EXISTS (SELECT 1 FROM lraw WHERE pair)
     ORDER BY rank LIMIT %(candidates)s
 ),"""  # noqa: S608
 
@@ -218,6 +224,11 @@ def query_refs(query: str) -> list[str]:
     """The query's legal references in folded form only: chunks carry both forms, so counting
     one form per reference makes the overlap the number of references matched."""
     return [r for r in legal.extract_legal_refs(query) if not text_normalization.has_diacritics(r)]
+
+
+def text_to_embed(knowledge_bases: Sequence[KnowledgeBase], query: str) -> str:
+    """What :func:`retrieve` embeds for the query (to warm the cache of query vectors in batches)."""
+    return diacritics.restore([kb.pk for kb in knowledge_bases], query).text
 
 
 def _vector_literal(vector: Sequence[float]) -> str:
@@ -268,29 +279,36 @@ def retrieve(
 
     started = time.perf_counter()
     vector: str | None = None
+    w_vector = WEIGHT_VECTOR
     if mode in ("hybrid", "vector"):
+        # The embedding model cannot read unaccented Vietnamese: it gets the query with its
+        # diacritics put back, and its leg counts only as much as that restoration is trusted.
+        restoration = diacritics.restore([kb.pk for kb in kbs], query)
+        w_vector *= restoration.confidence
         if query_vector is None:
-            query_vector = embedding.embedder_for(kbs[0]).embed_queries([query])[0]
+            query_vector = embedding.embedder_for(kbs[0]).embed_queries([restoration.text])[0]
         if len(query_vector) != dim:
             raise ValueError(f"the query vector has {len(query_vector)} dimensions, not {dim}")
         vector = _vector_literal(query_vector)
     embedded = time.perf_counter()
 
-    diacritics = text_normalization.has_diacritics(query)
+    accented = text_normalization.has_diacritics(query)
     refs = query_refs(query) if mode != "vector" else []
     params: dict[str, Any] = {
         "kbs": [kb.pk for kb in kbs],
         "fterms": text_normalization.query_terms(query, folded=True) if mode != "vector" else [],
-        "eterms": text_normalization.query_terms(query) if diacritics and mode != "vector" else [],
-        "w_folded": FOLDED_WEIGHT_WITH_DIACRITICS if diacritics else 1.0,
+        "eterms": text_normalization.query_terms(query) if accented and mode != "vector" else [],
+        "w_folded": FOLDED_WEIGHT_WITH_DIACRITICS if accented else 1.0,
         "df_budget": KEYWORD_DF_BUDGET,
         "scan_cap": KEYWORD_SCAN_CAP,
         "qv": vector,
         "min_sim": min_similarity,
         "refs": refs,
+        "doc_refs": [r for r in refs if not r.startswith("dieu:")],
+        "part_refs": [r for r in refs if r.startswith("dieu:")],
         "candidates": candidates,
         "top_k": top_k,
-        "w_vector": WEIGHT_VECTOR,
+        "w_vector": w_vector,
         "w_keyword": WEIGHT_KEYWORD,
         "w_legal": WEIGHT_LEGAL,
         "n_refs": max(len(refs), 1),

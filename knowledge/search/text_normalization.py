@@ -46,6 +46,7 @@ __all__ = [
     "index_text_folded",
     "normalize",
     "query_terms",
+    "strip_diacritics",
     "syllables",
     "tsquery_or",
     "unify_chars",
@@ -209,6 +210,13 @@ def fold(text: str) -> str:
     if _FOLD_EXTRA_RE.search(s):
         s = s.translate(_FOLD_EXTRA)
     return " ".join(unicodedata.normalize("NFC", s).split())
+
+
+def strip_diacritics(text: str) -> str:
+    """The text as typed without Vietnamese input: every diacritic removed, ``đ`` → ``d``, ``Đ`` →
+    ``D``; case, spacing and punctuation kept ("Điều 16 Nghị định" → "Dieu 16 Nghi dinh")."""
+    s = _COMBINING_RE.sub("", unicodedata.normalize("NFD", text))
+    return unicodedata.normalize("NFC", s.replace("đ", "d").replace("Đ", "D"))
 
 
 def has_diacritics(text: str) -> bool:

@@ -1,5 +1,6 @@
 """Measure retrieval on an evaluation set in the BEIR layout (corpus.jsonl, queries.jsonl,
-qrels/test.tsv): recall@1/5/10, MRR@10 and query latency, for one retrieval mode."""
+qrels/test.tsv): recall@1/5/10, MRR@10 and query latency, for one or several retrieval modes and
+for the queries as written and/or typed without diacritics, all from one indexing of the corpus."""
 
 from __future__ import annotations
 
@@ -19,10 +20,16 @@ from knowledge.ingestion import indexing
 from knowledge.models import Document, DocumentStatus, KnowledgeBase
 from knowledge.search import text_normalization
 from knowledge.search.embedding import embedder_for
-from knowledge.search.retrieval import retrieve
+from knowledge.search.retrieval import retrieve, text_to_embed
+
+
+def warm_query_vectors(knowledge_base: KnowledgeBase, queries: list[str]) -> None:
+    embedder_for(knowledge_base).embed_queries([text_to_embed([knowledge_base], q) for q in queries])
+
 
 EVAL_ORGANIZATION_SLUG = "eval-retrieval"
 CUTOFFS = (1, 5, 10)
+MODES = ("hybrid", "vector", "keyword", "bm25")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +63,26 @@ def load_eval_set(directory: Path) -> EvalSet:
     return EvalSet(corpus, {q: t for q, t in queries.items() if q in qrels}, qrels)
 
 
+def parse_modes(value: str) -> list[str]:
+    """ "hybrid,keyword" → ["hybrid", "keyword"]; each mode once, in the order given."""
+    modes = list(dict.fromkeys(m.strip() for m in value.split(",") if m.strip()))
+    unknown = [m for m in modes if m not in MODES]
+    if unknown or not modes:
+        raise CommandError(f"unknown mode {', '.join(unknown) or value!r} (expected {', '.join(MODES)})")
+    return modes
+
+
+def query_forms(*, strip_diacritics: bool, both_forms: bool) -> list[bool]:
+    """Which forms of the queries to run: False = as written, True = diacritics removed."""
+    return [False, True] if both_forms else [strip_diacritics]
+
+
+def queries_in_form(queries: dict[str, str], *, stripped: bool) -> dict[str, str]:
+    if not stripped:
+        return queries
+    return {q: text_normalization.strip_diacritics(t) for q, t in queries.items()}
+
+
 def passage_text(title: str, text: str) -> str:
     return f"{title}\n\n{text}" if title else text
 
@@ -85,42 +112,76 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("directory", type=Path)
-        parser.add_argument("--mode", choices=["hybrid", "vector", "keyword", "bm25"], default="hybrid")
-        parser.add_argument("--json", action="store_true", help="print one JSON object")
+        parser.add_argument(
+            "--mode", default="hybrid", help=f"one or several of {', '.join(MODES)}, comma separated"
+        )
+        parser.add_argument(
+            "--strip-diacritics",
+            action="store_true",
+            help="remove the queries' diacritics (đ → d too), as typed without a Vietnamese keyboard",
+        )
+        parser.add_argument(
+            "--both-forms", action="store_true", help="run the queries as written and without diacritics"
+        )
+        parser.add_argument("--json", action="store_true", help="print one JSON object per mode and form")
         parser.add_argument("--limit", type=int, default=None, help="evaluate only the first N queries")
 
     def handle(self, *args: Any, **options: Any) -> None:
         eval_set = load_eval_set(options["directory"])
         query_ids = list(eval_set.queries)[: options["limit"]] if options["limit"] else list(eval_set.queries)
-        mode: str = options["mode"]
+        modes = parse_modes(options["mode"])
+        forms = query_forms(strip_diacritics=options["strip_diacritics"], both_forms=options["both_forms"])
         quiet = options["json"]
-        if mode == "bm25":
-            runs, latencies = self._run_bm25(eval_set, query_ids)
-            note = ""
-        else:
-            runs, latencies, note = self._run_bureau(eval_set, query_ids, mode, quiet)
+        runs_of: dict[tuple[str, bool], tuple[dict[str, list[str]], list[float]]] = {}
+        for stripped in forms:
+            if "bm25" in modes:
+                queries = queries_in_form(eval_set.queries, stripped=stripped)
+                runs_of["bm25", stripped] = self._run_bm25(eval_set, queries, query_ids)
+        note = ""
+        bureau_modes = [m for m in modes if m != "bm25"]
+        if bureau_modes:
+            note = self._run_bureau(eval_set, query_ids, bureau_modes, forms, quiet, runs_of)
+        for mode in modes:
+            for stripped in forms:
+                runs, latencies = runs_of[mode, stripped]
+                self._report(eval_set, options["directory"], mode, stripped, runs, latencies, quiet)
+        if note and not quiet:
+            self.stdout.write(note)
+
+    def _report(
+        self,
+        eval_set: EvalSet,
+        directory: Path,
+        mode: str,
+        stripped: bool,
+        runs: dict[str, list[str]],
+        latencies: list[float],
+        quiet: bool,
+    ) -> None:
         result: dict[str, Any] = {
             **score_runs(runs, eval_set.qrels),
             "latency_ms_p50": _percentile(latencies, 0.5) * 1000,
             "latency_ms_p95": _percentile(latencies, 0.95) * 1000,
             "queries": len(runs),
             "mode": mode,
+            "stripped": stripped,
         }
         if quiet:
             self.stdout.write(json.dumps(result))
             return
-        self.stdout.write(f"{options['directory'].name}: {len(eval_set.corpus)} passages, mode {mode}")
+        form = "without diacritics" if stripped else "as written"
+        self.stdout.write(f"{directory.name}: {len(eval_set.corpus)} passages, mode {mode}, queries {form}")
         for key in ("recall@1", "recall@5", "recall@10", "mrr@10"):
             self.stdout.write(f"  {key:<16} {result[key]:.3f}")
         self.stdout.write(f"  {'latency p50':<16} {result['latency_ms_p50']:.1f} ms")
         self.stdout.write(f"  {'latency p95':<16} {result['latency_ms_p95']:.1f} ms")
         self.stdout.write(f"  {'queries':<16} {result['queries']}")
-        if note:
-            self.stdout.write(note)
 
     # -- plain BM25 baseline ------------------------------------------------------------------
 
-    def _run_bm25(self, eval_set: EvalSet, query_ids: list[str]) -> tuple[dict[str, list[str]], list[float]]:
+    def _run_bm25(
+        self, eval_set: EvalSet, queries: dict[str, str], query_ids: list[str]
+    ) -> tuple[dict[str, list[str]], list[float]]:
         try:
             import bm25s
         except ImportError as error:
@@ -134,7 +195,7 @@ class Command(BaseCommand):
         latencies: list[float] = []
         for query_id in query_ids:
             started = time.perf_counter()
-            terms = [t for t in text_normalization.syllables(eval_set.queries[query_id]) if t in vocabulary]
+            terms = [t for t in text_normalization.syllables(queries[query_id]) if t in vocabulary]
             ranked: list[str] = []
             if terms:
                 found, _ = retriever.retrieve([terms], k=min(10, len(ids)), show_progress=False, n_threads=1)
@@ -146,8 +207,15 @@ class Command(BaseCommand):
     # -- Bureau's retrieval ---------------------------------------------------------------------
 
     def _run_bureau(
-        self, eval_set: EvalSet, query_ids: list[str], mode: str, quiet: bool
-    ) -> tuple[dict[str, list[str]], list[float], str]:
+        self,
+        eval_set: EvalSet,
+        query_ids: list[str],
+        modes: list[str],
+        forms: list[bool],
+        quiet: bool,
+        runs_of: dict[tuple[str, bool], tuple[dict[str, list[str]], list[float]]],
+    ) -> str:
+        """Index the corpus once, run every mode on every form of the queries into ``runs_of``."""
         organization, _ = Organization.objects.get_or_create(
             slug=EVAL_ORGANIZATION_SLUG, defaults={"name": "Retrieval evaluation (throw-away)"}
         )
@@ -159,34 +227,44 @@ class Command(BaseCommand):
         )
         try:
             corpus_of = self._load(knowledge_base, eval_set, quiet)
-            embedder = embedder_for(knowledge_base)
-            if mode != "keyword":  # warm the query cache in batches: much faster than one at a time
-                embedder.embed_queries([eval_set.queries[q] for q in query_ids])
-            runs: dict[str, list[str]] = {}
-            latencies: list[float] = []
-            for query_id in query_ids:
-                started = time.perf_counter()
-                hits = retrieve(
-                    knowledge_bases=[knowledge_base],
-                    query=eval_set.queries[query_id],
-                    top_k=30,
-                    mode=mode,
-                    candidates=50,
-                )
-                latencies.append(time.perf_counter() - started)
-                ranked: list[str] = []
-                for hit in hits:
-                    for corpus_id in corpus_of.get(hit.document_id, []):
-                        if corpus_id not in ranked:
-                            ranked.append(corpus_id)
-                runs[query_id] = ranked[:10]
+            for stripped in forms:
+                queries = queries_in_form(eval_set.queries, stripped=stripped)
+                if set(modes) - {"keyword"}:  # warm the query cache in batches: faster than one at a time
+                    warm_query_vectors(knowledge_base, [queries[q] for q in query_ids])
+                for mode in modes:
+                    runs_of[mode, stripped] = self._run_mode(
+                        knowledge_base, corpus_of, queries, query_ids, mode
+                    )
         finally:
             services.knowledge_base_delete(actor=None, knowledge_base=knowledge_base)
-        note = (
+        return (
             f"Removed the throw-away knowledge base with its documents and chunks; the organization "
             f"'{EVAL_ORGANIZATION_SLUG}' stays for its (append-only) audit events."
         )
-        return runs, latencies, note
+
+    def _run_mode(
+        self,
+        knowledge_base: KnowledgeBase,
+        corpus_of: dict[int, list[str]],
+        queries: dict[str, str],
+        query_ids: list[str],
+        mode: str,
+    ) -> tuple[dict[str, list[str]], list[float]]:
+        runs: dict[str, list[str]] = {}
+        latencies: list[float] = []
+        for query_id in query_ids:
+            started = time.perf_counter()
+            hits = retrieve(
+                knowledge_bases=[knowledge_base], query=queries[query_id], top_k=30, mode=mode, candidates=50
+            )
+            latencies.append(time.perf_counter() - started)
+            ranked: list[str] = []
+            for hit in hits:
+                for corpus_id in corpus_of.get(hit.document_id, []):
+                    if corpus_id not in ranked:
+                        ranked.append(corpus_id)
+            runs[query_id] = ranked[:10]
+        return runs, latencies
 
     def _load(self, knowledge_base: KnowledgeBase, eval_set: EvalSet, quiet: bool) -> dict[int, list[str]]:
         """Index each corpus entry as one document through the real pipeline; → corpus ids by document."""
