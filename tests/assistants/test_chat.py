@@ -88,13 +88,15 @@ def test_streaming_sends_the_documented_events(world: World, llm: FakeLLM, kb: K
         world.department, provider=make_provider(world.department, llm.base_url), knowledge_bases=[kb]
     )
     client = signed_in(world)
-    llm.token_delay = 0.005  # a model's pace, so each token arrives on its own (together, they go as one)
+    # A slow model's pace, so that tokens arrive apart even on a busy machine (tokens that arrive
+    # together are relayed as one delta, so how many deltas there are depends on the reader keeping up).
+    llm.token_delay = 0.05
     response = _ask(client, _start(client, assistant.pk), "Quy định về chữ ký số?", stream=True)
     assert response["Content-Type"].startswith("text/event-stream")
     events = sse_events(streamed(response))
     kinds = [kind for kind, _ in events]
     assert kinds[0] == "message.started" and kinds[-1] == "message.completed"
-    assert kinds.count("text.delta") > 3 and "citation" in kinds
+    assert kinds.count("text.delta") >= 2 and "citation" in kinds
     text = "".join(data["text"] for kind, data in events if kind == "text.delta")
     assert events[-1][1]["content"] == text and events[-1][1]["usage"]["prompt_tokens"] > 0
 
