@@ -1,10 +1,9 @@
 """One settings module, driven by environment variables (every one is listed in
-docker/.env.example and the README). The typed helpers fail loudly on a bad value."""
+docker/.env.example and the README). The typed helpers that fail loudly on a bad
+value are in bureau/env.py."""
 
 from __future__ import annotations
 
-import ipaddress
-import os
 import sys
 import zoneinfo
 from pathlib import Path
@@ -16,77 +15,18 @@ from django.utils.translation import gettext_lazy as _
 from bureau import embedded
 from bureau.audit.checkpoints import parse_syslog_address
 from bureau.audit.keys import parse_audit_keys
+from bureau.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_limit,
+    env_list,
+    env_networks,
+    env_str,
+    kept_secret,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_str(name: str, default: str = "") -> str:
-    # An empty value (`LOG_LEVEL=` in an .env file) means "not set", not "set to nothing".
-    return os.environ.get(name) or default
-
-
-def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    lowered = raw.strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (true/false), not {raw!r}")
-
-
-def env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be an integer, not {raw!r}") from None
-
-
-def env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}") from None
-
-
-def env_limit(name: str, default: int | None = None) -> int | None:
-    """A quota: a positive integer, or "none" for no limit."""
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    if raw.strip().lower() == "none":
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a positive integer or 'none', not {raw!r}") from None
-    if value < 0:
-        raise ImproperlyConfigured(f"{name} must be a positive integer or 'none', not {raw!r}")
-    return value
-
-
-def env_list(name: str, default: list[str] | None = None) -> list[str]:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return list(default or [])
-    return [item.strip() for item in raw.split(",") if item.strip()]
-
-
-def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    try:
-        return [ipaddress.ip_network(item, strict=False) for item in env_list(name)]
-    except ValueError as error:
-        raise ImproperlyConfigured(
-            f"{name} must be a comma-separated list of IPs or CIDRs: {error}"
-        ) from None
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -97,14 +37,7 @@ if not SECRET_KEY:
     if not embedded.is_embedded():
         raise ImproperlyConfigured("SECRET_KEY must be set when DATABASE_URL is (production)")
     # The embedded default is a single machine: a key kept under var/ survives restarts.
-    key_file = embedded.var_dir() / "secret_key"
-    if not key_file.exists():
-        import secrets
-
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
-    SECRET_KEY = key_file.read_text().strip()
+    SECRET_KEY = kept_secret(embedded.var_dir() / "secret_key", length=50)
 
 
 # The audit log's HMAC keys (bureau/audit): never stored in the database, so that whoever can write
@@ -114,23 +47,7 @@ if _audit_keys is None:
     if not embedded.is_embedded():
         raise ImproperlyConfigured("BUREAU_AUDIT_KEY (or BUREAU_AUDIT_KEYS) must be set in production")
     # Like SECRET_KEY: the embedded default generates one, once, and keeps it under var/.
-    # Written aside and linked into place: two processes starting together must not each hash
-    # events with a key of their own.
-    audit_key_file = embedded.var_dir() / "audit_key"
-    if not audit_key_file.exists():
-        import secrets
-
-        audit_key_file.parent.mkdir(parents=True, exist_ok=True)
-        draft = audit_key_file.with_name(f".audit_key.{os.getpid()}")
-        draft.touch(mode=0o600)
-        draft.write_text(secrets.token_urlsafe(48))
-        try:
-            os.link(draft, audit_key_file)
-        except FileExistsError:
-            pass
-        finally:
-            draft.unlink()
-    _audit_keys = parse_audit_keys(keys="", key=audit_key_file.read_text().strip())
+    _audit_keys = parse_audit_keys(keys="", key=kept_secret(embedded.var_dir() / "audit_key", length=48))
     assert _audit_keys is not None
 BUREAU_AUDIT_KEYS, BUREAU_AUDIT_KEY_ID = _audit_keys
 # Signed checkpoints of each organization's audit chain (bureau/audit/checkpoints.py): JSON lines in

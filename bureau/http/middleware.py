@@ -15,9 +15,9 @@ from django.middleware import clickjacking, common, csrf, locale, security
 from bureau.http import request_context, request_input
 
 
-class RequestContextMiddleware:
-    """Gives every request an id (echoed as X-Request-ID) and records where it came from. Sync and
-    async, so that async views (the streaming chat) run without a thread hop."""
+class SyncAndAsyncMiddleware:
+    """A middleware that runs in the caller's mode: in the event loop under ASGI (the streaming chats
+    keep running without a thread hop), in the thread under WSGI and the test client."""
 
     sync_capable = True
     async_capable = True
@@ -27,6 +27,15 @@ class RequestContextMiddleware:
         self.is_async = iscoroutinefunction(get_response)
         if self.is_async:
             markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        # In either mode: under ASGI, get_response returns the awaitable the caller awaits.
+        return self.get_response(request)
+
+
+class RequestContextMiddleware(SyncAndAsyncMiddleware):
+    """Gives every request an id (echoed as X-Request-ID) and records where it came from. Sync and
+    async, so that async views (the streaming chat) run without a thread hop."""
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:
@@ -52,20 +61,11 @@ class RequestContextMiddleware:
         return response
 
 
-class RequestInputMiddleware:
+class RequestInputMiddleware(SyncAndAsyncMiddleware):
     """Refuses, before any view parses it, a body nested too deeply and NUL in a JSON or form body
     or the query string (bureau/http/request_input.py): a 400 in the API's error shape, in OpenAI's on
     `/v1/`. It reads the body (never an upload's) and parses nothing in the usual case; sync and
     async, so that the streaming chats run without a thread hop."""
-
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:
@@ -191,21 +191,15 @@ class MessageMiddleware(messages_middleware.MessageMiddleware):
         return self.process_response(request, response)
 
 
-class SecurityHeadersMiddleware:
+class SecurityHeadersMiddleware(SyncAndAsyncMiddleware):
     """The browser-side hardening headers on every response (the web app, the API, static files
     and the streamed chats): Content-Security-Policy, Permissions-Policy, X-Frame-Options,
     X-Content-Type-Options, Referrer-Policy and Cross-Origin-Opener-Policy. A header the view set
     itself is kept: a page with other needs states its own policy. Sync and async, like the above,
     so that the streaming chats keep running without a thread hop."""
 
-    sync_capable = True
-    async_capable = True
-
     def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
+        super().__init__(get_response)
         self.headers = security_headers()
 
     def __call__(self, request: HttpRequest) -> Any:
@@ -246,21 +240,10 @@ def security_headers() -> list[tuple[str, str]]:
     return [(name, value) for name, value in headers if value]
 
 
-class DatabaseUnavailableMiddleware:
+class DatabaseUnavailableMiddleware(SyncAndAsyncMiddleware):
     """A lost database connection, outside the DRF views (whose exception handler does the same):
     the async chat and OpenAI-compatible views, the web app's page. The client gets the one JSON
     error shape with status 503 and Retry-After, not a 500 page; the next request reconnects."""
-
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
-        self.get_response = get_response
-        if iscoroutinefunction(get_response):
-            markcoroutinefunction(self)
-
-    def __call__(self, request: HttpRequest) -> Any:
-        return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> JsonResponse | None:
         from bureau.http.errors import DATABASE_ERRORS, response_for

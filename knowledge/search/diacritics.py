@@ -24,7 +24,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import connection
@@ -58,7 +58,9 @@ class Restoration:
     confidence: float  # 1.0 for a query that needs nothing (it has diacritics, or is not Vietnamese)
 
 
-_cache: OrderedDict[int, tuple[tuple[int, int], Vocabulary]] = OrderedDict()
+Version = tuple[int, tuple[int, int]]  # a knowledge base, and its chunk count and total length
+# Per knowledge base, and per set of knowledge bases searched together (merged once, not per query).
+_cache: OrderedDict[tuple[Version, ...], Vocabulary] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -81,24 +83,41 @@ def _load(knowledge_base_id: int) -> Vocabulary:
     return Vocabulary(forms, pairs)
 
 
-def vocabulary(knowledge_base_id: int) -> Vocabulary:
-    """The knowledge base's vocabulary, cached in the process until its chunks change (the
-    chunk count and total length of its statistics are the version)."""
-    stat = KeywordBaseStat.objects.filter(knowledge_base_id=knowledge_base_id).values_list(
-        "chunk_count", "total_tokens"
+def _versions(knowledge_base_ids: Sequence[int]) -> tuple[Version, ...]:
+    """Each knowledge base with the version of its statistics (chunk count, total tokens): one
+    statement for all of them, which tells whether what is cached is still theirs."""
+    rows = KeywordBaseStat.objects.filter(knowledge_base_id__in=list(knowledge_base_ids)).values_list(
+        "knowledge_base_id", "chunk_count", "total_tokens"
     )
-    version = next(iter(stat), (0, 0))
+    found = {pk: (chunks, tokens) for pk, chunks, tokens in rows}
+    return tuple((pk, found.get(pk, (0, 0))) for pk in sorted(set(knowledge_base_ids)))
+
+
+def _cached(key: tuple[Version, ...], load: Callable[[], Vocabulary]) -> Vocabulary:
+    """The vocabulary of these knowledge bases at these versions, loaded once per process (a
+    knowledge base alone, or several merged, each its own entry)."""
     with _lock:
-        cached = _cache.get(knowledge_base_id)
-        if cached is not None and cached[0] == version:
-            _cache.move_to_end(knowledge_base_id)
-            return cached[1]
-    loaded = _load(knowledge_base_id)
+        found = _cache.get(key)
+        if found is not None:
+            _cache.move_to_end(key)
+            return found
+    loaded = load()
     with _lock:
-        _cache[knowledge_base_id] = (version, loaded)
+        _cache[key] = loaded
         while len(_cache) > CACHE_KNOWLEDGE_BASES:
             _cache.popitem(last=False)
     return loaded
+
+
+def vocabulary(knowledge_base_id: int) -> Vocabulary:
+    """The knowledge base's vocabulary, cached in the process until its chunks change."""
+    return _vocabulary_at(_versions([knowledge_base_id]))
+
+
+def _vocabulary_at(versions: tuple[Version, ...]) -> Vocabulary:
+    if len(versions) == 1:
+        return _cached(versions, lambda: _load(versions[0][0]))
+    return _cached(versions, lambda: _merged([_vocabulary_at((version,)) for version in versions]))
 
 
 def _merged(vocabularies: Sequence[Vocabulary]) -> Vocabulary:
@@ -204,4 +223,4 @@ def restore(knowledge_base_ids: Sequence[int], query: str) -> Restoration:
     without them and looks Vietnamese; otherwise the query itself with confidence 1."""
     if text_normalization.has_diacritics(query) or not _WORD_RE.search(query):
         return Restoration(query, False, 1.0)
-    return restore_with(_merged([vocabulary(pk) for pk in knowledge_base_ids]), query)
+    return restore_with(_vocabulary_at(_versions(knowledge_base_ids)), query)
