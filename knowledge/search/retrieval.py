@@ -50,8 +50,11 @@ FOLDED_WEIGHT_WITH_DIACRITICS = 0.5
 KEYWORD_DF_BUDGET = 150
 KEYWORD_SCAN_CAP = 500
 # Reciprocal rank fusion: score = Σ weight / (RRF_K + rank). The legal leg's weight is scaled by
-# (matched / asked)², so the article of the very document cited outranks same-numbered articles
-# of other documents: plain RRF would keep only their order, not how much better the first is.
+# (matched / best matched)², so the article of the very document cited outranks same-numbered
+# articles of other documents (plain RRF would keep only their order, not how much better the
+# first is), while a query whose pair exists nowhere ("Điều 45" of a decree with 40 articles)
+# gives its halves the full weight, as if it had named only them: a document that merely cites
+# the number must not outrank the document itself on the approximate vector leg's luck.
 RRF_K = 60
 WEIGHT_VECTOR = 1.0
 WEIGHT_KEYWORD = 2.0  # measured on the eval sets: BM25 is the stronger leg for Vietnamese
@@ -179,7 +182,7 @@ lg AS (
     -- A query naming an article and a document asks for that article of that document: when
     -- some chunk is both, the chunks that are only one half (the same article of another decree,
     -- any article of the decree) leave the leg. Ties are broken by the other legs.
-    SELECT l.id, l.overlap, row_number() OVER (
+    SELECT l.id, l.overlap, max(l.overlap) OVER () AS best_overlap, row_number() OVER (
         ORDER BY l.overlap DESC, kw.score DESC NULLS LAST, vec.sim DESC NULLS LAST, l.id) AS rank
     FROM lraw l LEFT JOIN kw ON kw.id = l.id LEFT JOIN vec ON vec.id = l.id
     WHERE l.pair OR NOT EXISTS (SELECT 1 FROM lraw WHERE pair)
@@ -187,14 +190,15 @@ lg AS (
 ),"""  # noqa: S608
 
 _SQL_NO_LEGAL = """
-lg AS (SELECT NULL::bigint AS id, NULL::bigint AS overlap, NULL::bigint AS rank WHERE false),"""
+lg AS (SELECT NULL::bigint AS id, NULL::bigint AS overlap, NULL::bigint AS best_overlap, NULL::bigint AS rank
+       WHERE false),"""
 
 _SQL_FUSE = f"""
 fused AS (
     SELECT id, sum(w / ({RRF_K} + rank)) AS score FROM (
         SELECT id, %(w_vector)s::float8 AS w, rank FROM vec
         UNION ALL SELECT id, %(w_keyword)s::float8, rank FROM kw
-        UNION ALL SELECT id, %(w_legal)s::float8 * power(overlap::float8 / %(n_refs)s, 2), rank FROM lg
+        UNION ALL SELECT id, %(w_legal)s::float8 * power(overlap::float8 / best_overlap, 2), rank FROM lg
     ) legs GROUP BY id ORDER BY score DESC, id LIMIT %(top_k)s
 )
 SELECT f.id, f.score, c.document_id, d.title, d.doc_number, c.knowledge_base_id, c.text, c.heading_path,
@@ -311,7 +315,6 @@ def retrieve(
         "w_vector": w_vector,
         "w_keyword": WEIGHT_KEYWORD,
         "w_legal": WEIGHT_LEGAL,
-        "n_refs": max(len(refs), 1),
     }
     sql = build_statement(mode=mode, dim=dim, with_legal=bool(refs))
     rows = _execute(sql, params, ef_search=max(EF_SEARCH_MIN, candidates))
