@@ -107,6 +107,8 @@ def site() -> Iterator[Site]:
                 if runner.poll() is not None or time.monotonic() > deadline:
                     pytest.fail("The platform did not start; see var/e2e-runner.log")
                 time.sleep(0.5)
+            with urllib.request.urlopen(f"{url}/api/docs/", timeout=30) as docs:
+                assert docs.status == 200
             yield Site(url=url, llm=llm)
         finally:
             runner.send_signal(signal.SIGINT)
@@ -115,6 +117,26 @@ def site() -> Iterator[Site]:
             except subprocess.TimeoutExpired:
                 runner.kill()
             log.close()
+        _check_the_runner_stopped_cleanly(runner, var, url)
+
+
+def _check_the_runner_stopped_cleanly(runner: subprocess.Popen[bytes], var: Path, url: str) -> None:
+    """`make run` from nothing (an empty var folder) ends on Ctrl-C with exit code 0, having printed
+    the demo logins, and stops the PostgreSQL and Redis it started while their data stays for the
+    next run. Checked here, on the platform these tests started, rather than by starting another."""
+    from bureau import embedded
+
+    output = (ROOT / "var" / "e2e-runner.log").read_text(errors="replace")
+    assert runner.returncode == 0, output[-4000:]
+    assert "admin@bureau.local" in output and "Bureau: stopped." in output, output[-4000:]
+    os.environ["BUREAU_VAR_DIR"] = str(var)
+    try:
+        assert not embedded.postgres_running()
+        assert not embedded.redis_running()
+    finally:
+        del os.environ["BUREAU_VAR_DIR"]
+    assert (var / "pgdata" / "PG_VERSION").exists()
+    assert not _ready(url)
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
-"""Real processes: a Celery worker on the embedded Redis, and the whole embedded runner of `make run`
-started from scratch in an empty folder."""
+"""Real processes: a Celery worker on the embedded Redis, and the embedded PostgreSQL's restarts. The
+whole runner of `make run`, started from an empty folder and stopped, is checked by the end-to-end
+tests' platform (tests/e2e/conftest.py), which is started exactly that way."""
 
 from __future__ import annotations
 
@@ -104,49 +105,6 @@ def test_a_real_worker_runs_a_task_from_the_broker() -> None:
         worker.send_signal(signal.SIGTERM)
         output = worker.communicate(timeout=30)[0].decode(errors="replace")
     assert worker.returncode == 0, output
-
-
-@pytest.mark.slow
-@pytest.mark.timeout(900)  # above the sum of its own waits, which say what did not happen
-def test_the_embedded_runner_starts_from_nothing_and_stops_cleanly(tmp_path: Path) -> None:
-    var = tmp_path / "var"
-    port = _free_port()
-    env = _clean_env() | {"BUREAU_VAR_DIR": str(var), "BUREAU_PORT": str(port)}
-    runner = subprocess.Popen(
-        [sys.executable, "-m", "bureau.embedded", "run"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-
-    def ready() -> bool:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
-                return bool(response.status == 200)
-        except OSError:
-            return False
-
-    try:
-        _wait_for(lambda: ready() or runner.poll() is not None, 300, "/readyz to answer 200")
-        assert runner.poll() is None, runner.stdout.read().decode() if runner.stdout else ""
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/docs/", timeout=5) as docs:
-            assert docs.status == 200
-    finally:
-        runner.send_signal(signal.SIGINT)
-        output = runner.communicate(timeout=120)[0].decode(errors="replace")
-    assert runner.returncode == 0, output
-    assert "admin@bureau.local" in output  # the demo logins were printed
-    assert "Bureau: stopped." in output
-    # PostgreSQL and Redis that it started are gone, and their data stays for the next run.
-    os.environ["BUREAU_VAR_DIR"] = str(var)
-    try:
-        assert not embedded.postgres_running()
-        assert not embedded.redis_running()
-    finally:
-        del os.environ["BUREAU_VAR_DIR"]
-    assert (var / "pgdata" / "PG_VERSION").exists()
-    assert not ready()
 
 
 @pytest.mark.slow
