@@ -100,8 +100,16 @@ def run(host: str, port: int, seed: bool = True) -> int:
         f"\nBureau is running at http://{host}:{port}/  (logs in {var_dir() / 'log'}; Ctrl-C stops)",
         flush=True,
     )
+    progress: subprocess.Popen[bytes] | None = None
     if seed:
         manage("seed_demo", "--print-logins")
+        # The demo documents are indexed for a while after the URL is printed: say so until they
+        # are, on this console, from a child that ends by itself.
+        progress = subprocess.Popen(
+            [sys.executable, str(BASE_DIR / "manage.py"), "knowledge_progress", "--follow"],
+            cwd=BASE_DIR,
+            start_new_session=True,
+        )
     code = 0
     while not stopping:
         for child in children:
@@ -112,6 +120,8 @@ def run(host: str, port: int, seed: bool = True) -> int:
                 stopping, code = True, 1
         time.sleep(0.3)
     print("Bureau: stopping web, beat, worker…", flush=True)
+    if progress is not None:
+        _stop_child(Child("progress", progress))
     for child in reversed(children):
         _stop_child(child)
     if "redis" in started:

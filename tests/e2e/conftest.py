@@ -129,6 +129,8 @@ def _check_the_runner_stopped_cleanly(runner: subprocess.Popen[bytes], var: Path
     output = (ROOT / "var" / "e2e-runner.log").read_text(errors="replace")
     assert runner.returncode == 0, output[-4000:]
     assert "admin@bureau.local" in output and "Bureau: stopped." in output, output[-4000:]
+    # the console said how far the demo knowledge's indexing had got (knowledge_progress)
+    assert "Bureau: indexing the knowledge bases:" in output or "knowledge bases are indexed" in output
     os.environ["BUREAU_VAR_DIR"] = str(var)
     try:
         assert not embedded.postgres_running()
