@@ -55,10 +55,11 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy .
 
 # What the tests use from Debian: OCR with Vietnamese data (scanned PDFs), converters for legacy
-# .doc, gettext (translations), Chromium (the end-to-end tests drive it; Playwright never downloads
+# .doc, gettext (translations), LibreOffice Writer without its GUI and fonts metric-compatible with
+# Times New Roman (drafted documents laid out as PDF), Chromium (the end-to-end tests drive it; Playwright never downloads
 # a browser). Installed when missing, as root with apt; elsewhere the tests that need them say what
 # to install (the parsers' tests check the stated failure reasons instead, the browser tests skip).
-SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-vie antiword catdoc gettext chromium
+SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-vie antiword catdoc gettext chromium libreoffice-writer-nogui fonts-liberation2
 system-packages:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -z "$$missing" ]; then exit 0; fi; \

@@ -266,6 +266,10 @@ class GeneratedFile(models.Model):
     size_bytes = models.BigIntegerField()
     sha256 = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The DOCX laid out as PDF, made on its first download; or why it could not be (English, as
+    # marked for translation: shown translated). The DOCX stays downloadable either way.
+    pdf = models.FileField(upload_to="generated/%Y/%m/", max_length=500, blank=True)
+    pdf_error = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

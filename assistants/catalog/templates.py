@@ -138,8 +138,9 @@ giấy mời…), cơ quan ban hành, nơi nhận, người ký (ký trực ti�
 nội dung chính. Thiếu thông tin nào thì hỏi lại trước khi soạn.
 2. Soạn đủ các thành phần thể thức theo đúng thứ tự; chỗ chưa biết ghi trong ngoặc vuông, ví dụ \
 [Số: …/…], [Họ và tên người ký], để cán bộ điền.
-3. Trích yếu ngắn gọn, bắt đầu bằng "V/v" đối với công văn. Nội dung đi thẳng vào việc: căn cứ (nếu \
-có, chỉ dùng căn cứ người dùng cung cấp hoặc có trong tài liệu), nội dung chính, đề nghị, thời hạn.
+3. Trích yếu ngắn gọn; công văn ghi trích yếu sau "V/v" (công cụ soạn văn bản tự thêm "V/v"). \
+Nội dung đi thẳng vào việc: căn cứ (nếu có, chỉ dùng căn cứ người dùng cung cấp hoặc có trong \
+tài liệu), nội dung chính, đề nghị, thời hạn.
 4. Sau bản dự thảo, liệt kê ngắn các điểm cán bộ cần kiểm tra lại (số, ngày, căn cứ, nơi nhận).
 5. Khi có công cụ soạn văn bản, dùng nó để tạo tệp .docx đúng thể thức; cần ngày tháng thì dùng \
 công cụ ngày giờ, không tự đoán.""",

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from assistants.documents.nd30_check import NotADocx, check_docx
 from assistants.documents.selectors import generated_file_get_for
+from assistants.documents.services import generated_file_pdf, pdf_filename
 from bureau.exceptions import ValidationFailed
 from bureau.http.downloads import file_response
 from bureau.http.drf import MultiPartParser
@@ -30,6 +31,22 @@ class GeneratedFileDownloadApi(APIView):
     def get(self, request: Request, file_id: int) -> FileResponse:
         generated = generated_file_get_for(actor=request.user, file_id=file_id)
         return file_response(generated.file.open("rb"), filename=generated.filename, content_type=DOCX_TYPE)
+
+
+class GeneratedFilePdfDownloadApi(APIView):
+    """The drafted DOCX as PDF; made on the first download (409 with the reason if it cannot be)."""
+
+    api_key_scopes = scopes.CHAT_ONLY
+
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF")}
+    )
+    def get(self, request: Request, file_id: int) -> FileResponse:
+        generated = generated_file_get_for(actor=request.user, file_id=file_id)
+        generated = generated_file_pdf(actor=request.user, generated=generated)
+        return file_response(
+            generated.pdf.open("rb"), filename=pdf_filename(generated), content_type="application/pdf"
+        )
 
 
 class CheckFormatSerializer(serializers.Serializer):

@@ -42,6 +42,7 @@ SIZES: dict[str, tuple[float, float, float]] = {
     "signature": (13, 14, 14),  # mục II.7.đ
     "recipients_label": (12, 12, 12),  # mục II.9.d
     "recipients_list": (11, 11, 11),  # mục II.9.d
+    "page_number": (13, 14, 14),  # mục I.7
 }
 
 NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
@@ -97,6 +98,10 @@ class DocumentType:
     salutation_required: bool = False  # "Kính gửi" (mục II.9.b)
     articles: bool = False  # the body is a list of articles (Mẫu 1.1 - 1.3)
     decision_word: str = ""  # "QUYẾT ĐỊNH:" / "QUYẾT NGHỊ:" above the articles
+    sections: bool = False  # the body is divided into parts I., II. and items 1., 2., whose headings are bold
+    minutes: bool = (
+        False  # a biên bản (Mẫu 1.9): dated under its title, signed by the secretary and the chair
+    )
 
 
 def _typed(code: str, label: str, title: str, **extra: Any) -> DocumentType:
@@ -112,16 +117,16 @@ DOCUMENT_TYPES: dict[str, DocumentType] = {
         _typed("quyet_dinh", "Quyết định", "QUYẾT ĐỊNH", articles=True, decision_word="QUYẾT ĐỊNH:"),
         _typed("nghi_quyet", "Nghị quyết", "NGHỊ QUYẾT", articles=True, decision_word="QUYẾT NGHỊ:"),
         _typed("to_trinh", "Tờ trình", "TỜ TRÌNH", salutation_required=True),
-        _typed("bao_cao", "Báo cáo", "BÁO CÁO"),
+        _typed("bao_cao", "Báo cáo", "BÁO CÁO", sections=True),
         _typed("thong_bao", "Thông báo", "THÔNG BÁO"),
-        _typed("ke_hoach", "Kế hoạch", "KẾ HOẠCH"),
+        _typed("ke_hoach", "Kế hoạch", "KẾ HOẠCH", sections=True),
         _typed("giay_moi", "Giấy mời", "GIẤY MỜI"),
-        _typed("bien_ban", "Biên bản", "BIÊN BẢN"),
+        _typed("bien_ban", "Biên bản", "BIÊN BẢN", minutes=True),
         _typed("chi_thi", "Chỉ thị", "CHỈ THỊ"),
-        _typed("huong_dan", "Hướng dẫn", "HƯỚNG DẪN"),
-        _typed("chuong_trinh", "Chương trình", "CHƯƠNG TRÌNH"),
-        _typed("phuong_an", "Phương án", "PHƯƠNG ÁN"),
-        _typed("de_an", "Đề án", "ĐỀ ÁN"),
+        _typed("huong_dan", "Hướng dẫn", "HƯỚNG DẪN", sections=True),
+        _typed("chuong_trinh", "Chương trình", "CHƯƠNG TRÌNH", sections=True),
+        _typed("phuong_an", "Phương án", "PHƯƠNG ÁN", sections=True),
+        _typed("de_an", "Đề án", "ĐỀ ÁN", sections=True),
         _typed("cong_dien", "Công điện", "CÔNG ĐIỆN"),
     ]
 }
@@ -149,6 +154,11 @@ FIELD_LABELS: dict[str, str] = {
     "signer_name": "họ và tên người ký",
     "recipients": "nơi nhận",
     "archive": "phần Lưu",
+    "start_time": "biên bản: giờ bắt đầu (ví dụ 08 giờ 00)",
+    "venue": "biên bản: địa điểm cuộc họp",
+    "attendees": "biên bản: thành phần tham dự",
+    "secretary": "biên bản: họ và tên thư ký (người ghi biên bản)",
+    "end_time": "biên bản: giờ kết thúc (ví dụ 11 giờ 00)",
 }
 
 
@@ -175,6 +185,12 @@ class DraftForm:
     authority_title: str = ""
     collective: str = ""
     archive: str = "VT"
+    # Mẫu 1.9, biên bản only: the chair is the signer (signer_name).
+    start_time: str = ""
+    venue: str = ""
+    attendees: list[str] = field(default_factory=list)
+    secretary: str = ""
+    end_time: str = ""
 
 
 @dataclass
@@ -226,16 +242,25 @@ def parse_form(arguments: dict[str, Any]) -> tuple[DraftForm | None, FormProblem
             "signer_position",
             "signer_name",
             "archive",
+            "start_time",
+            "venue",
+            "secretary",
+            "end_time",
         )
     }
-    for name in ("salutation", "basis", "body", "articles", "recipients"):
+    for name in ("salutation", "basis", "body", "articles", "recipients", "attendees"):
         values[name] = _lines(arguments.get(name))
-    required = ["issuing_body", "issuer_abbreviation", "place", "date", "subject"]
+    _normalize(values, doc_type)
+    minutes = doc_type is not None and doc_type.minutes
+    # A biên bản is dated under its title (Mẫu 1.9), not after a place name in the heading.
+    required = ["issuing_body", "issuer_abbreviation", *([] if minutes else ["place"]), "date", "subject"]
     if doc_type is not None:
         if doc_type.code == "cong_van":
             required.append("unit_abbreviation")
         if doc_type.salutation_required:
             required.append("salutation")
+        if minutes:
+            required += ["venue", "secretary"]
         required += ["authority", "basis", "articles"] if doc_type.articles else ["body"]
     authority = values["signing_authority"].upper().rstrip(".")
     if authority:
@@ -244,7 +269,8 @@ def parse_form(arguments: dict[str, Any]) -> tuple[DraftForm | None, FormProblem
         values["signing_authority"] = authority + "."
         if authority != "Q":
             required.append("authority_title")
-    required += ["signer_position", "signer_name", "recipients"]
+    # The chair of a biên bản signs as "CHỦ TỌA" (Mẫu 1.9); a position is optional there.
+    required += [*([] if minutes else ["signer_position"]), "signer_name", "recipients"]
     for name in ("issuer_abbreviation", "unit_abbreviation"):
         if values[name] and not ABBREVIATION_PATTERN.match(values[name]):
             problems.invalid[name] = (
@@ -277,6 +303,50 @@ def parse_form(arguments: dict[str, Any]) -> tuple[DraftForm | None, FormProblem
         ),
         problems,
     )
+
+
+# What the model writes although the layout prints it: "V/v V/v", "Kính gửi: Kính gửi:", "Điều 1. Điều 1.".
+_BULLET = re.compile(r"^[-–—•+*]\s*")
+_LETTER_SUBJECT = re.compile(r"^(?:V/v|V\.v\.?|Về việc)(?:\s*:)?\s+", re.IGNORECASE)
+_SALUTATION = re.compile(r"^Kính\s+gửi\s*:?\s*", re.IGNORECASE)
+_RECIPIENTS = re.compile(r"^Nơi\s+nhận\s*:?\s*", re.IGNORECASE)
+_ARTICLE = re.compile(r"^Điều\s+\d+\s*[.:\-–]?\s*", re.IGNORECASE)
+_ARCHIVE = re.compile(r"^Lưu\s*:?\s*", re.IGNORECASE)
+_AUTHORITY = re.compile(r"^(?:TM|KT|Q|TL|TUQ)\.\s*", re.IGNORECASE)
+
+
+def _listed(lines: list[str], label: re.Pattern[str]) -> list[str]:
+    """One name a line, without the label, the bullet or the separator the layout adds."""
+    names = []
+    for line in lines:
+        for part in label.sub("", line).split(";"):
+            name = _BULLET.sub("", part.strip()).strip().rstrip(";.,").strip()
+            if name:
+                names.append(name)
+    return names
+
+
+def _normalize(values: dict[str, Any], doc_type: DocumentType | None) -> None:
+    """Removes what the layout prints itself from the fields the model filled, so that it is not
+    printed twice."""
+    subject = values["subject"]
+    if doc_type is not None and not doc_type.title:
+        subject = _LETTER_SUBJECT.sub("", subject)
+    elif re.match(r"^V/v\b", subject, re.IGNORECASE):
+        subject = "Về việc " + _LETTER_SUBJECT.sub("", subject)
+    values["subject"] = subject[:1].upper() + subject[1:]
+    values["salutation"] = _listed(values["salutation"], _SALUTATION)
+    recipients = _listed(values["recipients"], _RECIPIENTS)
+    archived = [name for name in recipients if _ARCHIVE.match(name)]
+    values["recipients"] = [name for name in recipients if not _ARCHIVE.match(name)]
+    if archived and not values["archive"]:
+        values["archive"] = _ARCHIVE.sub("", archived[-1])
+    values["archive"] = _ARCHIVE.sub("", values["archive"]).rstrip(".")
+    values["articles"] = [_ARTICLE.sub("", article) for article in values["articles"]]
+    values["basis"] = [_BULLET.sub("", basis) for basis in values["basis"]]
+    values["attendees"] = [_BULLET.sub("", name) for name in values["attendees"]]
+    for name in ("authority_title", "collective"):
+        values[name] = _AUTHORITY.sub("", values[name])
 
 
 def _date(value: Any) -> dt.date | None:
@@ -331,13 +401,21 @@ def form_schema() -> dict[str, Any]:
             "number": {"type": "integer", "description": "Số văn bản; bỏ trống nếu văn thư chưa cấp số"},
             "place": string("Địa danh, ví dụ Gia Lai"),
             "date": string("Ngày ban hành, dạng YYYY-MM-DD"),
-            "subject": string("Trích yếu nội dung (công văn: phần sau V/v)"),
-            "salutation": strings("Kính gửi: các cơ quan, cá nhân nhận (bắt buộc với công văn, tờ trình)"),
+            "subject": string(
+                "Trích yếu nội dung; công văn: phần sau “V/v”, không ghi “V/v” (văn bản tự thêm)"
+            ),
+            "salutation": strings(
+                "Các cơ quan, cá nhân sau “Kính gửi:”, mỗi nơi một dòng, không ghi “Kính gửi:” "
+                "(bắt buộc với công văn, tờ trình)"
+            ),
             "authority": string(
                 "Quyết định/nghị quyết: thẩm quyền ban hành, ví dụ CHỦ TỊCH UBND TỈNH GIA LAI"
             ),
             "basis": strings("Quyết định/nghị quyết: các căn cứ ban hành, mỗi căn cứ một dòng"),
-            "body": strings("Các đoạn nội dung (mọi loại trừ quyết định, nghị quyết)"),
+            "body": strings(
+                "Các đoạn nội dung (mọi loại trừ quyết định, nghị quyết); đề mục mỗi mục một dòng "
+                "(I., II., 1., 2.); biên bản: diễn biến cuộc họp"
+            ),
             "articles": strings("Quyết định/nghị quyết: nội dung từng điều, không ghi 'Điều n.'"),
             "signing_authority": {"type": "string", "enum": ["", *SIGNING_AUTHORITIES]},
             "authority_title": string("Sau TM./KT./TL./TUQ.: tên tập thể hoặc chức vụ người đứng đầu"),
@@ -346,6 +424,11 @@ def form_schema() -> dict[str, Any]:
             "signer_name": string("Họ và tên người ký"),
             "recipients": strings("Nơi nhận, mỗi nơi một dòng (không cần dòng Lưu)"),
             "archive": string("Phần Lưu sau 'Lưu:', mặc định VT; ví dụ VT, VP"),
+            "start_time": string("Biên bản: giờ bắt đầu, ví dụ 08 giờ 00"),
+            "venue": string("Biên bản: địa điểm cuộc họp, hội nghị"),
+            "attendees": strings("Biên bản: thành phần tham dự, mỗi người hoặc đơn vị một dòng"),
+            "secretary": string("Biên bản: họ và tên thư ký (người ghi biên bản); chủ tọa là người ký"),
+            "end_time": string("Biên bản: giờ kết thúc, ví dụ 11 giờ 00"),
         },
         "required": ["doc_type"],
     }

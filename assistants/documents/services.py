@@ -1,4 +1,4 @@
-"""Writes around produced files: storing a drafted document with its audit event."""
+"""Writes around produced files: storing a drafted document with its audit event, and its PDF."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from assistants.documents.pdf import PdfConversionFailed, docx_to_pdf
 from assistants.models import Conversation, GeneratedFile, GeneratedFileKind, Message
 from bureau.audit.services import audit_record
+from bureau.exceptions import Conflict
 from bureau.tenancy.models import User
 
 
@@ -57,4 +60,48 @@ def generated_file_create(
                 **(details or {}),
             },
         )
+    return generated
+
+
+def pdf_filename(generated: GeneratedFile) -> str:
+    return generated.filename.rsplit(".", 1)[0] + ".pdf"
+
+
+def generated_file_pdf(*, actor: Any, generated: GeneratedFile) -> GeneratedFile:
+    """The drafted DOCX as PDF, made on its first download and kept.
+
+    Not made when the draft is stored: LibreOffice takes seconds to start, which every chat turn
+    that drafts would wait for although most drafts are only opened as DOCX; nor in a background
+    task, whose "being made" state would need watching. Whoever asks for the PDF waits, once. A
+    failure stores its reason and raises Conflict with it; the DOCX is untouched, and the next
+    download tries again (LibreOffice may have been installed since)."""
+    if generated.pdf:
+        return generated
+    with generated.file.open("rb") as source:
+        data = source.read()
+    try:
+        pdf = docx_to_pdf(data)
+    except PdfConversionFailed as failure:
+        GeneratedFile.objects.filter(pk=generated.pk, pdf="").update(pdf_error=failure.reason)
+        raise Conflict(_(failure.reason), details={"reason": "pdf_conversion_failed"}) from None
+    field = generated.pdf
+    stored = field.storage.save(
+        field.field.generate_filename(generated, pdf_filename(generated)), ContentFile(pdf)
+    )
+    with transaction.atomic():
+        # Two downloads at once may both convert: the first to record its file wins.
+        won = GeneratedFile.objects.filter(pk=generated.pk, pdf="").update(pdf=stored, pdf_error="")
+        if won:
+            audit_record(
+                actor=actor,
+                organization=generated.organization_id,
+                department=generated.department_id,
+                action="document.pdf",
+                target=generated,
+                target_label=generated.filename,
+                after={"pdf": stored, "size_bytes": len(pdf)},
+            )
+    if not won:
+        field.storage.delete(stored)
+    generated.refresh_from_db()
     return generated

@@ -8,5 +8,10 @@ urlpatterns = [
         apis.GeneratedFileDownloadApi.as_view(),
         name="generated-file-download",
     ),
+    path(
+        "files/<int:file_id>/pdf/",
+        apis.GeneratedFilePdfDownloadApi.as_view(),
+        name="generated-file-pdf",
+    ),
     path("documents/check-format", apis.DocumentCheckFormatApi.as_view(), name="document-check-format"),
 ]

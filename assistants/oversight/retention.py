@@ -71,18 +71,15 @@ def _apply_to_department(department: Department, now: datetime, batch: int) -> R
         if not ids:
             return None
         scopes = [scope_of(pk) for pk in ids]
-        files = list(
-            GeneratedFile.objects.filter(conversation_id__in=ids)
-            .exclude(file="")
-            .values_list("file", flat=True)
-        )
+        stored = list(GeneratedFile.objects.filter(conversation_id__in=ids).values_list("file", "pdf"))
+        files = [name for pair in stored for name in pair if name]  # the DOCX and its PDF, if made
         counts = RetentionCounts(
             conversations=len(ids),
             messages=Message.objects.filter(conversation_id__in=ids).count(),
             citations=Citation.objects.filter(message__conversation_id__in=ids).count(),
             tool_calls=ToolCall.objects.filter(message__conversation_id__in=ids).count(),
             attachments=Document.objects.filter(knowledge_base__scope__in=scopes).count(),
-            generated_files=len(files),
+            generated_files=len(stored),
         )
         for knowledge_base in KnowledgeBase.objects.filter(scope__in=scopes):
             knowledge_services.knowledge_base_delete(actor=None, knowledge_base=knowledge_base)

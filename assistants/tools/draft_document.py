@@ -13,6 +13,7 @@ from assistants.models import Conversation, GeneratedFileKind, Message, MessageR
 from assistants.tools.base import ToolContext, ToolKind, ToolResult, as_json, register
 
 DOWNLOAD_URL = "/api/v1/files/{}/download/"
+PDF_URL = "/api/v1/files/{}/pdf/"
 
 
 @register
@@ -70,6 +71,7 @@ class DraftDocument(ToolKind):
             "file_id": generated.pk,
             "filename": generated.filename,
             "download_url": DOWNLOAD_URL.format(generated.pk),
+            "pdf_url": PDF_URL.format(generated.pk),  # laid out on first download
             "doc_type": form.doc_type.code,
             "number": number_line(form),
             "date": date_line(form.place, form.date),

@@ -5,6 +5,7 @@ the check is also an API endpoint."""
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.test import Client
 from docx import Document as open_docx
 from docx.shared import Mm
 
+from assistants.documents import pdf as pdf_module
 from assistants.documents.nd30_render import render_docx
 from assistants.documents.services import generated_file_create
 from assistants.models import Conversation, GeneratedFile, GeneratedFileKind, Message, ToolCall
@@ -240,3 +242,57 @@ def test_a_message_keeps_its_file_link_until_the_conversation_goes(world: World,
     assert list(message.generated_files.values_list("filename", flat=True)) == ["bao_cao_2026-12-05.docx"]
     assert client.delete(f"/api/v1/conversations/{conversation}/").status_code == 204
     assert not GeneratedFile.objects.exists()
+
+
+# --- the PDF beside the DOCX --------------------------------------------------------------------------
+
+
+def _drafted(world: World, llm: FakeLLM) -> tuple[Client, dict[str, Any]]:
+    assistant = _assistant(world, llm)
+    llm.script_tool_call("soan_van_ban", {**BASE, "doc_type": "cong_van"})
+    llm.script_text("Đã soạn công văn.")
+    client = signed_in(world)
+    _ask(client, _start(client, assistant.pk), "Soạn công văn.")
+    return client, result(ToolCall.objects.get())
+
+
+@pytest.mark.skipif(
+    not (shutil.which("soffice") or shutil.which("libreoffice")),
+    reason="LibreOffice is not installed (Debian: apt-get install libreoffice-writer-nogui "
+    "fonts-liberation2)",
+)
+def test_the_pdf_is_made_on_first_download_and_kept(world: World, llm: FakeLLM) -> None:
+    import pypdfium2 as pdfium
+
+    client, drafted = _drafted(world, llm)
+    generated = GeneratedFile.objects.get()
+    assert drafted["pdf_url"] == f"/api/v1/files/{generated.pk}/pdf/" and not generated.pdf
+    response = client.get(drafted["pdf_url"])
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert "cong_van_2026-12-05.pdf" in response["Content-Disposition"]
+    data = streamed(response)
+    text = pdfium.PdfDocument(data)[0].get_textpage().get_text_range()
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "Số: 12/UBND-VP" in text
+    generated.refresh_from_db()
+    assert generated.pdf and generated.pdf_error == ""
+    assert AuditEvent.objects.filter(action="document.pdf", target_id=str(generated.pk)).count() == 1
+    # Kept: the second download reads the stored file, with no second conversion.
+    again = client.get(drafted["pdf_url"])
+    assert again.status_code == 200 and streamed(again) == data
+    assert AuditEvent.objects.filter(action="document.pdf").count() == 1
+    for other in ("builder", "dept_admin", "outsider"):
+        assert signed_in(world, other).get(drafted["pdf_url"]).status_code == 404, other
+
+
+def test_a_pdf_that_cannot_be_made_leaves_the_docx_and_says_why(
+    world: World, llm: FakeLLM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, drafted = _drafted(world, llm)
+    monkeypatch.setattr(pdf_module.shutil, "which", lambda name: None)
+    response = client.get(drafted["pdf_url"], HTTP_ACCEPT_LANGUAGE="vi")
+    assert response.status_code == 409
+    message = response.json()["error"]["message"]
+    assert "LibreOffice" in message and "DOCX" in message and "chưa được cài đặt" in message
+    generated = GeneratedFile.objects.get()
+    assert not generated.pdf and generated.pdf_error == pdf_module.NO_CONVERTER
+    assert client.get(drafted["download_url"]).status_code == 200

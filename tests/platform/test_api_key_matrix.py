@@ -136,6 +136,7 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("conversation-attachment-list", "POST"): CHAT,
     ("conversation-attachment-detail", "DELETE"): CHAT,
     ("generated-file-download", "GET"): CHAT,
+    ("generated-file-pdf", "GET"): CHAT,
     ("openai-models", "GET"): CHAT,
     ("openai-model-detail", "GET"): CHAT,
     ("openai-chat-completions", "POST"): CHAT,

@@ -7,6 +7,7 @@ import {
   CopyOutlined,
   DislikeFilled,
   DislikeOutlined,
+  FilePdfOutlined,
   FileWordOutlined,
   LikeFilled,
   LikeOutlined,
@@ -18,6 +19,8 @@ import {
 import { Alert, App, Avatar, Button, Card, Space, Tag, Tooltip, Typography } from "antd";
 import { useTranslation } from "react-i18next";
 
+import { baseHeaders } from "../../api/client";
+import { ApiError, errorMessage } from "../../api/errors";
 import { AnalysisView } from "./AnalysisView";
 import { AnswerMarkdown } from "./AnswerMarkdown";
 import type { CitationInfo } from "./citations";
@@ -100,8 +103,23 @@ function ToolCalls({ tools }: { tools: AnswerView["tools"] }) {
   );
 }
 
+/** The PDF is made by the server on first request and may fail (no LibreOffice there): fetched
+ * rather than linked, so that the reason is shown instead of a broken download. */
+async function downloadPdf(url: string, filename: string): Promise<void> {
+  const response = await fetch(url, { headers: baseHeaders(), credentials: "same-origin" });
+  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = filename;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  URL.revokeObjectURL(link.href);
+}
+
 function DraftedFiles({ calls }: { calls: readonly StoredToolCall[] }) {
   const { t } = useTranslation("chat");
+  const { message } = App.useApp();
   const files = calls.map(draftedFileOf).filter((f) => f !== null);
   if (files.length === 0) return null;
   return (
@@ -116,6 +134,13 @@ function DraftedFiles({ calls }: { calls: readonly StoredToolCall[] }) {
             </Space>
             <Button href={file.url} type="primary" ghost download aria-label={t("files.downloadNamed", { name: file.filename })}>
               {t("files.download")}
+            </Button>
+            <Button
+              icon={<FilePdfOutlined aria-hidden />}
+              aria-label={t("files.downloadNamed", { name: file.pdfFilename })}
+              onClick={() => downloadPdf(file.pdfUrl, file.pdfFilename).catch((error) => message.error(errorMessage(error)))}
+            >
+              {t("files.downloadPdf")}
             </Button>
           </Space>
         </Card>

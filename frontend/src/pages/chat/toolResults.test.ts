@@ -60,7 +60,17 @@ describe("draftedFileOf", () => {
     const file = draftedFileOf(
       call("draft_document", { file_id: 9, filename: "CV_so_12.docx", download_url: "/api/v1/files/9/download/", number: "Số: 12/STP" }),
     );
-    expect(file).toEqual({ fileId: 9, filename: "CV_so_12.docx", url: "/api/v1/files/9/download/", number: "Số: 12/STP", date: "" });
+    expect(file).toEqual({
+      fileId: 9,
+      filename: "CV_so_12.docx",
+      url: "/api/v1/files/9/download/",
+      pdfUrl: "/api/v1/files/9/pdf/",
+      pdfFilename: "CV_so_12.pdf",
+      number: "Số: 12/STP",
+      date: "",
+    });
+    const stored = draftedFileOf(call("draft_document", { file_id: 9, filename: "a.docx", pdf_url: "/api/v1/files/9/pdf/" }));
+    expect(stored?.pdfUrl).toBe("/api/v1/files/9/pdf/");
     expect(draftedFileOf(call("draft_document", { missing: ["subject"] }))).toBeNull();
   });
 });

@@ -22,6 +22,9 @@ export interface DraftedFile {
   fileId: number;
   filename: string;
   url: string;
+  /** The same document laid out as PDF by the server, made when first asked for. */
+  pdfUrl: string;
+  pdfFilename: string;
   number: string;
   date: string;
 }
@@ -58,10 +61,13 @@ export function analysisOf(call: StoredToolCall): Analysis | null {
 export function draftedFileOf(call: StoredToolCall): DraftedFile | null {
   const result = record(call.result);
   if (!result || typeof result.file_id !== "number") return null;
+  const filename = typeof result.filename === "string" ? result.filename : `${result.file_id}.docx`;
   return {
     fileId: result.file_id,
-    filename: typeof result.filename === "string" ? result.filename : `${result.file_id}.docx`,
+    filename,
     url: typeof result.download_url === "string" ? result.download_url : `/api/v1/files/${result.file_id}/download/`,
+    pdfUrl: typeof result.pdf_url === "string" ? result.pdf_url : `/api/v1/files/${result.file_id}/pdf/`,
+    pdfFilename: filename.replace(/\.docx$/i, "") + ".pdf",
     number: typeof result.number === "string" ? result.number : "",
     date: typeof result.date === "string" ? result.date : "",
   };
