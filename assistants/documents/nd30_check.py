@@ -1,26 +1,25 @@
-"""Checking a DOCX against Nghị định 30/2020/NĐ-CP: page, margins, font and sizes, the parts of the
-heading (Quốc hiệu, Tiêu ngữ, number and symbol, place and date), the signature and "Nơi nhận".
+"""Checking a document against Nghị định 30/2020/NĐ-CP: page, margins, font and sizes, the parts of the
+heading (Quốc hiệu, Tiêu ngữ, number and symbol, place and date), the title, the signature and
+"Nơi nhận".
 
-Each deviation says in Vietnamese what is wrong and which clause of the decree it breaks. Sizes are
-read as the word processor would: the run's own, else its paragraph style's (and their bases), else
-the document defaults.
+The checker first tells what the document is (an administrative document, a law or decree text, an
+annex, a court precedent) and applies only the rules made for it; a .doc or a PDF is read as text,
+so the checks that need formatting are skipped, and the answer says which. A part that is there but
+written wrongly is reported as malformed, with how to write it; the same finding is reported once,
+with how many places it was seen.
 """
 
 from __future__ import annotations
 
-import io
+import enum
 import re
-import zipfile
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from docx import Document as open_document
-from docx.document import Document as DocxDocument
+from django.utils import translation
+from django.utils.translation import gettext as _
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
-from docx.table import Table
-from docx.text.paragraph import Paragraph
-from docx.text.run import Run
 
 from assistants.documents.nd30 import (
     ABBREVIATIONS,
@@ -35,282 +34,485 @@ from assistants.documents.nd30 import (
     SIGNING_AUTHORITIES,
     SIZES,
 )
+from assistants.documents.nd30_read import Line, NotReadable, Read, Styles, read_document
+
+__all__ = [
+    "CheckResult",
+    "Deviation",
+    "DocumentKind",
+    "NotADocx",
+    "NotReadable",
+    "check_document",
+    "check_docx",
+]
+
+NotADocx = NotReadable  # the name callers knew when only DOCX was read
 
 EMU_PER_MM = 36000
-MARGIN_NAMES = {"top": "trên", "bottom": "dưới", "left": "trái", "right": "phải"}
-NUMBER_LINE = re.compile(r"^Số\s*:?\s*(?P<number>\d*)\s*/\s*(?P<symbol>.*)$")
+EMU_PER_CM = 360000
+NUMBER_LOOSE = re.compile(r"^(?:(?:bộ luật|luật|pháp lệnh|lệnh)\s+)?s[ốo]\b", re.IGNORECASE)
+NUMBER_LINE = re.compile(
+    r"^(?:(?:Bộ luật|Luật|Pháp lệnh|Lệnh) số|Số):\s*(?P<number>\d*)\s*/\s*"
+    r"(?:(?P<year>\d{4})\s*/\s*)?(?P<symbol>\S.*)$"
+)
 DATE_LINE = re.compile(
-    r"^(?P<place>[^,]+),\s*ngày\s+(?P<day>\d{1,2})\s+tháng\s+(?P<month>\d{1,2})\s+năm\s+(?P<year>\d{4})\.?$"
+    r"^(?P<place>[^,]+),\s*ngày\s*(?P<day>\d{1,2})?\s+tháng\s*(?P<month>\d{1,2})?\s+năm\s+(?P<year>\d{4})\.?$"
 )
 DATE_LIKE = re.compile(r"ngày.*tháng.*năm", re.IGNORECASE)
-AUTHORITY_LIKE = re.compile(r"^(T\.?\s?M|K\.?\s?T|Q|T\.?\s?L|T\.?\s?U\.?\s?Q)\b\.?\s*", re.IGNORECASE)
+NUMERIC_DATE = re.compile(r"(?P<day>\d{1,2})\s*[/.\-]\s*(?P<month>\d{1,2})\s*[/.\-]\s*(?P<year>\d{4})")
+AUTHORITY_LIKE = re.compile(
+    r"^(?P<written>T\s*[/.]?\s*U\s*[/.]?\s*Q|T\s*[/.]?\s*[ML]|K\s*[/.]?\s*T|Q)(?P<dot>\.?)\s+\S"
+)
+RECIPIENTS_LABEL = re.compile(r"^Nơi nhận\s*:?$", re.IGNORECASE)
+PRECEDENT = re.compile(r"^Án lệ số\b", re.IGNORECASE)
+ANNEX = re.compile(r"^(?:Phụ lục|Mẫu số)\b", re.IGNORECASE)
+
+# Types of legal documents (governed by the law on legal documents, not by Phụ lục III): their
+# title is a title all the same, on its own line above the name of the law or the trích yếu.
+LEGAL_TITLES = {
+    "HIẾN PHÁP",
+    "BỘ LUẬT",
+    "LUẬT",
+    "PHÁP LỆNH",
+    "LỆNH",
+    "NGHỊ ĐỊNH",
+    "THÔNG TƯ",
+    "THÔNG TƯ LIÊN TỊCH",
+}
+TYPE_TITLES = set(ABBREVIATIONS) | LEGAL_TITLES
 
 
-# Types of legal documents (not administrative ones, so with no Phụ lục III abbreviation): their
-# title is a title all the same.
-LEGAL_TITLES = {"NGHỊ ĐỊNH", "THÔNG TƯ", "THÔNG TƯ LIÊN TỊCH", "LUẬT", "PHÁP LỆNH", "LỆNH"}
+class DocumentKind(enum.StrEnum):
+    ADMINISTRATIVE = "administrative"
+    LEGAL = "legal"
+    ANNEX = "annex"
+    COURT_PRECEDENT = "court_precedent"
 
 
-class NotADocx(ValueError):
-    pass
+class Group(enum.StrEnum):
+    PAGE = "page"
+    FONT = "font"
+    TYPOGRAPHY = "typography"
+    LAYOUT = "layout"
+    HEADING = "heading"
+    NUMBER = "number"
+    DATE = "date"
+    TITLE = "title"
+    SIGNATURE = "signature"
+    RECIPIENTS = "recipients"
 
 
-@dataclass(frozen=True)
+NEEDS_FORMATTING = {Group.PAGE, Group.FONT, Group.TYPOGRAPHY, Group.LAYOUT}
+RULES_FOR: dict[DocumentKind, set[Group]] = {
+    DocumentKind.ADMINISTRATIVE: set(Group),
+    # Laws and decrees share the page, font and parts of the heading with Phụ lục I; the sizes, the
+    # layout and "Nơi nhận" of a legal document follow the law on legal documents instead.
+    DocumentKind.LEGAL: {
+        Group.PAGE,
+        Group.FONT,
+        Group.HEADING,
+        Group.NUMBER,
+        Group.DATE,
+        Group.TITLE,
+        Group.SIGNATURE,
+    },
+    # An annex belongs to the document it is attached to: no heading, number, date or signature.
+    DocumentKind.ANNEX: {Group.PAGE, Group.FONT},
+    # A precedent is a court's text, published by the Supreme People's Court: Nghị định 30 does not
+    # govern it.
+    DocumentKind.COURT_PRECEDENT: set(),
+}
+
+
+def kind_label(kind: DocumentKind) -> str:
+    return {
+        DocumentKind.ADMINISTRATIVE: _("administrative document"),
+        DocumentKind.LEGAL: _("legal document (law, decree, circular, resolution)"),
+        DocumentKind.ANNEX: _("annex or form attached to a document"),
+        DocumentKind.COURT_PRECEDENT: _("court precedent"),
+    }[kind]
+
+
+def group_label(group: Group) -> str:
+    return {
+        Group.PAGE: _("paper size and margins"),
+        Group.FONT: _("font"),
+        Group.TYPOGRAPHY: _("size and style (bold, italic) of each part"),
+        Group.LAYOUT: _("position of the parts, the line under the motto, alignment and spacing of the body"),
+        Group.HEADING: _("national title and motto"),
+        Group.NUMBER: _("number and symbol"),
+        Group.DATE: _("place and date"),
+        Group.TITLE: _("type, summary and salutation"),
+        Group.SIGNATURE: _("signing authority, position and name of the signer"),
+        Group.RECIPIENTS: _("recipients"),
+    }[group]
+
+
+@dataclass
 class Deviation:
     code: str
     message_vi: str
     rule: str
     location: str
+    count: int = 1  # the places where the same finding was seen
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 @dataclass
-class Item:
-    paragraph: Paragraph
-    text: str
-    location: str
-    table: int | None = None  # which table (from 1), None for a paragraph of the body
-    row: int = 0
-    column: int = 0
+class CheckResult:
+    kind: DocumentKind
+    kind_label: str
+    source: str  # docx, doc or pdf
+    deviations: list[Deviation]
+    checked: list[str] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)  # {"check", "reason"}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": str(self.kind),
+            "kind_label": self.kind_label,
+            "source": self.source,
+            "checked": self.checked,
+            "skipped": self.skipped,
+            "deviations": [deviation.as_dict() for deviation in self.deviations],
+        }
 
 
-def open_docx(data: bytes) -> DocxDocument:
-    if not data.startswith(b"PK"):
-        raise NotADocx("Tệp không phải DOCX (Word 2007 trở lên).")
-    try:
-        return open_document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as error:
-        raise NotADocx("Không đọc được tệp DOCX: tệp hỏng hoặc không phải văn bản Word.") from error
+def _canonical(text: str) -> str:
+    """Letters only, lower case, with the old tone placement "hoà" read as "hòa"."""
+    text = text.replace("OÀ", "ÒA").replace("oà", "òa").replace("Oà", "Òa")
+    return "".join(character for character in text.casefold() if character.isalpha())
 
 
-# --- reading what the word processor shows ------------------------------------------------------------
+def _upper(text: str) -> bool:
+    letters = [character for character in text if character.isalpha()]
+    return bool(letters) and all(character.isupper() for character in letters)
 
 
-class Styles:
-    def __init__(self, document: DocxDocument) -> None:
-        defaults = document.styles.element.find(qn("w:docDefaults"))
-        r_pr = defaults.find(qn("w:rPrDefault") + "/" + qn("w:rPr")) if defaults is not None else None
-        self.default_font: str | None = None
-        self.default_size: float | None = 10.0  # Word's own default when nothing says otherwise
-        if r_pr is not None:
-            fonts = r_pr.find(qn("w:rFonts"))
-            if fonts is not None:
-                theme = fonts.get(qn("w:asciiTheme"))
-                self.default_font = fonts.get(qn("w:ascii")) or (f"phông chủ đề {theme}" if theme else None)
-            size = r_pr.find(qn("w:sz"))
-            if size is not None:
-                self.default_size = int(size.get(qn("w:val"))) / 2
-
-    def _from_style(self, run: Run, paragraph: Paragraph, attribute: str) -> Any:
-        """The run's own value, else its character style's, else its paragraph style's (with bases)."""
-        value = getattr(run.font, attribute)
-        if value is not None:
-            return value
-        for style in (run.style, paragraph.style):
-            while style is not None:
-                value = getattr(style.font, attribute)
-                if value is not None:
-                    return value
-                style = style.base_style
-        return None
-
-    def font(self, run: Run, paragraph: Paragraph) -> str | None:
-        return self._from_style(run, paragraph, "name") or self.default_font
-
-    def size(self, run: Run, paragraph: Paragraph) -> float | None:
-        value = self._from_style(run, paragraph, "size")
-        return value.pt if value is not None else self.default_size
-
-    def flag(self, run: Run, paragraph: Paragraph, attribute: str) -> bool:
-        return bool(self._from_style(run, paragraph, attribute))
+# --- what the document is -------------------------------------------------------------------------------
 
 
-def _runs(paragraph: Paragraph) -> list[Run]:
-    return [run for run in paragraph.runs if run.text.strip()]
+class Layout:
+    """Where the parts are: the heading, the type title and trích yếu, the number line."""
+
+    def __init__(self, lines: list[Line]) -> None:
+        self.lines = lines
+        top = lines[0] if lines else None
+        self.heading_table = top is not None and top.table is not None
+        self.heading = (
+            [line for line in lines if line.table == top.table] if self.heading_table and top else lines[:12]
+        )
+        self.opening = [line for line in lines if line.table is None][:12]
+        self.title = next(
+            (line for line in self.opening if _upper(line.text) and line.text.rstrip(":") in TYPE_TITLES),
+            None,
+        )
+        self.subject: Line | None = None
+        if self.title is not None:
+            index = self.lines.index(self.title)
+            following = self.lines[index + 1 : index + 2]
+            if following and not following[0].is_rule and following[0].table is None:
+                self.subject = following[0]
+        self.letter_subject = next((line for line in self.heading if line.text.startswith("V/v")), None)
+        self.number = next(
+            (
+                line
+                for line in self.heading
+                if NUMBER_LOOSE.match(line.text) and re.search(r"[\d/]", line.text)
+            ),
+            None,
+        )
+
+    def kind(self) -> DocumentKind:
+        first = self.lines[:5]
+        if any(PRECEDENT.match(line.text) for line in first):
+            return DocumentKind.COURT_PRECEDENT
+        if any(ANNEX.match(line.text) for line in self.lines[:3]) and self.number is None:
+            return DocumentKind.ANNEX
+        number = NUMBER_LINE.match(self.number.text) if self.number is not None else None
+        legal_number = number is not None and (number["year"] or not self.number.text.startswith("Số"))  # type: ignore[union-attr]
+        if legal_number or (self.title is not None and self.title.text in LEGAL_TITLES):
+            return DocumentKind.LEGAL
+        return DocumentKind.ADMINISTRATIVE
 
 
-def _items(document: DocxDocument) -> Iterator[Item]:
-    """Every paragraph with text, in document order; table cells read row by row."""
-    body_index = table_index = 0
-    for child in document.element.body.iterchildren():
-        if child.tag == qn("w:p"):
-            body_index += 1
-            paragraph = Paragraph(child, document)
-            if paragraph.text.strip():
-                yield Item(paragraph, paragraph.text.strip(), f"Đoạn {body_index}")
-        elif child.tag == qn("w:tbl"):
-            table_index += 1
-            table = Table(child, document)
-            for row_number, row in enumerate(table.rows, start=1):
-                seen: set[int] = set()
-                for column, cell in enumerate(row.cells, start=1):
-                    if id(cell._tc) in seen:  # a merged cell appears once per grid column
-                        continue
-                    seen.add(id(cell._tc))
-                    for paragraph in cell.paragraphs:
-                        if paragraph.text.strip():
-                            location = f"Bảng {table_index}, hàng {row_number}, cột {column}"
-                            yield Item(
-                                paragraph, paragraph.text.strip(), location, table_index, row_number, column
-                            )
-
-
-# --- the checks ---------------------------------------------------------------------------------------
+# --- the checks -----------------------------------------------------------------------------------------
 
 
 class Checker:
-    def __init__(self, document: DocxDocument) -> None:
-        self.document = document
-        self.styles = Styles(document)
-        self.items = list(_items(document))
-        # The number and the date belong to the heading (ô 3 and 4): the heading table when the
-        # document opens with one, else its first lines. A date quoted in the body is not the date.
-        body = document.element.body
-        opens_with_table = len(body) > 0 and body[0].tag == qn("w:tbl")
-        self.heading_items = (
-            [item for item in self.items if item.table == 1] if opens_with_table else self.items[:8]
-        )
-        self.found: list[Deviation] = []
+    def __init__(self, read: Read) -> None:
+        self.read = read
+        self.lines = read.lines
+        self.layout = Layout(self.lines)
+        self.kind = self.layout.kind()
+        self.groups = RULES_FOR[self.kind] - (set() if read.formatted else NEEDS_FORMATTING)
+        self.styles = Styles(read.document) if read.document is not None else None
+        self.found: dict[tuple[str, str], Deviation] = {}
+
+    def on(self, group: Group) -> bool:
+        return group in self.groups
 
     def add(self, code: str, message: str, rule: str, location: str) -> None:
-        self.found.append(Deviation(code, message, rule, location))
+        seen = self.found.get((code, message))
+        if seen is not None:
+            seen.count += 1
+        else:
+            self.found[(code, message)] = Deviation(code, message, rule, location)
 
-    def sizes(self, item: Item) -> set[float]:
-        return {size for run in _runs(item.paragraph) if (size := self.styles.size(run, item.paragraph))}
+    # reading formatting
 
-    def all_runs(self, item: Item, attribute: str) -> bool:
-        runs = _runs(item.paragraph)
-        return bool(runs) and all(self.styles.flag(run, item.paragraph, attribute) for run in runs)
+    def sizes(self, line: Line) -> set[float]:
+        if self.styles is None or line.paragraph is None:
+            return set()
+        return {size for run in line.runs if (size := self.styles.size(run, line.paragraph))}
 
-    def check_size(self, item: Item, part: str, code: str, what: str, rule: str) -> None:
-        least, most, _ = SIZES[part]
-        wrong = sorted(size for size in self.sizes(item) if not least <= size <= most)
+    def all_runs(self, line: Line, attribute: str) -> bool:
+        if self.styles is None or line.paragraph is None:
+            return True
+        paragraph = line.paragraph
+        return bool(line.runs) and all(self.styles.flag(run, paragraph, attribute) for run in line.runs)
+
+    def check_size(self, line: Line, part: str, code: str, what: str, rule: str) -> None:
+        if not self.on(Group.TYPOGRAPHY):
+            return
+        least, most, _default = SIZES[part]
+        wrong = sorted(size for size in self.sizes(line) if not least <= size <= most)
         if wrong:
-            allowed = f"{least:g}" if least == most else f"từ {least:g} đến {most:g}"
+            allowed = (
+                f"{least:g}"
+                if least == most
+                else _("%(least)s to %(most)s") % {"least": f"{least:g}", "most": f"{most:g}"}
+            )
             self.add(
                 code,
-                f"{what} dùng cỡ chữ {', '.join(f'{s:g}' for s in wrong)}; quy định là cỡ {allowed}.",
+                _("%(what)s uses font size %(sizes)s; the rule is size %(allowed)s.")
+                % {"what": what, "sizes": ", ".join(f"{s:g}" for s in wrong), "allowed": allowed},
                 rule,
-                item.location,
+                line.location,
             )
 
-    def find(self, predicate: Any, *, heading: bool = False) -> Item | None:
-        items = self.heading_items if heading else self.items
-        return next((item for item in items if predicate(item)), None)
-
     def run(self) -> list[Deviation]:
-        self.page()
-        self.fonts()
-        self.heading()
-        self.number_and_symbol()
-        self.date()
-        self.body()
-        self.signature_and_recipients()
-        return self.found
+        if self.on(Group.PAGE):
+            self.page()
+        if self.on(Group.FONT):
+            self.fonts()
+        if self.on(Group.HEADING):
+            self.heading()
+        if self.on(Group.NUMBER):
+            self.number_and_symbol()
+        if self.on(Group.DATE):
+            self.date()
+        if self.on(Group.TITLE):
+            self.title()
+        if self.on(Group.TYPOGRAPHY):
+            self.body_size()
+        if self.on(Group.LAYOUT):
+            self.body_layout()
+        label = self.recipients_label()
+        if self.on(Group.RECIPIENTS):
+            self.recipients(label)
+        if self.on(Group.SIGNATURE):
+            self.signature(label)
+        return list(self.found.values())
 
     def page(self) -> None:
-        section = self.document.sections[0]
+        assert self.read.document is not None
+        section = self.read.document.sections[0]
         width = (section.page_width or 0) / EMU_PER_MM
         height = (section.page_height or 0) / EMU_PER_MM
         short, long = sorted((width, height))
         if abs(short - PAGE_WIDTH_MM) > PAGE_TOLERANCE_MM or abs(long - PAGE_HEIGHT_MM) > PAGE_TOLERANCE_MM:
             self.add(
                 "page_size",
-                f"Khổ giấy {width:.1f} × {height:.1f} mm, không phải khổ A4 (210 × 297 mm).",
+                _("The paper is %(width)s × %(height)s mm, not A4 (210 × 297 mm).")
+                % {"width": f"{width:.1f}", "height": f"{height:.1f}"},
                 "Phụ lục I, mục I.1",
-                "Thiết lập trang",
+                _("Page setup"),
             )
+        names = {"top": _("top"), "bottom": _("bottom"), "left": _("left"), "right": _("right")}
         for side, (least, most) in MARGINS_MM.items():
             value = (getattr(section, f"{side}_margin") or 0) / EMU_PER_MM
             if not least - MARGIN_TOLERANCE_MM <= value <= most + MARGIN_TOLERANCE_MM:
                 self.add(
                     f"margin_{side}",
-                    f"Lề {MARGIN_NAMES[side]} là {value:.1f} mm; quy định cách mép {MARGIN_NAMES[side]} "
-                    f"từ {least:g} đến {most:g} mm.",
+                    _("The %(side)s margin is %(value)s mm; the rule is %(least)s to %(most)s mm.")
+                    % {
+                        "side": names[side],
+                        "value": f"{value:.1f}",
+                        "least": f"{least:g}",
+                        "most": f"{most:g}",
+                    },
                     "Phụ lục I, mục I.3",
-                    "Thiết lập trang",
+                    _("Page setup"),
                 )
 
     def fonts(self) -> None:
+        assert self.styles is not None
         wrong: dict[str, str] = {}
-        for item in self.items:
-            for run in _runs(item.paragraph):
-                name = self.styles.font(run, item.paragraph) or "không xác định"
+        for line in self.lines:
+            assert line.paragraph is not None
+            for run in line.runs:
+                name = self.styles.font(run, line.paragraph) or _("unknown")
                 # "Times New Roman Bold" and the like are faces of the same family.
                 if not name.strip().lower().startswith(FONT.lower()):
-                    wrong.setdefault(name, item.location)
+                    wrong.setdefault(name, line.location)
         for name, location in wrong.items():
             self.add(
                 "font",
-                f"Dùng phông chữ “{name[:60]}”; văn bản phải dùng phông Times New Roman "
-                "(Unicode, TCVN 6909:2001).",
+                _(
+                    "The font “%(name)s” is used; the document must use Times New Roman "
+                    "(Unicode, TCVN 6909:2001)."
+                )
+                % {"name": name[:60]},
                 "Phụ lục I, mục I.4",
                 location,
             )
 
+    def _find(self, canonical: str) -> Line | None:
+        matches = [line for line in self.lines if _canonical(line.text) == canonical]
+        in_heading = [line for line in matches if line in self.layout.heading]
+        return (in_heading or matches or [None])[0]  # type: ignore[list-item]
+
     def heading(self) -> None:
         rule = "Phụ lục I, mục II.1.a"
-        title = self.find(lambda i: i.text.upper() == NATIONAL_TITLE)
+        title = self._find(_canonical(NATIONAL_TITLE))
         if title is None:
-            self.add("national_title_missing", f"Thiếu Quốc hiệu “{NATIONAL_TITLE}”.", rule, "Đầu văn bản")
+            self.add(
+                "national_title_missing",
+                _("The national title “%(title)s” is missing.") % {"title": NATIONAL_TITLE},
+                rule,
+                _("Heading"),
+            )
         else:
-            if title.text != NATIONAL_TITLE or not self.all_runs(title, "bold"):
+            spelled = " ".join(title.text.replace("HOÀ", "HÒA").split())
+            if spelled != NATIONAL_TITLE:
                 self.add(
-                    "national_title_style",
-                    "Quốc hiệu phải viết chữ in hoa, kiểu chữ đứng, đậm.",
+                    "national_title_format",
+                    _("The national title is written “%(written)s”; it must read: %(title)s (capitals).")
+                    % {"written": title.text[:60], "title": NATIONAL_TITLE},
                     rule,
                     title.location,
                 )
-            if title.table != 1 or title.column < 2:
+            if self.on(Group.TYPOGRAPHY) and not self.all_runs(title, "bold"):
+                self.add(
+                    "national_title_style",
+                    _("The national title must be upright and bold."),
+                    rule,
+                    title.location,
+                )
+            if self.on(Group.LAYOUT) and (title.table != 1 or title.column < 2):
                 self.add(
                     "national_title_misplaced",
-                    "Quốc hiệu phải ở trên cùng, bên phải trang đầu (ô số 1).",
+                    _("The national title must be at the top right of the first page (box 1)."),
                     "Phụ lục I, mục II.1.c và mục IV",
                     title.location,
                 )
-            self.check_size(title, "national_title", "national_title_size", "Quốc hiệu", rule)
-        motto = self.find(lambda i: i.text.replace("–", "-").lower() == MOTTO.lower())
+            self.check_size(title, "national_title", "national_title_size", _("The national title"), rule)
         rule = "Phụ lục I, mục II.1.b"
+        motto = self._find(_canonical(MOTTO))
         if motto is None:
-            self.add("motto_missing", f"Thiếu Tiêu ngữ “{MOTTO}”.", rule, "Đầu văn bản")
+            self.add(
+                "motto_missing", _("The motto “%(motto)s” is missing.") % {"motto": MOTTO}, rule, _("Heading")
+            )
         else:
-            if not self.all_runs(motto, "bold"):
-                self.add("motto_style", "Tiêu ngữ phải trình bày kiểu chữ đứng, đậm.", rule, motto.location)
-            self.check_size(motto, "motto", "motto_size", "Tiêu ngữ", rule)
+            if " ".join(motto.text.replace("–", "-").split()) != MOTTO:
+                self.add(
+                    "motto_format",
+                    _("The motto is written “%(written)s”; it must read: %(motto)s.")
+                    % {"written": motto.text[:60], "motto": MOTTO},
+                    rule,
+                    motto.location,
+                )
+            if self.on(Group.TYPOGRAPHY) and not self.all_runs(motto, "bold"):
+                self.add("motto_style", _("The motto must be upright and bold."), rule, motto.location)
+            self.check_size(motto, "motto", "motto_size", _("The motto"), rule)
+            if self.on(Group.LAYOUT) and not self._underlined(motto):
+                self.add(
+                    "motto_underline_missing",
+                    _("The motto must have a solid horizontal line under it, as long as the motto."),
+                    rule,
+                    motto.location,
+                )
+        if self.on(Group.TYPOGRAPHY):
+            self.issuing_body()
 
-    def document_title(self) -> str | None:
-        """The type name printed above the trích yếu (bold capitals), if the document has one."""
-        for item in self.items:
-            if item.table is None and item.text.upper() in ABBREVIATIONS and item.text == item.text.upper():
-                return item.text
-        return None
+    def _underlined(self, line: Line) -> bool:
+        """A rule typed on the next line, a line drawn as a shape, a bottom border or underlined text."""
+        index = self.lines.index(line)
+        following = self.lines[index + 1 : index + 2]
+        if following and following[0].container == line.container and following[0].is_rule:
+            return True
+        assert line.paragraph is not None
+        paragraph = line.paragraph._p
+        neighbours = [paragraph, paragraph.getnext()]
+        shapes = (
+            qn("w:drawing"),
+            qn("w:pict"),
+            "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent",
+        )
+        for element in neighbours:
+            if element is None:
+                continue
+            if any(True for _shape in element.iter(*shapes)):
+                return True
+            if element.find(f"{qn('w:pPr')}/{qn('w:pBdr')}/{qn('w:bottom')}") is not None:
+                return True
+        return self.all_runs(line, "underline")
+
+    def issuing_body(self) -> None:
+        """The issuing body is the last line above the rule in the heading's left column (ô 2)."""
+        if not self.layout.heading_table:
+            return
+        column = []
+        for line in self.layout.heading:
+            if line.column != 1 or line is self.layout.number or line.text.startswith("V/v"):
+                break
+            column.append(line)
+        names = [line for line in column if not line.is_rule]
+        if names and not self.all_runs(names[-1], "bold"):
+            self.add(
+                "issuing_body_style",
+                _("The name of the issuing body must be in capitals, upright and bold."),
+                "Phụ lục I, mục II.2.b",
+                names[-1].location,
+            )
 
     def number_and_symbol(self) -> None:
         rule = "Phụ lục I, mục II.3"
-        item = self.find(lambda i: i.text.startswith("Số") and "/" in i.text, heading=True)
-        if item is None:
-            self.add("number_missing", "Thiếu số, ký hiệu của văn bản (“Số: …/…”).", rule, "Đầu văn bản")
+        line = self.layout.number
+        if line is None:
+            self.add(
+                "number_missing",
+                _("The number and symbol of the document (“Số: …/…”) are missing."),
+                rule,
+                _("Heading"),
+            )
             return
-        self.check_size(item, "number", "number_size", "Số, ký hiệu", "Phụ lục I, mục II.3.c")
-        match = NUMBER_LINE.match(item.text)
-        if match is None or not item.text.startswith("Số:"):
+        self.check_size(line, "number", "number_size", _("The number and symbol"), "Phụ lục I, mục II.3.c")
+        rule = "Phụ lục I, mục II.3.c"
+        match = NUMBER_LINE.match(line.text)
+        if match is None:
+            if "/" not in line.text:
+                problem = _("a slash (/) must separate the number from the symbol")
+            else:
+                problem = _("it begins with “Số:” (capital S, then a colon)")
             self.add(
                 "number_format",
-                "Số, ký hiệu phải viết “Số:” rồi số, dấu gạch chéo (/) và ký hiệu, ví dụ “Số: 12/QĐ-UBND”.",
-                "Phụ lục I, mục II.3.c",
-                item.location,
+                _("The number line “%(written)s” is malformed: %(problem)s, e.g. “Số: 12/QĐ-UBND”.")
+                % {"written": line.text[:60], "problem": problem},
+                rule,
+                line.location,
             )
-            if match is None:
-                return
+            return
         number, symbol = match["number"], match["symbol"].strip()
         if number and int(number) < 10 and not number.startswith("0"):
             self.add(
                 "number_leading_zero",
-                f"Số văn bản nhỏ hơn 10 phải ghi thêm số 0 phía trước (“0{number}”).",
-                "Phụ lục I, mục II.3.c",
-                item.location,
+                _("A number below 10 takes a leading zero (“0%(number)s”).") % {"number": number},
+                rule,
+                line.location,
             )
         # Capitals, except the mixed-case abbreviations Phụ lục III itself prescribes (TTr, CTr, QyĐ).
         mixed = set(ABBREVIATIONS.values())
@@ -318,192 +520,383 @@ class Checker:
         if re.search(r"\s", symbol) or any(g != g.upper() and g not in mixed for g in groups):
             self.add(
                 "number_format",
-                "Ký hiệu văn bản viết chữ in hoa, các nhóm chữ viết tắt nối bằng dấu gạch nối (-), "
-                "không cách chữ.",
-                "Phụ lục I, mục II.3.c",
-                item.location,
+                _("The symbol is written in capitals, its groups joined by hyphens (-), without spaces."),
+                rule,
+                line.location,
             )
-        first = symbol.split("-")[0].strip()[:20]
-        title = self.document_title()
+        if self.kind == DocumentKind.ADMINISTRATIVE:
+            self.abbreviation(line, groups[0].strip()[:20])
+
+    def abbreviation(self, line: Line, first: str) -> None:
+        title = self.layout.title.text.rstrip(":") if self.layout.title is not None else None
         known = {abbreviation.upper() for abbreviation in ABBREVIATIONS.values()}
-        if title is not None and first.upper() != ABBREVIATIONS[title].upper():
+        if title in ABBREVIATIONS and first.upper() != ABBREVIATIONS[title].upper():
             self.add(
                 "wrong_abbreviation",
-                f"Văn bản là {title.lower()} nên ký hiệu phải bắt đầu bằng “{ABBREVIATIONS[title]}”, "
-                f"không phải “{first}”.",
+                _(
+                    "The document is a %(type)s, so its symbol must begin with “%(abbreviation)s”, "
+                    "not “%(written)s”."
+                )
+                % {"type": title.lower(), "abbreviation": ABBREVIATIONS[title], "written": first},
                 "Phụ lục III, mục I; Phụ lục I, mục II.3.b",
-                item.location,
+                line.location,
             )
-        elif title is None and self.find(lambda i: i.text.startswith("V/v")) and first.upper() in known:
+        elif (
+            title is None
+            and self.layout.letter_subject is not None
+            and (first.upper() in known or first.upper() == "CV")
+        ):
             self.add(
                 "wrong_abbreviation",
-                f"Công văn không có chữ viết tắt tên loại: ký hiệu gồm tên cơ quan và đơn vị soạn thảo "
-                f"(ví dụ “Số: 123/UBND-VP”), không bắt đầu bằng “{first}”.",
+                _(
+                    "An official letter (công văn) has no type abbreviation: its symbol is the issuing "
+                    "body's and the drafting unit's (e.g. “Số: 123/UBND-VP”), not “%(written)s”."
+                )
+                % {"written": first},
                 "Phụ lục I, mục II.3.b",
-                item.location,
+                line.location,
             )
 
     def date(self) -> None:
         rule = "Phụ lục I, mục II.4"
-        item = self.find(lambda i: bool(DATE_LIKE.search(i.text)) and "," in i.text, heading=True)
-        if item is None:
-            self.add("date_missing", "Thiếu địa danh và thời gian ban hành văn bản.", rule, "Đầu văn bản")
+        line = next(
+            (
+                line
+                for line in self.layout.heading
+                if DATE_LIKE.search(line.text) or ("," in line.text and NUMERIC_DATE.search(line.text))
+            ),
+            None,
+        )
+        number = self.layout.number
+        if line is None and number is not None and not number.text.startswith("Số"):
+            return  # a law states its date of passing at its end, not in the heading
+        if line is None:
+            self.add("date_missing", _("The place and date of issue are missing."), rule, _("Heading"))
             return
-        match = DATE_LINE.match(item.text)
-        if match is None:
+        match = DATE_LINE.match(line.text)
+        numeric = NUMERIC_DATE.search(line.text)
+        if match is None and numeric is not None:
+            day, month = int(numeric["day"]), int(numeric["month"])
+            spoken = "ngày " if re.search(r"ngày\s*$", line.text[: numeric.start()]) else ""
+            written = f"{day:02d}" + (f" tháng {month:02d}" if month < 3 else f" tháng {month}")
             self.add(
                 "date_format",
-                "Địa danh và thời gian phải viết “Địa danh, ngày … tháng … năm …”, "
-                "ví dụ “Gia Lai, ngày 05 tháng 12 năm 2026”.",
+                _("“%(written)s” must be written: ngày %(date)s năm %(year)s.")
+                % {"written": spoken + numeric.group(0), "date": written, "year": numeric["year"]},
                 "Phụ lục I, mục II.4.b-c",
-                item.location,
+                line.location,
+            )
+        elif match is None:
+            self.add(
+                "date_format",
+                _(
+                    "The place and date “%(written)s” are malformed; write “Place, ngày … tháng … năm …”, "
+                    "e.g. “Gia Lai, ngày 05 tháng 12 năm 2026”."
+                )
+                % {"written": line.text[:80]},
+                "Phụ lục I, mục II.4.b-c",
+                line.location,
             )
         else:
-            day, month = match["day"], match["month"]
-            if int(day) < 10 and not day.startswith("0"):
-                self.add(
-                    "date_leading_zero",
-                    f"Ngày nhỏ hơn 10 phải ghi thêm số 0 phía trước (“ngày 0{day}”).",
-                    "Phụ lục I, mục II.4.b",
-                    item.location,
-                )
-            if int(month) < 3 and not month.startswith("0"):
-                self.add(
-                    "date_leading_zero",
-                    f"Tháng 1 và tháng 2 phải ghi thêm số 0 phía trước (“tháng 0{month}”).",
-                    "Phụ lục I, mục II.4.b",
-                    item.location,
-                )
-            elif int(month) >= 3 and month.startswith("0"):
-                self.add(
-                    "date_format",
-                    f"Chỉ tháng 1 và tháng 2 ghi thêm số 0; viết “tháng {int(month)}”.",
-                    "Phụ lục I, mục II.4.b",
-                    item.location,
-                )
-        if not self.all_runs(item, "italic"):
+            self.date_zeros(line, match["day"] or "", match["month"] or "")
+        if self.on(Group.TYPOGRAPHY) and not self.all_runs(line, "italic"):
             self.add(
                 "date_style",
-                "Địa danh và thời gian ban hành phải trình bày kiểu chữ nghiêng.",
+                _("The place and date of issue must be in italics."),
                 "Phụ lục I, mục II.4.c",
-                item.location,
+                line.location,
             )
-        self.check_size(item, "date", "date_size", "Địa danh và thời gian", "Phụ lục I, mục II.4.c")
-        number = self.find(lambda i: i.text.startswith("Số") and "/" in i.text, heading=True)
-        if number is not None and (number.table, number.row) != (item.table, item.row):
+        self.check_size(line, "date", "date_size", _("The place and date"), "Phụ lục I, mục II.4.c")
+        if (
+            self.on(Group.LAYOUT)
+            and number is not None
+            and (number.table, number.row) != (line.table, line.row)
+        ):
             self.add(
                 "date_misplaced",
-                "Địa danh và thời gian phải ở cùng một dòng với số, ký hiệu văn bản (ô số 4).",
+                _("The place and date must be on the same line as the number and symbol (box 4)."),
                 "Phụ lục I, mục II.4.c",
-                item.location,
+                line.location,
             )
 
-    def body(self) -> None:
-        title = self.document_title() or self.find(
-            lambda i: i.table is None and i.text in LEGAL_TITLES and self.all_runs(i, "bold")
-        )
-        if title is None and self.find(lambda i: i.text.startswith("V/v")) is None:
+    def date_zeros(self, line: Line, day: str, month: str) -> None:
+        rule = "Phụ lục I, mục II.4.b"
+        if day and int(day) < 10 and not day.startswith("0"):
+            self.add(
+                "date_leading_zero",
+                _("A day below 10 takes a leading zero (“ngày 0%(day)s”).") % {"day": day},
+                rule,
+                line.location,
+            )
+        if month and int(month) < 3 and not month.startswith("0"):
+            self.add(
+                "date_leading_zero",
+                _("January and February take a leading zero (“tháng 0%(month)s”).") % {"month": month},
+                rule,
+                line.location,
+            )
+        elif month and int(month) >= 3 and month.startswith("0"):
+            self.add(
+                "date_format",
+                _("Only January and February take a leading zero; write “tháng %(month)s”.")
+                % {"month": int(month)},
+                rule,
+                line.location,
+            )
+
+    def title(self) -> None:
+        layout = self.layout
+        if layout.title is None and layout.letter_subject is None:
             self.add(
                 "title_missing",
-                "Thiếu tên loại và trích yếu nội dung văn bản (công văn: trích yếu sau “V/v”).",
+                _(
+                    "The type and summary of the document are missing "
+                    "(an official letter: the summary after “V/v”)."
+                ),
                 "Phụ lục I, mục II.5",
-                "Sau phần đầu văn bản",
+                _("After the heading"),
             )
-        least, most, _ = SIZES["body"]
+        if self.kind != DocumentKind.ADMINISTRATIVE:
+            return
+        subject = layout.subject
+        if self.on(Group.TYPOGRAPHY) and subject is not None and not self.all_runs(subject, "bold"):
+            self.add(
+                "subject_style",
+                _("The summary under the document's type must be upright and bold."),
+                "Phụ lục I, mục II.5.b",
+                subject.location,
+            )
+        title = layout.title.text if layout.title is not None else ""
+        needs_salutation = title == "TỜ TRÌNH" or (layout.title is None and layout.letter_subject is not None)
+        if needs_salutation and not any(line.text.startswith("Kính gửi") for line in self.lines):
+            self.add(
+                "salutation_missing",
+                _(
+                    "An official letter or a submission (tờ trình) is addressed “Kính gửi:” "
+                    "followed by its recipients."
+                ),
+                "Phụ lục I, mục II.9.b",
+                _("After the heading"),
+            )
+
+    def _body(self) -> list[Line]:
+        """Paragraphs of the body: outside tables, not titles, headings, rules or the salutation."""
+        found, salutation = [], False
+        for line in self.lines:
+            if line.table is not None or not line.first or line.is_rule:
+                continue
+            if line is self.layout.title or line is self.layout.subject:
+                continue
+            if line.text.startswith("Kính gửi"):
+                salutation = True
+                continue
+            if salutation and line.text.startswith("-"):
+                continue
+            salutation = False
+            if _upper(line.text) or self.all_runs(line, "bold"):
+                continue
+            found.append(line)
+        return found
+
+    def body_size(self) -> None:
+        least, most, _default = SIZES["body"]
         wrong = [
-            (item, size)
-            for item in self.items
-            if item.table is None
-            for size in sorted(self.sizes(item))
+            (line, size)
+            for line in self.lines
+            if line.table is None and not line.is_rule
+            for size in sorted(self.sizes(line))
             if not least <= size <= most
         ]
         if wrong:
-            item, size = wrong[0]
+            line, size = wrong[0]
             self.add(
                 "body_size",
-                f"Nội dung văn bản dùng cỡ chữ {size:g} ({len(wrong)} chỗ); "
-                f"quy định từ {least:g} đến {most:g}.",
+                _("The body uses font size %(size)s (%(count)s places); the rule is %(least)s to %(most)s.")
+                % {"size": f"{size:g}", "count": len(wrong), "least": f"{least:g}", "most": f"{most:g}"},
                 "Phụ lục I, mục II.5.b và II.6.e",
-                item.location,
+                line.location,
             )
 
-    def signature_and_recipients(self) -> None:
-        rule = "Phụ lục I, mục II.9"
-        label = self.find(lambda i: i.text.lower().startswith("nơi nhận"))
+    def body_layout(self) -> None:
+        assert self.styles is not None
+        rule = "Phụ lục I, mục II.6.e"
+        for line in self._body():
+            assert line.paragraph is not None
+            alignment = self.styles.paragraph_format(line.paragraph, "alignment")
+            if alignment not in (WD_ALIGN_PARAGRAPH.JUSTIFY, WD_ALIGN_PARAGRAPH.DISTRIBUTE):
+                self.add(
+                    "body_alignment",
+                    _("The body must be justified (aligned on both margins)."),
+                    rule,
+                    line.location,
+                )
+            indent = self.styles.paragraph_format(line.paragraph, "first_line_indent")
+            if indent is None or indent < 0.5 * EMU_PER_CM:
+                self.add(
+                    "body_indent",
+                    _("The first line of each paragraph of the body is indented 1 cm or 1.27 cm."),
+                    rule,
+                    line.location,
+                )
+            spacing = self.styles.paragraph_format(line.paragraph, "line_spacing")
+            spacing_rule = self.styles.paragraph_format(line.paragraph, "line_spacing_rule")
+            if (isinstance(spacing, float) and spacing > 1.51) or spacing_rule == WD_LINE_SPACING.DOUBLE:
+                self.add(
+                    "body_line_spacing",
+                    _("The line spacing of the body is at least single and at most 1.5 lines."),
+                    rule,
+                    line.location,
+                )
+
+    def recipients_label(self) -> Line | None:
+        """The first "Nơi nhận:" standing on its own line with a list under it; a sentence or a table
+        column that begins with the words is not the label."""
+        labels = [
+            line
+            for line in self.lines
+            if RECIPIENTS_LABEL.match(line.text)
+            and (listed := self._listed(line))
+            and listed[0].text.startswith("-")
+        ]
+        # The first: a decree's annexed forms that follow have their own.
+        return labels[0] if labels else None
+
+    def _listed(self, label: Line) -> list[Line]:
+        """The lines under the label in its cell (a converter's text interleaves the two columns)."""
+        index = self.lines.index(label)
+        found: list[Line] = []
+        for line in self.lines[index + 1 : index + 80]:
+            if line.container != label.container:
+                continue
+            if _upper(line.text) or AUTHORITY_LIKE.match(line.text) or len(found) >= 40:
+                break
+            found.append(line)
+        return found
+
+    def recipients(self, label: Line | None) -> None:
+        rule = "Phụ lục I, mục II.9.d"
         if label is None:
             self.add(
                 "recipients_missing",
-                "Thiếu phần “Nơi nhận:” (các nơi nhận và dòng “Lưu: VT, …”).",
+                _("The “Nơi nhận:” part (the recipients and the line “Lưu: VT, …”) is missing."),
+                "Phụ lục I, mục II.9",
+                _("End of the document"),
+            )
+            return
+        if self.on(Group.TYPOGRAPHY) and not (
+            self.all_runs(label, "italic") and self.all_runs(label, "bold")
+        ):
+            self.add(
+                "recipients_label_style",
+                _("The words “Nơi nhận:” must be bold italics."),
                 rule,
-                "Cuối văn bản",
+                label.location,
             )
-        else:
-            if not (self.all_runs(label, "italic") and self.all_runs(label, "bold")):
-                self.add(
-                    "recipients_label_style",
-                    "Từ “Nơi nhận:” phải trình bày kiểu chữ nghiêng, đậm.",
-                    "Phụ lục I, mục II.9.d",
-                    label.location,
-                )
+        self.check_size(label, "recipients_label", "recipients_label_size", _("“Nơi nhận:”"), rule)
+        listed = self._listed(label)
+        for line in listed:
             self.check_size(
-                label, "recipients_label", "recipients_label_size", "“Nơi nhận:”", "Phụ lục I, mục II.9.d"
+                line, "recipients_list", "recipients_list_size", _("The list of recipients"), rule
             )
-            listed = [
-                item
-                for item in self.items
-                if (item.table, item.row, item.column) == (label.table, label.row, label.column)
-                and item.text.startswith("-")
-            ]
-            for item in listed:
-                self.check_size(
-                    item,
-                    "recipients_list",
-                    "recipients_list_size",
-                    "Danh sách nơi nhận",
-                    "Phụ lục I, mục II.9.d",
-                )
-            if not any(re.match(r"^-\s*Lưu\s*:", item.text) for item in listed):
-                self.add(
-                    "recipients_archive_missing",
-                    "Dòng cuối của nơi nhận phải là “- Lưu: VT, …”.",
-                    "Phụ lục I, mục II.9.d",
-                    label.location,
-                )
-        self.signature(label)
+        if not any(re.match(r"^-\s*Lưu\s*:", line.text) for line in listed):
+            self.add(
+                "recipients_archive_missing",
+                _("The last line of the recipients must be “- Lưu: VT, …”."),
+                rule,
+                label.location,
+            )
 
-    def signature(self, label: Item | None) -> None:
+    def signature(self, label: Line | None) -> None:
         rule = "Phụ lục I, mục II.7"
         if label is not None and label.table is not None:
             block = [
-                i
-                for i in self.items
-                if (i.table, i.row) == (label.table, label.row) and i.column != label.column
+                line
+                for line in self.lines
+                if (line.table, line.row) == (label.table, label.row) and line.column != label.column
             ]
             if not block:
                 self.add(
                     "signature_missing",
-                    "Thiếu quyền hạn, chức vụ và họ tên người ký bên phải phần “Nơi nhận”.",
+                    _("The signer's authority, position and name are missing to the right of “Nơi nhận”."),
                     rule,
                     label.location,
                 )
-            for item in block:
-                self.check_size(item, "signature", "signature_size", "Phần chữ ký", "Phụ lục I, mục II.7.đ")
-        for item in self.items:
-            match = AUTHORITY_LIKE.match(item.text)
-            if match is None or item.text != item.text.upper() or len(item.text) < 4:
+            elif not any(_is_name(line.text) for line in block):
+                self.add(
+                    "signer_name_missing",
+                    _("The signer's full name is missing under the position (in lower case, bold)."),
+                    "Phụ lục I, mục II.7.c và II.7.đ",
+                    block[-1].location,
+                )
+            for line in block:
+                self.check_size(
+                    line, "signature", "signature_size", _("The signature block"), "Phụ lục I, mục II.7.đ"
+                )
+        for line in self.lines:
+            match = AUTHORITY_LIKE.match(line.text)
+            if match is None or not _upper(line.text):
                 continue
-            written = match.group(0).strip()[:10]
-            if written not in SIGNING_AUTHORITIES and not any(
-                item.text.startswith(a + " ") for a in SIGNING_AUTHORITIES
-            ):
+            written = match["written"] + match["dot"]
+            if written not in SIGNING_AUTHORITIES:
+                letters = re.sub(r"[^A-Z]", "", match["written"]) + "."
                 self.add(
                     "signing_authority_format",
-                    f"Quyền hạn ký viết “{written}”; phải dùng một trong: {', '.join(SIGNING_AUTHORITIES)}.",
+                    _(
+                        "The signing authority is written “%(written)s”; it must be written: %(correct)s "
+                        "(one of %(all)s)."
+                    )
+                    % {"written": written.strip(), "correct": letters, "all": ", ".join(SIGNING_AUTHORITIES)},
                     "Phụ lục I, mục II.7.b",
-                    item.location,
+                    line.location,
                 )
 
 
+def _is_name(text: str) -> bool:
+    """A person's name: two to six words, each capitalised, not all in capitals, no brackets."""
+    words = text.split()
+    return (
+        2 <= len(words) <= 6
+        and not _upper(text)
+        and all(word[0].isupper() for word in words)
+        and not re.search(r"[()\d:;]", text)
+    )
+
+
+def _result(read: Read) -> CheckResult:
+    checker = Checker(read)
+    deviations = checker.run()
+    applicable = RULES_FOR[checker.kind]
+    skipped = []
+    for group in Group:
+        if group not in applicable:
+            reason = _("does not apply to a %(kind)s") % {"kind": kind_label(checker.kind)}
+        elif group not in checker.groups:
+            reason = _("needs the formatting of a .docx file; a %(source)s is read as text only") % {
+                "source": read.source.upper()
+            }
+        else:
+            continue
+        skipped.append({"check": group_label(group), "reason": reason})
+    return CheckResult(
+        kind=checker.kind,
+        kind_label=kind_label(checker.kind),
+        source=read.source,
+        deviations=deviations,
+        checked=[group_label(group) for group in Group if group in checker.groups],
+        skipped=skipped,
+    )
+
+
+def check_document(data: bytes) -> CheckResult:
+    """What the document is, its deviations from Nghị định 30/2020 and the checks skipped; Vietnamese
+    text. Raises NotReadable for a file it cannot read (the message says why)."""
+    with translation.override("vi"):
+        return _result(read_document(data))
+
+
 def check_docx(data: bytes) -> list[Deviation]:
-    """The deviations of a DOCX from Nghị định 30/2020; raises NotADocx for anything else."""
-    return Checker(open_docx(data)).run()
+    """The deviations of a DOCX (any other file raises NotReadable)."""
+    if not data.startswith(b"PK"):
+        with translation.override("vi"):
+            raise NotReadable(_("The file is not a DOCX (Word 2007 and later)."))
+    return check_document(data).deviations
