@@ -41,11 +41,11 @@ def main() -> None:
         if found - case.expected:
             extra.append(f"{case.name}: {sorted(found - case.expected)}")
     correct = correct_cases()
-    flagged = {}
+    flagged: dict[str, list[str]] = {}
     for case in correct:
-        found = [d.code for d in check_document(case.build()).deviations]
-        if found:
-            flagged[case.name] = found
+        codes = [d.code for d in check_document(case.build()).deviations]
+        if codes:
+            flagged[case.name] = codes
     real: list[dict[str, Any]] = []
     for path in real_files():
         try:
@@ -81,9 +81,8 @@ def main() -> None:
     for row in real:
         findings = ", ".join(f"{code}×{n}" if n > 1 else code for code, n in row.get("findings", {}).items())
         kind = row.get("kind", "refused")
-        print(
-            f"{row['file'][:52]:<52} {kind:<16} {row.get('source', ''):<5} {findings or row.get('error', '—')}"
-        )
+        shown = findings or row.get("error", "—")
+        print(f"{row['file'][:52]:<52} {kind:<16} {row.get('source', ''):<5} {shown}")
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "format_check.json").write_text(
         json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8"
