@@ -1,4 +1,4 @@
-"""Produced files for download, and the format check of an uploaded DOCX."""
+"""Produced files for download, and the format check of an uploaded DOCX, DOC or PDF."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assistants.documents.nd30_check import NotADocx, check_docx
+from assistants.documents.nd30_check import NotReadable, check_document
 from assistants.documents.selectors import generated_file_get_for
 from assistants.documents.services import generated_file_pdf, pdf_filename
 from bureau.exceptions import ValidationFailed
@@ -58,9 +58,20 @@ class DeviationSerializer(serializers.Serializer):
     message_vi = serializers.CharField()
     rule = serializers.CharField()
     location = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class SkippedCheckSerializer(serializers.Serializer):
+    check = serializers.CharField()
+    reason = serializers.CharField()
 
 
 class CheckFormatResultSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["administrative", "legal", "annex", "court_precedent"])
+    kind_label = serializers.CharField()
+    source = serializers.ChoiceField(choices=["docx", "doc", "pdf"])  # type: ignore[assignment]
+    checked = serializers.ListField(child=serializers.CharField())
+    skipped = SkippedCheckSerializer(many=True)
     deviations = DeviationSerializer(many=True)
 
 
@@ -72,13 +83,13 @@ class DocumentCheckFormatApi(APIView):
     def post(self, request: Request) -> Response:
         upload = request.FILES.get("file")
         if upload is None:
-            raise ValidationFailed(details={"file": [_("Attach a DOCX file in the field “file”.")]})
+            raise ValidationFailed(
+                details={"file": [_("Attach a DOCX, DOC or PDF file in the field “file”.")]}
+            )
         if upload.size is not None and upload.size > MAX_CHECK_BYTES:
             raise ValidationFailed(details={"file": [_("The file is too large to check (at most 20 MB).")]})
         try:
-            deviations = check_docx(upload.read())
-        except NotADocx:
-            raise ValidationFailed(
-                details={"file": [_("Only DOCX files (Word 2007 and later) can be checked.")]}
-            ) from None
-        return Response({"deviations": [d.as_dict() for d in deviations]})
+            result = check_document(upload.read())
+        except NotReadable as error:
+            raise ValidationFailed(details={"file": [str(error)]}) from None
+        return Response(result.as_dict())

@@ -1,16 +1,16 @@
-"""Checking a DOCX against the presentation rules of Nghị định 30/2020/NĐ-CP: a file drafted in the
-same conversation, or a Word document of a knowledge base the assistant may use."""
+"""Checking a document against the presentation rules of Nghị định 30/2020/NĐ-CP: a file drafted in the
+same conversation, or a Word or PDF document of a knowledge base the assistant may use."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from assistants.documents.nd30_check import NotADocx, check_docx
+from assistants.documents.nd30_check import NotReadable, check_document
 from assistants.models import GeneratedFile
 from assistants.tools.base import ToolContext, ToolKind, ToolResult, register
 from knowledge.models import Document
 
-DOCX_KIND = "docx"
+CHECKABLE_KINDS = {"docx", "doc", "pdf"}  # a .doc or PDF is read as text only
 
 
 @register
@@ -18,9 +18,12 @@ class CheckDocumentFormat(ToolKind):
     kind = "check_document_format"
     label = "Kiểm tra thể thức văn bản"
     description = (
-        "Kiểm tra một tệp DOCX theo thể thức Nghị định 30/2020/NĐ-CP (khổ giấy, lề, phông và cỡ chữ, Quốc "
-        "hiệu, số và ký hiệu, ngày tháng, chữ ký, nơi nhận) và liệt kê các sai lệch kèm quy định. Truyền "
-        "file_id (tệp đã soạn trong cuộc hội thoại) hoặc document_id (tài liệu Word trong kho tri thức)."
+        "Kiểm tra một văn bản theo thể thức Nghị định 30/2020/NĐ-CP (khổ giấy, lề, phông và cỡ chữ, Quốc "
+        "hiệu, số và ký hiệu, ngày tháng, chữ ký, nơi nhận) và liệt kê các sai lệch kèm quy định. Nhận biết "
+        "loại văn bản (hành chính, quy phạm pháp luật, phụ lục, án lệ) và chỉ áp dụng quy định của loại đó; "
+        "tệp .doc và PDF chỉ kiểm tra phần chữ. Hãy nói cho người dùng loại văn bản và các mục không kiểm "
+        "tra. Truyền file_id (tệp đã soạn trong cuộc hội thoại) hoặc document_id (tài liệu trong kho tri "
+        "thức)."
     )
 
     def functions(self, settings: dict[str, Any]) -> list[dict[str, Any]]:
@@ -32,7 +35,10 @@ class CheckDocumentFormat(ToolKind):
                     "type": "object",
                     "properties": {
                         "file_id": {"type": "integer", "description": "Tệp đã soạn trong cuộc hội thoại"},
-                        "document_id": {"type": "integer", "description": "Tài liệu DOCX trong kho tri thức"},
+                        "document_id": {
+                            "type": "integer",
+                            "description": "Tài liệu DOCX, DOC hoặc PDF trong kho tri thức",
+                        },
                     },
                 },
             }
@@ -65,22 +71,32 @@ class CheckDocumentFormat(ToolKind):
             ).first()
             if document is None:
                 return ToolResult.failed("Không tìm thấy tài liệu này trong kho tri thức của trợ lý.")
-            if document.kind != DOCX_KIND:
-                return ToolResult.failed("Chỉ kiểm tra được tài liệu Word định dạng DOCX.")
+            if document.kind not in CHECKABLE_KINDS:
+                return ToolResult.failed("Chỉ kiểm tra được tài liệu Word (DOCX, DOC) hoặc PDF có lớp chữ.")
             source = {"document_id": document.pk, "filename": document.filename}
             with document.file.open("rb") as handle:
                 data = handle.read()
         else:
             return ToolResult.failed("Cần file_id hoặc document_id của tệp DOCX cần kiểm tra.")
         try:
-            deviations = [d.as_dict() for d in check_docx(data)]
-        except NotADocx as error:
+            result = check_document(data)
+        except NotReadable as error:
             return ToolResult.failed(str(error))
-        if deviations:
-            summary = f"{source['filename']}: {len(deviations)} sai lệch so với Nghị định 30/2020/NĐ-CP."
+        found = result.as_dict()
+        name, kind = source["filename"], result.kind_label
+        if result.deviations:
+            summary = f"{name} ({kind}): {len(result.deviations)} sai lệch so với Nghị định 30/2020/NĐ-CP."
+        elif result.checked:
+            summary = f"{name} ({kind}): đúng thể thức Nghị định 30/2020/NĐ-CP ở mọi điểm đã kiểm tra."
         else:
-            summary = f"{source['filename']}: đúng thể thức Nghị định 30/2020/NĐ-CP ở mọi điểm đã kiểm tra."
-        return ToolResult.ok({**source, "summary": summary, "deviations": deviations}, summary)
+            summary = (
+                f"{name} ({kind}): thể thức theo Nghị định 30/2020/NĐ-CP không áp dụng cho loại văn bản này."
+            )
+        if result.skipped:
+            summary += (
+                " Không kiểm tra: " + "; ".join(f"{s['check']} ({s['reason']})" for s in result.skipped) + "."
+            )
+        return ToolResult.ok({**source, "summary": summary, **found}, summary)
 
 
 def _as_id(value: Any) -> int | None:

@@ -26,7 +26,7 @@ from tests.assistants.chat_helpers import make_assistant, make_provider, streame
 from tests.assistants.test_nd30 import BASE, form_for
 from tests.factories import World, signed_in
 from tests.fakes.fake_llm import FakeLLM
-from tests.knowledge.pipeline_helpers import use_hash_embedder
+from tests.knowledge.pipeline_helpers import DATA, use_hash_embedder
 
 pytestmark = pytest.mark.django_db
 
@@ -213,19 +213,43 @@ def _check(client: Client, name: str, content: bytes) -> Any:
 def test_the_check_endpoint_lists_deviations(world: World) -> None:
     client = signed_in(world, "outsider")  # any signed-in person may check a file
     response = _check(client, "dung.docx", _docx())
-    assert response.status_code == 200 and response.json() == {"deviations": []}
+    assert response.status_code == 200
+    body = response.json()
+    assert body["deviations"] == [] and body["skipped"] == []
+    assert (body["kind"], body["kind_label"], body["source"]) == (
+        "administrative",
+        "văn bản hành chính",
+        "docx",
+    )
     response = _check(client, "letter.docx", _letter(_docx(date="2026-02-03")))
     assert response.status_code == 200
     deviations = response.json()["deviations"]
     assert [d["code"] for d in deviations] == ["page_size"]
-    assert set(deviations[0]) == {"code", "message_vi", "rule", "location"}
+    assert set(deviations[0]) == {"code", "message_vi", "rule", "location", "count"}
 
 
-def test_the_check_endpoint_refuses_what_is_not_a_docx(world: World) -> None:
+@pytest.mark.skipif(not DATA.exists(), reason="../shared/data is not beside the repository")
+def test_the_check_endpoint_reads_a_pdf_as_text_and_says_what_it_skipped(world: World) -> None:
+    client = signed_in(world)
+    pdf = DATA / "legal_samples" / "BNV-CCHC_2025_cong_van_lay_y_kien_textpdf.pdf"
+    response = _check(client, "cong_van.pdf", pdf.read_bytes())
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["source"], body["kind"], body["deviations"]) == ("pdf", "administrative", [])
+    assert "phông chữ" in [item["check"] for item in body["skipped"]]
+    response = _check(
+        client, "scan.pdf", (DATA / "legal_samples" / "QD_932_2025_QD-TTg_scanned.pdf").read_bytes()
+    )
+    assert response.status_code == 400 and "lớp chữ" in str(response.json())
+
+
+def test_the_check_endpoint_refuses_what_is_not_a_document(world: World) -> None:
     client = signed_in(world)
     response = _check(client, "van_ban.pdf", b"%PDF-1.7\n1 0 obj\n")
     assert response.status_code == 400
-    assert "DOCX" in str(response.json())
+    assert "PDF" in str(response.json())
+    response = _check(client, "van_ban.txt", b"plain text")
+    assert response.status_code == 400 and ".docx" in str(response.json())
     response = client.post("/api/v1/documents/check-format", {})
     assert response.status_code == 400
     assert Client().post("/api/v1/documents/check-format", {}).status_code in (401, 403)

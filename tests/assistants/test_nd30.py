@@ -362,8 +362,9 @@ def test_each_planted_deviation_is_found(alter: Any, expected: set[str]) -> None
 def test_a_type_abbreviation_on_a_cong_van_is_wrong() -> None:
     document = open_docx(render_docx(form_for("cong_van")))
     _replace_in_cell(document, "12/UBND-VP", "12/CV-UBND")
-    # "CV" is not a type abbreviation at all: only those of Phụ lục III are recognised on a công văn.
-    assert check_docx(saved(document)) == []
+    # "CV" is no abbreviation of Phụ lục III, but the commonest wrong one on a công văn.
+    [deviation] = check_docx(saved(document))
+    assert deviation.code == "wrong_abbreviation" and "“CV”" in deviation.message_vi
     _replace_in_cell(document, "12/CV-UBND", "12/TB-UBND")
     [deviation] = check_docx(saved(document))
     assert deviation.code == "wrong_abbreviation" and "Công văn" in deviation.message_vi
