@@ -58,7 +58,7 @@ class ExtractedTable:
     rows: list[list[Value]]
     truncated: bool = False
     warnings: list[str] = field(default_factory=list)
-    title: str = ""  # the sheet's title rows, joined
+    title: str = ""  # the sheet's title rows, then its footer's notes, date and signers, joined
 
 
 # --- names ----------------------------------------------------------------------------------------
@@ -336,6 +336,85 @@ def _header_band(head: list[list[Any]]) -> HeaderBand:
     return HeaderBand(titles=titles, names=_header_names(top, below), size=size)
 
 
+# --- the footer band ------------------------------------------------------------------------------
+
+# Under a report's table: a note, the place and date, the signers' titles, "(Ký, họ tên)" and names.
+_SIGNER = re.compile(
+    r"^((người|cán bộ) (lập( biểu| bảng| báo cáo)?|kiểm tra|kiểm soát|duyệt|tổng hợp|soát xét)"
+    r"|kế toán( trưởng)?|thủ quỹ|thủ trưởng( đơn vị| cơ quan)?|(tm|kt|tl|tuq|q)\. .+"
+    r"|(phó )?(giám đốc|chủ tịch|trưởng phòng|trưởng ban|chánh văn phòng|hiệu trưởng)\b.*"
+    r"|xác nhận\b.*|đại diện\b.*|lãnh đạo\b.*)$"
+)
+_SIGN_HINT = re.compile(r"^\((ký|đã ký)\b.*")  # "(Ký, họ tên)", "(Ký tên, đóng dấu)"
+_NOTE = re.compile(r"^[*\-\s]*(ghi chú|lưu ý|chú thích|nơi nhận|nguồn|(số tiền )?bằng chữ)\b")
+_DATE_LINE = re.compile(r"\bngày\b.*\btháng\b.*\bnăm\b|,\s*ngày\s+\d{1,2}/\d{1,2}/\d{4}$")
+FOOTER_NOTE_CHARS = 200
+
+
+def _plain_text(text: str) -> str:
+    return " ".join(text.lower().split()).strip(" :.")
+
+
+def _is_datum(value: Any) -> bool:
+    """A figure or a date: what a data row holds and a footer row does not."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float | dt.date):
+        return True
+    return isinstance(value, str) and (
+        _number(value, "vi") is not None or _number(value, "en") is not None or _date(value) is not None
+    )
+
+
+def _footer_line(cells: list[Any]) -> bool:
+    for value in cells:
+        if isinstance(value, str):
+            text = _plain_text(value)
+            if _SIGNER.match(text) or _SIGN_HINT.match(text) or _NOTE.match(text) or _DATE_LINE.search(text):
+                return True
+    return False
+
+
+def _footer_start(rows: list[list[Any]]) -> int:
+    """Where the footer band begins (len(rows) when there is none): the first row of notes, date or
+    signatures below the last row holding a figure or a date, from which on no row holds one. Left
+    in the rows, its words would turn a number column into text ("KẾ TOÁN TRƯỞNG" under a column of
+    sums). A table with no figure or date at all keeps every row: nothing marks where its data ends."""
+    start = len(rows)
+    for i in range(len(rows) - 1, -1, -1):
+        if any(_is_datum(v) for v in rows[i]):
+            return start
+        if _footer_line(rows[i]):
+            start = i
+    return len(rows)
+
+
+def _footer_notes(rows: list[list[Any]]) -> list[str]:
+    """What the footer says, for the table's title: notes and the date as written, each signer as
+    "Người lập biểu: Nguyễn Văn An" (the name stands in the title's column, rows below it)."""
+    notes: list[str] = []
+    signers: dict[int, list[str]] = {}  # column → [title, name…]
+    for cells in rows:
+        texts = [(i, _cell_text(v)) for i, v in enumerate(cells) if v is not None and _cell_text(v)]
+        titles = any(_SIGNER.match(_plain_text(text)) for _, text in texts)
+        for i, text in texts:
+            if _SIGN_HINT.match(_plain_text(text)):
+                continue
+            if titles:
+                title = text.capitalize() if text.isupper() else text
+                if len(signers.get(i, [])) == 1:  # a title over two lines: "KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"
+                    title = f"{signers[i][0]}, {title}"
+                signers[i] = [title]
+            elif i in signers:
+                signers[i].append(text)
+            else:
+                notes.append(text)
+    notes += [
+        f"{entry[0]}: {' '.join(entry[1:])}" if len(entry) > 1 else entry[0] for entry in signers.values()
+    ]
+    return [note[:FOOTER_NOTE_CHARS] for note in notes]
+
+
 # --- row kinds ------------------------------------------------------------------------------------
 
 _TOTAL = re.compile(r"^(tổng cộng\b.*|tổng số|tổng|cộng chung|toàn tỉnh)$")
@@ -346,6 +425,8 @@ _GROUP_MARK = re.compile(r"^([IVXLC]+|[A-Z])([.)](\s*\S.*)?)?$")
 
 
 def _row_kind(cells: list[Any]) -> RowKind:
+    """TOTAL or SUBTOTAL by the row's label; any other row is a detail row until its numbering and
+    figures say otherwise (_row_kinds)."""
     labels = [v for v in cells[:3] if isinstance(v, str)]
     for label in labels:
         text = " ".join(label.lower().split()).strip(" :.")
@@ -353,20 +434,133 @@ def _row_kind(cells: list[Any]) -> RowKind:
             return RowKind.TOTAL
         if _SUBTOTAL.match(text):
             return RowKind.SUBTOTAL
-    first = next((i for i, v in enumerate(cells) if v is not None), None)
-    if first is not None and first <= 1 and isinstance(cells[first], str):
-        mark = _GROUP_MARK.match(cells[first])
-        if mark and (len(mark.group(1)) == 1 or _ROMAN.match(mark.group(1))):
-            return RowKind.GROUP
     return RowKind.DETAIL
 
 
-def _row_kinds(rows: list[list[Any]]) -> list[RowKind]:
+# The numbering of a row's first cell (or of its label when the first cell is empty): "I", "A", "1",
+# "1.1", "a)", "-". A report nests them: I > 1 > a) > -, or A > I > 1 > 1.1.
+_DOTTED = re.compile(r"^\d{1,3}((?:\.\d{1,3})+)\.?(\s+\S.*)?$")
+_ARABIC = re.compile(r"^\d{1,3}[.)]?(\s+\S.*)?$")
+_LOWER = re.compile(r"^[a-zđ]([.)](\s*\S.*)?)?$")
+_BULLET = re.compile(r"^([-+*•–])")
+_NESTS_BARE = ("roman", "upper")  # rows with no numbering may sit directly under these
+# Columns whose parent value is not the sum of its sub-items' values.
+_NOT_ADDITIVE = re.compile(r"%|tỷ lệ|tỉ lệ|so sánh|bình quân|trung bình|đơn giá|^(stt|tt|số tt|số thứ tự)$")
+
+
+def _numbering(cells: list[Any], labelled: tuple[bool, bool]) -> tuple[str, str] | None:
+    """(style, label) of the row's numbering, or None when it has none. ``labelled``: whether the
+    first and second columns hold labels (text, or the first an STT column of whole numbers) rather
+    than figures, where "1.250.000" is a number and not item 1.250.000."""
+    cell = cells[0] if cells and labelled[0] else None
+    if isinstance(cell, int) and not isinstance(cell, bool):
+        return ("arabic", str(cell)) if 0 < cell < 1000 else None
+    if cells and cells[0] is None and len(cells) > 1 and labelled[1]:
+        cell = cells[1]
+    if not isinstance(cell, str) or not cell.strip():
+        return None
+    text = cell.strip()
+    if mark := _GROUP_MARK.match(text):
+        if len(mark.group(1)) == 1:
+            return "letter", mark.group(1)
+        if _ROMAN.match(mark.group(1)):
+            return "roman", mark.group(1)
+    if mark := _DOTTED.match(text):
+        return f"dotted{mark.group(1).count('.')}", text
+    if _ARABIC.match(text):
+        return "arabic", text
+    if _LOWER.match(text):
+        return "lower", text
+    if mark := _BULLET.match(text):
+        return f"bullet{mark.group(1)}", text
+    return None
+
+
+def _letter_style(letter: str, open_levels: list[tuple[str, int, str]]) -> str:
+    """A lone capital: the next of A, B, C… when that list is open, else a Roman numeral if it is one."""
+    if any(style == "upper" and ord(letter) - ord(label[0]) == 1 for style, _, label in open_levels):
+        return "upper"
+    return "roman" if letter in "IVXLC" else "upper"
+
+
+def _outline(
+    rows: list[list[Any]], kinds: list[RowKind], labelled: tuple[bool, bool]
+) -> tuple[list[str | None], dict[int, list[int]]]:
+    """Each row's numbering style and each row's sub-items. A numbering of a style not open yet opens
+    a level under the row above (a) under 1, "-" under a)); one already open closes the levels below
+    it. A row with no numbering closes the levels below the nearest group (I, A) and sits under it;
+    a subtotal or total row closes them all."""
+    styles: list[str | None] = []
+    children: dict[int, list[int]] = {}
+    open_levels: list[tuple[str, int, str]] = []  # (style, row, label), outermost first
+    for i, row in enumerate(rows):
+        if kinds[i] is not RowKind.DETAIL:
+            open_levels.clear()
+            styles.append(None)
+            continue
+        numbering = _numbering(row, labelled)
+        if numbering is None:
+            while open_levels and open_levels[-1][0] not in _NESTS_BARE:
+                open_levels.pop()
+            if open_levels:
+                children.setdefault(open_levels[-1][1], []).append(i)
+            styles.append(None)
+            continue
+        style, label = numbering
+        if style == "letter":
+            style = _letter_style(label, open_levels)
+        level = next((d for d, (s, _, _) in enumerate(open_levels) if s == style), None)
+        if level is not None:
+            del open_levels[level:]
+        if open_levels:
+            children.setdefault(open_levels[-1][1], []).append(i)
+        open_levels.append((style, i, label))
+        styles.append(style)
+    return styles, children
+
+
+def _same_total(value: float, total: float) -> bool:
+    """Equal but for rounding: figures rounded each on their own drift by a fraction of a unit."""
+    return abs(value - total) <= max(1e-3 * max(abs(value), abs(total)), 1e-9)
+
+
+def _row_kinds(
+    rows: list[list[Any]], values: list[list[Value]], types: list[ColumnType], names: list[str]
+) -> list[RowKind]:
+    """``rows`` as read (for the numbering), ``values`` converted (for the figures)."""
     kinds = [_row_kind(row) for row in rows]
-    # A group row with no detail rows under it is itself a detail row ("I  Chi thường xuyên  100").
-    for i, kind in enumerate(kinds):
-        if kind is RowKind.GROUP and (i + 1 == len(kinds) or kinds[i + 1] is not RowKind.DETAIL):
-            kinds[i] = RowKind.DETAIL
+    labelled = (
+        bool(types) and types[0].kind in ("text", "integer"),
+        len(types) > 1 and types[1].kind == "text",
+    )
+    styles, children = _outline(rows, kinds, labelled)
+    # Column 0 holds the numbering or the labels, never a figure that sums.
+    numeric = [i for i, column in enumerate(types) if i > 0 and column.kind in ("integer", "number")]
+    additive = [i for i in numeric if not _NOT_ADDITIVE.search(names[i].lower())]
+
+    def under(row: int, column: int) -> float:
+        """A row's figure, or when it has none (a heading) the sum of the rows under it."""
+        value = values[row][column]
+        if isinstance(value, int | float):
+            return value
+        return sum(under(child, column) for child in children.get(row, []))
+
+    for row, subs in children.items():
+        if not any(isinstance(values[row][c], int | float) for c in numeric):
+            kinds[row] = RowKind.GROUP  # a heading over its sub-items
+            continue
+        own = [c for c in additive if isinstance(values[row][c], int | float)]
+        sums = bool(own) and all(
+            _same_total(float(values[row][c] or 0), sum(under(s, c) for s in subs)) for c in own
+        )
+        if styles[row] in _NESTS_BARE:
+            # "II" always heads a group; a lone letter only when its figures are its group's sums
+            # ("A  Hộ nghèo  120" over rows summing to 70 is a row of its own, coded A).
+            numbering = _numbering(rows[row], labelled)
+            roman = numbering is not None and numbering[0] == "roman"
+            kinds[row] = RowKind.GROUP if sums or roman else RowKind.DETAIL
+        elif sums:
+            kinds[row] = RowKind.SUBTOTAL  # item 1 repeating the sum of its a), b)
     return kinds
 
 
@@ -387,6 +581,9 @@ def build_table(name: str, sheet: str, records: Iterator[list[Any]]) -> Extracte
             truncated = True
             break
         rows.append(cells)
+    footer = _footer_start(rows)
+    notes = _footer_notes(rows[footer:])
+    rows = rows[:footer]
     header = band.names[:MAX_COLUMNS]
     # A column with data but no header still counts ("cot_3").
     width = max([len(header), *(len(row) for row in rows)])
@@ -401,7 +598,7 @@ def build_table(name: str, sheet: str, records: Iterator[list[Any]]) -> Extracte
         if column.mixed:
             entry["mixed_formats"] = column.mixed
         columns.append(entry)
-    kinds = _row_kinds(rows)
+    kinds = _row_kinds(rows, converted, types, names)
     if any(kind is not RowKind.DETAIL for kind in kinds):
         kind_name = _unique(ROW_KIND_COLUMN, {n.lower() for n in names})
         columns.insert(0, {"name": kind_name, "type": "text", "role": "row_kind"})
@@ -412,7 +609,7 @@ def build_table(name: str, sheet: str, records: Iterator[list[Any]]) -> Extracte
         columns=columns,
         rows=converted,
         truncated=truncated,
-        title=" — ".join(band.titles)[:500],
+        title=" — ".join([*band.titles, *notes])[:500],
     )
 
 

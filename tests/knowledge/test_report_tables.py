@@ -270,3 +270,147 @@ def test_codes_typed_as_text_in_an_xlsx_stay_text(tmp_path: Path) -> None:
 
     assert table.columns == [{"name": "Mã số", "type": "text"}, {"name": "Số hồ sơ", "type": "integer"}]
     assert table.rows == [["00004", 3], ["00120", 5]]
+
+
+# --- the footer band: notes, date and signatures under the table ---------------------------------
+
+FOOTER: list[list[object]] = [
+    [None, "Ghi chú: Số liệu tính đến ngày 30/11/2026", None, None, None],
+    [None, None, None, "Gia Lai, ngày 05 tháng 12 năm 2026", None],
+    [None, "NGƯỜI LẬP BIỂU", None, "KẾ TOÁN TRƯỞNG", "KT. THỦ TRƯỞNG ĐƠN VỊ"],
+    [None, None, None, None, "PHÓ GIÁM ĐỐC"],
+    [None, "(Ký, họ tên)", None, "(Ký, họ tên)", "(Ký tên, đóng dấu)"],
+    [None, None, None, None, None],
+    [None, "Nguyễn Văn An", None, "Trần Thị Bình", "Lê Văn Cường"],
+]
+
+
+@pytest.mark.parametrize("with_total", [True, False], ids=["after-total", "after-last-data-row"])
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_signature_and_note_rows_under_a_report_are_left_out_of_its_rows(
+    tmp_path: Path, kind: str, with_total: bool
+) -> None:
+    rows, merges = report(as_text=kind == "csv")
+    if not with_total:
+        rows = rows[:-1]
+    rows += FOOTER
+    path = (
+        write_xlsx(tmp_path / "bc.xlsx", rows, merges)
+        if kind == "xlsx"
+        else write_csv(tmp_path / "bc.csv", rows)
+    )
+
+    [table] = tables.extract_tables(path, kind, "bao_cao")
+
+    assert [c["type"] for c in table.columns] == ["text", "text", "text", "number", "number", "number"]
+    assert len(table.rows) == (10 if with_total else 9)
+    assert _detail_sum(table, "Dự toán - Năm 2026") == pytest.approx(TRUE_2026)
+    assert not any("Nguyễn Văn An" in str(row) or "Ký" in str(row) for row in table.rows)
+    assert table.title.startswith(f"{TITLE} — {UNIT}")
+    for note in (
+        "Ghi chú: Số liệu tính đến ngày 30/11/2026",
+        "Gia Lai, ngày 05 tháng 12 năm 2026",
+        "Người lập biểu: Nguyễn Văn An",
+        "Kế toán trưởng: Trần Thị Bình",
+        "Kt. thủ trưởng đơn vị, Phó giám đốc: Lê Văn Cường",
+    ):
+        assert note in table.title
+    assert "(Ký" not in table.title
+
+
+def test_a_plain_table_drops_its_signature_rows_but_keeps_a_data_row_that_mentions_a_note(
+    tmp_path: Path,
+) -> None:
+    rows: list[list[object]] = [
+        ["Xã", "Ghi chú", "Số hộ"],
+        ["Xã A", "", 120],
+        ["Ghi chú: xã mới thành lập", "", 45],  # it has a figure: a data row, not the footer
+        ["", "", ""],
+        ["", "Người lập", "Thủ trưởng cơ quan"],
+        ["", "Phạm Thị Dung", "Võ Văn Em"],
+    ]
+    [table] = tables.extract_tables(write_csv(tmp_path / "x.csv", rows), "csv", "x")
+
+    assert table.columns[2] == {"name": "Số hộ", "type": "integer"}
+    assert table.rows == [["Xã A", None, 120], ["Ghi chú: xã mới thành lập", None, 45]]
+    assert "Người lập: Phạm Thị Dung" in table.title
+    assert "Thủ trưởng cơ quan: Võ Văn Em" in table.title
+
+
+# --- nested numbering ----------------------------------------------------------------------------
+
+
+def _nested(sub: tuple[str, str], first_item: tuple[float, float]) -> list[list[object]]:
+    """Items 1 and 2 of district I, item 1 with two sub-items marked ``sub``; a TỔNG CỘNG row."""
+    rows: list[list[object]] = [
+        ["STT", "Nội dung", "Dự toán", "Thực hiện", "Tỷ lệ (%)"],
+        ["I", "Huyện A", None, None, None],
+        [1, "Xã A1", *first_item, 50],
+        [sub[0], "Thôn 1", 600.25, 300, 50],
+        [sub[1], "Thôn 2", 400.3, 200, 50],  # 1000.55 in all: item 1's 1000.5 is rounded
+        [2, "Xã A2", 500, 250, 50],
+        [None, "Tổng cộng", 1500.55, 750, 50],
+    ]
+    if sub[0].startswith("- "):  # a bullet written into the name column
+        for row in rows[3:5]:
+            row[0], row[1] = None, f"{row[0]}{row[1]}"
+    return rows
+
+
+SUB_MARKS = [("a)", "b)"), ("1.1", "1.2"), ("-", "-"), ("- ", "- ")]
+
+
+@pytest.mark.parametrize("sub", SUB_MARKS, ids=["letters", "dotted", "dashes", "inline-dashes"])
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_an_item_that_sums_its_sub_items_is_a_subtotal(
+    tmp_path: Path, kind: str, sub: tuple[str, str]
+) -> None:
+    rows = _nested(sub, (1000.5, 500))
+    path = (
+        write_xlsx(tmp_path / "n.xlsx", rows, []) if kind == "xlsx" else write_csv(tmp_path / "n.csv", rows)
+    )
+
+    [table] = tables.extract_tables(path, kind, "n")
+
+    assert _column(table, tables.ROW_KIND_COLUMN) == [
+        "nhom", "cong", "chi_tiet", "chi_tiet", "chi_tiet", "tong_cong"
+    ]  # fmt: skip
+    assert _detail_sum(table, "Dự toán") == pytest.approx(1500.55)
+    assert _detail_sum(table, "Thực hiện") == 750
+
+
+@pytest.mark.parametrize("sub", SUB_MARKS, ids=["letters", "dotted", "dashes", "inline-dashes"])
+def test_an_item_whose_figures_are_not_its_sub_items_sum_stays_a_detail_row(
+    tmp_path: Path, sub: tuple[str, str]
+) -> None:
+    rows = _nested(sub, (1800, 900))  # "trong đó": the sub-items are only part of it
+    [table] = tables.extract_tables(write_xlsx(tmp_path / "n.xlsx", rows, []), "xlsx", "n")
+
+    assert _column(table, tables.ROW_KIND_COLUMN) == [
+        "nhom", "chi_tiet", "chi_tiet", "chi_tiet", "chi_tiet", "tong_cong"
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("own", "kind"),
+    [((None, None), "nhom"), ((70, 7), "nhom"), ((70.05, 7), "nhom"), ((120, 12), "chi_tiet")],
+    ids=["no-figures", "sum-of-rows-under", "rounded-sum", "its-own-figures"],
+)
+def test_a_single_letter_row_is_a_group_only_when_its_figures_sum_the_rows_under_it(
+    tmp_path: Path, own: tuple[float | None, float | None], kind: str
+) -> None:
+    rows: list[list[object]] = [
+        ["Mã", "Nội dung", "Số hộ", "Số khẩu"],
+        ["A", "Hộ nghèo", *own],
+        [1, "Xã A1", 30, 3],
+        [2, "Xã A2", 40, 4],
+        ["B", "Hộ cận nghèo", 80, 8],
+        [1, "Xã A1", 50, 5],
+        [2, "Xã A2", 30, 3],
+    ]
+    [table] = tables.extract_tables(write_xlsx(tmp_path / "h.xlsx", rows, []), "xlsx", "h")
+
+    kinds = _column(table, tables.ROW_KIND_COLUMN)
+    assert kinds == [kind, "chi_tiet", "chi_tiet", "nhom", "chi_tiet", "chi_tiet"]
+    expected = 150 + ((own[0] or 0) if kind == "chi_tiet" else 0)
+    assert _detail_sum(table, "Số hộ") == expected
