@@ -283,7 +283,10 @@ class DataTable(models.Model):
     knowledge_base = models.ForeignKey(KnowledgeBase, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=63)  # a safe SQL identifier: the sheet name or file stem
     sheet = models.CharField(max_length=200, blank=True)
-    columns = models.JSONField(default=list)  # [{"name": ..., "type": "integer|number|date|text"}]
+    title = models.CharField(max_length=500, blank=True)  # a report's title rows above its header
+    # [{"name": ..., "type": "integer|number|date|text"}], and "role": "row_kind" on the column that
+    # marks group, subtotal and total rows, "mixed_formats" on one whose numbers mix 1.234,5 and 1,234.5
+    columns = models.JSONField(default=list)
     rows = models.JSONField(default=list)
     row_count = models.PositiveIntegerField(default=0)  # rows stored
     truncated = models.BooleanField(default=False)

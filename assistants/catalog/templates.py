@@ -334,6 +334,15 @@ cách viết Việt Nam (ví dụ 1.250.000,5); làm tròn nhất quán.
 nhất, điểm bất thường cần kiểm tra lại (ô trống, số âm, tổng không khớp).
 5. Không suy diễn nguyên nhân khi số liệu không cho biết; gợi ý cần hỏi thêm đơn vị nào.""",
             """
+## Bảng báo cáo có dòng cộng và TỔNG CỘNG
+- Bảng báo cáo thường có dòng nhóm (I, II, huyện A), dòng cộng từng nhóm ("Cộng huyện A") và dòng \
+TỔNG CỘNG. Công cụ đánh dấu chúng ở cột loai_dong ('nhom', 'cong', 'tong_cong'; dòng số liệu là \
+'chi_tiet') và ghi chú điều đó trong danh sách bảng.
+- Khi tính tổng, đếm, trung bình, luôn lọc WHERE loai_dong = 'chi_tiet'; cộng cả dòng cộng và dòng \
+tổng cộng sẽ tính một số liệu hai, ba lần.
+- Đối chiếu kết quả với dòng TỔNG CỘNG của chính bảng; nếu lệch, nêu rõ chênh lệch để cán bộ kiểm \
+tra lại bảng.""",
+            """
 ## Dữ liệu cá nhân trong bảng
 - Bảng có họ tên, số CCCD, số điện thoại, địa chỉ của người dân: chỉ dùng số liệu tổng hợp, không \
 trích lại thông tin từng người trong câu trả lời.""",

@@ -16,9 +16,11 @@ import decimal
 import json
 import re
 import threading
+from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from assistants.tools.base import UNTRUSTED_NOTE, ToolContext, ToolKind, ToolResult, register
 from knowledge.models import DataTable, DocumentStatus
@@ -30,6 +32,11 @@ MAX_ROWS = 10_000
 MAX_SQL = 5_000
 SHOWN_ROWS = 50  # in the text the model reads; the stored result keeps up to the row limit
 MAX_CHART_POINTS = 200
+# The stored result (every row up to the row limit, in JSON): one query once returned a 20 MB string,
+# which was accepted and stored whole. A longer cell keeps its start; rows past the size are left out.
+MAX_RESULT_CHARS = 1_000_000
+MAX_CELL_CHARS = 10_000
+FETCH_BATCH = 500
 CHART_TYPES = ("bar", "line", "pie")
 DUCKDB_TYPES = {"integer": "BIGINT", "number": "DOUBLE", "date": "DATE", "text": "VARCHAR"}
 
@@ -182,14 +189,45 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def run_query(
-    sql: str, tables: dict[str, DataTable], *, time_limit_s: float, max_rows: int
-) -> tuple[list[str], list[list[Any]], bool]:
-    """(columns, rows, truncated); raises QueryRefused for a refused or failed query."""
+@dataclass
+class QueryResult:
+    columns: list[str]
+    rows: list[list[Any]]
+    truncated: bool  # more rows than the row limit
+    cells_cut: int = 0  # cells longer than MAX_CELL_CHARS, kept only in part
+    cut_for_size: bool = False  # rows left out to keep the result under MAX_RESULT_CHARS
+
+
+def _fetch(cursor: Any, max_rows: int) -> QueryResult:
+    """The rows up to the row limit and the size limit, read in batches so that an oversized
+    result is never held whole."""
+    columns = [d[0] for d in cursor.description or []]
+    result = QueryResult(columns=columns, rows=[], truncated=False)
+    size = len(json.dumps(columns, ensure_ascii=False))
+    while batch := cursor.fetchmany(FETCH_BATCH):
+        for fetched in batch:
+            if len(result.rows) == max_rows:
+                result.truncated = True
+                return result
+            row = [_plain(v) for v in fetched]
+            for i, value in enumerate(row):
+                if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                    row[i] = value[:MAX_CELL_CHARS] + "…"
+                    result.cells_cut += 1
+            size += len(json.dumps(row, ensure_ascii=False)) + 2
+            if size > MAX_RESULT_CHARS and result.rows:
+                result.cut_for_size = True
+                return result
+            result.rows.append(row)
+    return result
+
+
+def run_query(sql: str, tables: dict[str, DataTable], *, time_limit_s: float, max_rows: int) -> QueryResult:
+    """Raises QueryRefused for a refused or failed query."""
     import duckdb
 
     check_sql(sql)
-    bare = _LITERALS.sub(lambda m: m.group(0) if m.group(0).startswith('"') else "''", sql).lower()
+    named = _named(sql, tables)
     connection = _connect()
     timed_out = threading.Event()
 
@@ -198,17 +236,13 @@ def run_query(
         connection.interrupt()
 
     try:
-        for name, table in tables.items():
-            # Only the tables the query names are loaded.
-            if name.lower() in bare:
-                _load(connection, name, table)
+        for name in named:  # only the tables the query names are loaded
+            _load(connection, name, tables[name])
         connection.execute("SET lock_configuration = true")
         timer = threading.Timer(time_limit_s, stop)
         timer.start()
         try:
-            cursor = connection.execute(sql)
-            columns = [d[0] for d in cursor.description or []]
-            fetched = cursor.fetchmany(max_rows + 1)
+            result = _fetch(connection.execute(sql), max_rows)
         finally:
             timer.cancel()
     except duckdb.Error as error:
@@ -222,8 +256,7 @@ def run_query(
         raise QueryRefused(f"Truy vấn lỗi: {str(error)[:500]} (The query failed.)") from None
     finally:
         connection.close()
-    rows = [[_plain(v) for v in row] for row in fetched[:max_rows]]
-    return columns, rows, len(fetched) > max_rows
+    return result
 
 
 # --- charts and text ------------------------------------------------------------------------------
@@ -265,6 +298,63 @@ def markdown_table(columns: list[str], rows: list[list[Any]]) -> str:
     return "\n".join([head, rule, *body])
 
 
+# --- what the model is told about a table --------------------------------------------------------
+
+
+def row_kind_column(table: DataTable) -> str | None:
+    """The column that marks group, subtotal and total rows (knowledge.ingestion.tables)."""
+    return next((c["name"] for c in table.columns if c.get("role") == "row_kind"), None)
+
+
+def table_note(table: DataTable) -> str:
+    notes = []
+    column = row_kind_column(table)
+    if column is not None:
+        notes.append(
+            _(
+                "Column %(column)s gives each row's kind: 'chi_tiet' a detail row, 'nhom' a group "
+                "heading (I, II…) that may carry its group's sums, 'cong' a subtotal, 'tong_cong' the "
+                "sheet's grand total. Sum, count and average only the rows WHERE %(column)s = 'chi_tiet'; "
+                "the 'tong_cong' row is there to check the result against."
+            )
+            % {"column": column}
+        )
+    for entry in table.columns:
+        mixed = entry.get("mixed_formats")
+        if mixed:
+            notes.append(
+                _(
+                    "Column “%(column)s” mixes two number formats (%(examples)s), so it is kept as text; "
+                    "ask the user which format each value uses before computing with it."
+                )
+                % {"column": entry["name"], "examples": ", ".join(mixed)}
+            )
+    return " ".join(notes)
+
+
+def _named(sql: str, tables: dict[str, DataTable]) -> list[str]:
+    """The tables a query names (more or less: a name inside a string literal does not count)."""
+    bare = _LITERALS.sub(lambda m: m.group(0) if m.group(0).startswith('"') else "''", sql).lower()
+    return [name for name in tables if name.lower() in bare]
+
+
+def _unfiltered_total_rows(sql: str, tables: dict[str, DataTable]) -> list[str]:
+    """A warning for each table read whose subtotal and total rows the query does not filter out."""
+    warnings = []
+    for name in _named(sql, tables):
+        column = row_kind_column(tables[name])
+        if column is not None and column.lower() not in sql.lower():
+            warnings.append(
+                _(
+                    "(Table %(table)s has group, subtotal and total rows (column %(column)s) and this "
+                    "query does not filter them: a sum counts the same figures several times. "
+                    "Add WHERE %(column)s = 'chi_tiet'.)"
+                )
+                % {"table": name, "column": column}
+            )
+    return warnings
+
+
 # --- the tool -------------------------------------------------------------------------------------
 
 
@@ -298,7 +388,10 @@ class AnalyzeTable(ToolKind):
         return [
             {
                 "name": "list_tables",
-                "description": "Liệt kê các bảng có thể truy vấn: tên bảng, các cột (tên, kiểu) và số dòng.",
+                "description": (
+                    "Liệt kê các bảng có thể truy vấn: tên bảng, tiêu đề, các cột (tên, kiểu), số dòng "
+                    "và ghi chú (note) cách đọc bảng, ví dụ cột loai_dong đánh dấu dòng cộng, tổng cộng."
+                ),
                 "parameters": {"type": "object", "properties": {}},
             },
             {
@@ -306,6 +399,8 @@ class AnalyzeTable(ToolKind):
                 "description": (
                     "Chạy một câu SELECT (DuckDB) trên các bảng của list_tables. Tên cột tiếng Việt phải đặt "
                     'trong dấu nháy kép, ví dụ SELECT "Đơn vị", SUM("Số hồ sơ") FROM bang GROUP BY 1. '
+                    "Bảng báo cáo có cột loai_dong: khi tính tổng, đếm, trung bình chỉ lấy các dòng "
+                    "WHERE loai_dong = 'chi_tiet' (không cộng dòng nhóm, dòng cộng và dòng tổng cộng). "
                     "Không đọc được tệp hay mạng. Thêm 'chart' để vẽ biểu đồ từ kết quả."
                 ),
                 "parameters": {
@@ -351,39 +446,59 @@ class AnalyzeTable(ToolKind):
         limit = context.seconds_left(settings.get("time_limit_s", DEFAULT_TIME_LIMIT_S))
         max_rows = int(settings.get("max_rows", DEFAULT_MAX_ROWS))
         try:
-            columns, rows, truncated = run_query(sql, tables, time_limit_s=max(limit, 0.1), max_rows=max_rows)
+            result = run_query(sql, tables, time_limit_s=max(limit, 0.1), max_rows=max_rows)
+            columns, rows = result.columns, result.rows
             chart = build_chart(arguments["chart"], columns, rows) if arguments.get("chart") else None
         except QueryRefused as error:
             return ToolResult.refused(str(error))
+        cut = result.truncated or result.cut_for_size or result.cells_cut > 0
         data = {
             "sql": sql[:MAX_SQL],
             "columns": columns,
             "rows": rows,
             "row_count": len(rows),
-            "truncated": truncated,
+            "truncated": cut,
             "chart": chart,
         }
         notes = []
         if len(rows) > SHOWN_ROWS:
             notes.append(f"(Hiển thị {SHOWN_ROWS}/{len(rows)} dòng.)")
-        if truncated:
+        if result.truncated:
             notes.append(f"(Kết quả bị cắt ở {max_rows} dòng.)")
+        if result.cut_for_size:
+            notes.append(
+                _(
+                    "(The result was larger than %(limit)s characters: only its first %(rows)s rows are "
+                    "kept. Aggregate with GROUP BY, select fewer columns or add LIMIT.)"
+                )
+                % {"limit": f"{MAX_RESULT_CHARS:,}".replace(",", "."), "rows": len(rows)}
+            )
+        if result.cells_cut:
+            notes.append(
+                _("(%(count)s cells longer than %(limit)s characters were cut.)")
+                % {"count": result.cells_cut, "limit": f"{MAX_CELL_CHARS:,}".replace(",", ".")}
+            )
+        notes += _unfiltered_total_rows(sql, tables)
         if chart is not None:
             notes.append("(Biểu đồ đã được tạo và hiển thị cho người dùng.)")
         content = "\n".join([UNTRUSTED_NOTE, markdown_table(columns, rows), *notes])
-        summary = f"{len(rows)} dòng" + (" (bị cắt)" if truncated else "") + (" + biểu đồ" if chart else "")
+        summary = f"{len(rows)} dòng" + (" (bị cắt)" if cut else "") + (" + biểu đồ" if chart else "")
         return ToolResult(content=content, summary=summary, data=data)
 
     def _list(self, tables: dict[str, DataTable]) -> ToolResult:
-        listed = [
-            {
+        listed = []
+        for name, table in tables.items():
+            entry: dict[str, Any] = {
                 "table": name,
                 "document": table.document.title,
                 "sheet": table.sheet,
+                "title": table.title,
                 "columns": table.columns,
                 "row_count": table.row_count,
                 "truncated": table.truncated,
             }
-            for name, table in tables.items()
-        ]
+            note = table_note(table)
+            if note:
+                entry["note"] = note
+            listed.append(entry)
         return ToolResult.untrusted({"tables": len(listed)}, listed, f"{len(listed)} bảng")

@@ -3,6 +3,8 @@ not a plain query over those tables is refused with a clear message."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -162,3 +164,70 @@ def test_tables_of_a_knowledge_base_outside_the_context_are_not_visible(
     assert queried.status == "refused"
     assert "mat" in queried.error.lower()
     assert other.pk != kb.pk
+
+
+# --- report-style sheets and large results ---------------------------------------------------------
+
+
+def test_a_report_sheet_sums_right_over_its_detail_rows(
+    world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tests.knowledge.test_report_tables import TITLE, TRUE_2026, report, write_xlsx
+
+    use_hash_embedder(monkeypatch)
+    rows, merges = report()
+    content = write_xlsx(tmp_path / "bc.xlsx", rows, merges).read_bytes()
+    kb = _kb(world, "Ngân sách", "Báo cáo dự toán 2026.xlsx", content)
+
+    [listed] = _run(kb, "list_tables", {}).data["untrusted_content"]
+    assert listed["title"].startswith(TITLE)
+    assert listed["columns"][0] == {"name": "loai_dong", "type": "text", "role": "row_kind"}
+    assert "loai_dong = 'chi_tiet'" in listed["note"] and "tong_cong" in listed["note"]
+
+    column = '"Dự toán - Năm 2026"'
+    naive = _run(kb, "query_tables", {"sql": f"SELECT SUM({column}) FROM bao_cao_du_toan_2026"})
+    detail = _run(
+        kb,
+        "query_tables",
+        {"sql": f"SELECT SUM({column}) FROM bao_cao_du_toan_2026 WHERE loai_dong = 'chi_tiet'"},
+    )
+    stated = _run(
+        kb,
+        "query_tables",
+        {"sql": f"SELECT {column} FROM bao_cao_du_toan_2026 WHERE loai_dong = 'tong_cong'"},
+    )
+
+    assert naive.data["rows"][0][0] == pytest.approx(3 * TRUE_2026)
+    assert detail.data["rows"][0][0] == pytest.approx(TRUE_2026)
+    assert stated.data["rows"][0][0] == pytest.approx(TRUE_2026)
+    # The naive query is told that it added subtotal and total rows; the right one is not.
+    assert "loai_dong" in naive.content
+    assert "loai_dong" not in detail.content.split("|---|")[-1]
+
+
+def test_a_huge_cell_is_cut_and_the_model_is_told(kb: KnowledgeBase) -> None:
+    from assistants.tools.analyze_table import MAX_RESULT_CHARS
+
+    result = _run(kb, "query_tables", {"sql": "SELECT repeat('x', 20000000) AS s FROM ho_so LIMIT 1"})
+
+    assert result.status == "succeeded", result.error
+    assert len(json.dumps(result.data)) < MAX_RESULT_CHARS + 10_000
+    assert result.data["truncated"] is True
+    assert "cắt" in result.content
+
+
+def test_a_result_too_large_in_total_keeps_its_first_rows_and_says_so(kb: KnowledgeBase) -> None:
+    from assistants.tools.analyze_table import MAX_RESULT_CHARS
+
+    result = _run(
+        kb,
+        "query_tables",
+        {"sql": "SELECT range AS n, repeat('y', 3000) AS s FROM range(10000)"},
+        max_rows=10000,
+    )
+
+    assert result.status == "succeeded", result.error
+    assert len(json.dumps(result.data)) < MAX_RESULT_CHARS + 10_000
+    assert 0 < result.data["row_count"] < 10000 and result.data["truncated"] is True
+    assert result.data["rows"][0][0] == 0
+    assert "GROUP BY" in result.content  # the note says how to ask for less

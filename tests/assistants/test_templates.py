@@ -188,3 +188,10 @@ def test_seed_templates_without_shared_data_skips_documents(db: None, tmp_path: 
     call_command("seed_templates", "--no-index", "--data-dir", str(tmp_path / "absent"))
     assert Document.objects.count() == 0
     assert Assistant.objects.filter(published_version__isnull=False).count() == len(SLUGS) + 1
+
+
+def test_the_spreadsheet_template_tells_the_model_about_total_rows() -> None:
+    instructions = templates.template_get("phan-tich-bang-tinh").instructions
+
+    assert "loai_dong = 'chi_tiet'" in instructions
+    assert "TỔNG CỘNG" in instructions and "dòng cộng" in instructions
