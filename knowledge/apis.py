@@ -16,6 +16,7 @@ from bureau.exceptions import NotFound, PermissionDenied, ValidationFailed
 from bureau.http.downloads import file_response
 from bureau.http.drf import MultiPartParser
 from bureau.http.pagination import PaginatedAPIView, paginated
+from bureau.http.schema import UNSUPPORTED_MEDIA_TYPE
 from bureau.tenancy import scopes
 from bureau.tenancy.access import access_of
 from bureau.tenancy.models import ApiScope, Department, Role
@@ -172,7 +173,7 @@ class DocumentListApi(PaginatedAPIView):
 
     @extend_schema(
         request={"multipart/form-data": UploadSerializer},
-        responses={201: UploadResultSerializer(many=True)},
+        responses={201: UploadResultSerializer(many=True), 415: UNSUPPORTED_MEDIA_TYPE},
         summary="Upload one or many files (field `files`); each is reported created, duplicate or "
         "rejected with the reason",
     )

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from bureau.audit.services import audit_record, diff
 from bureau.exceptions import Conflict, ValidationFailed
 from bureau.tenancy.models import Department
-from knowledge.ingestion import indexing
-from knowledge.ingestion.dispatch import document_enqueue, request_cancel
+from knowledge.ingestion import transitions
+from knowledge.ingestion.dispatch import document_enqueue
 from knowledge.models import (
     IN_PROGRESS,
     SUPPORTED_DIMENSIONS,
@@ -225,7 +225,7 @@ def document_upload(
 ) -> list[UploadResult]:
     """Store each file, decide its type from its content, and queue it for indexing. A file that is
     too large, of an unknown type, or already in the knowledge base is reported, not stored.
-    `dispatch=False` queues without sending the task (for indexing.index_document_inline)."""
+    `dispatch=False` queues without sending the task (for pipeline.index_document_inline)."""
     return [
         _upload_one(actor=actor, knowledge_base=knowledge_base, upload=upload, dispatch=dispatch)
         for upload in files
@@ -280,7 +280,7 @@ def _upload_one(*, actor: Any, knowledge_base: KnowledgeBase, upload: Any, dispa
             if unreadable is not None:
                 document.status = DocumentStatus.FAILED
                 document.failed_stage = DocumentStatus.PARSING
-                document.failure_reason = indexing.failure_reason(unreadable)
+                document.failure_reason = transitions.failure_reason(unreadable)
             document.save()
             audit_record(
                 actor=actor,
@@ -368,7 +368,7 @@ def _requeue(*, actor: Any, document: Document, action: str) -> Document:
 
 @transaction.atomic
 def document_cancel(*, actor: Any, document: Document) -> Document:
-    if not request_cancel(document=document):
+    if not transitions.request_cancel(document=document):
         raise Conflict(_("The document is not being indexed."))
     document.refresh_from_db()
     audit_record(

@@ -1,5 +1,6 @@
-"""Thin Celery tasks: each takes an id and calls knowledge.ingestion.indexing. Queues: `ingest` for parsing
-and chunking, `embed` for embeddings (routed in settings)."""
+"""Thin Celery tasks: each takes an id and calls knowledge.ingestion.pipeline (its failures end in
+knowledge.ingestion.transitions). Queues: `ingest` for parsing and chunking, `embed` for embeddings
+(routed in settings)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 from bureau.llm.embedders import EmbeddingError
-from knowledge.ingestion import indexing
+from knowledge.ingestion import pipeline, transitions
 from knowledge.ingestion.watchdog import run_watchdog
 
 EMBED_MAX_RETRIES = 5
@@ -27,12 +28,12 @@ INGEST_TIME_LIMIT = INGEST_SOFT_TIME_LIMIT + 120
 )
 def ingest_document(run_id: int) -> None:
     try:
-        ready = indexing.ingest(run_id)
+        ready = pipeline.ingest(run_id)
     except SoftTimeLimitExceeded:
-        indexing.fail_timed_out(run_id, INGEST_SOFT_TIME_LIMIT)
+        transitions.fail_timed_out(run_id, INGEST_SOFT_TIME_LIMIT)
         return
     except Exception as error:
-        indexing.fail_unexpected(run_id, error)
+        transitions.fail_unexpected(run_id, error)
         raise
     if ready:
         embed_document.delay(run_id)
@@ -41,16 +42,16 @@ def ingest_document(run_id: int) -> None:
 @shared_task(name="knowledge.tasks.embed_document", bind=True, acks_late=True, max_retries=EMBED_MAX_RETRIES)
 def embed_document(self: Task, run_id: int) -> None:
     try:
-        indexing.embed(run_id)
+        pipeline.embed(run_id)
     except EmbeddingError as error:
         # Only transient errors reach here (rate limits, 5xx, timeouts): back off and try again.
         if self.request.retries >= EMBED_MAX_RETRIES:
-            indexing.fail_after_retries(run_id, error)
+            transitions.fail_after_retries(run_id, error)
             return
         countdown = error.retry_after or min(300, 5 * 2**self.request.retries)
         raise self.retry(exc=error, countdown=countdown) from error
     except Exception as error:
-        indexing.fail_unexpected(run_id, error)
+        transitions.fail_unexpected(run_id, error)
         raise
 
 

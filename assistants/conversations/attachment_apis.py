@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from assistants.conversations import attachments
 from assistants.conversations.services import conversation_get_for
 from bureau.http.drf import MultiPartParser
+from bureau.http.schema import UNSUPPORTED_MEDIA_TYPE
 from bureau.tenancy import scopes
 from knowledge.serializers import DocumentSerializer, UploadResultSerializer, UploadSerializer
 
@@ -28,7 +29,7 @@ class AttachmentListApi(APIView):
 
     @extend_schema(
         request={"multipart/form-data": UploadSerializer},
-        responses={201: UploadResultSerializer(many=True)},
+        responses={201: UploadResultSerializer(many=True), 415: UNSUPPORTED_MEDIA_TYPE},
         summary="Attach files (field `files`) to a conversation; they are indexed for it alone",
     )
     def post(self, request: Request, conversation_id: int) -> Response:

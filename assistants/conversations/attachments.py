@@ -69,7 +69,7 @@ def attachment_add(
     *, actor: Any, conversation: Conversation, files: list[Any], dispatch: bool = True
 ) -> list[knowledge_services.UploadResult]:
     """Each file is reported created, duplicate or rejected, as a knowledge-base upload is.
-    `dispatch=False` leaves indexing to knowledge.ingestion.indexing.index_document_inline (tests)."""
+    `dispatch=False` leaves indexing to knowledge.ingestion.pipeline.index_document_inline (tests)."""
     knowledge_base = _attachment_base_for_update(actor=actor, conversation=conversation)
     results = knowledge_services.document_upload(
         actor=actor, knowledge_base=knowledge_base, files=files, dispatch=dispatch

@@ -17,6 +17,7 @@ from assistants.documents.services import generated_file_pdf, pdf_filename
 from bureau.exceptions import ValidationFailed
 from bureau.http.downloads import file_response
 from bureau.http.drf import MultiPartParser
+from bureau.http.schema import UNSUPPORTED_MEDIA_TYPE
 from bureau.tenancy import scopes
 from bureau.tenancy.models import ApiScope
 
@@ -79,7 +80,10 @@ class DocumentCheckFormatApi(APIView):
     api_key_scopes = {"POST": ApiScope.READ}
     parser_classes = [MultiPartParser]
 
-    @extend_schema(request=CheckFormatSerializer, responses=CheckFormatResultSerializer)
+    @extend_schema(
+        request=CheckFormatSerializer,
+        responses={200: CheckFormatResultSerializer, 415: UNSUPPORTED_MEDIA_TYPE},
+    )
     def post(self, request: Request) -> Response:
         upload = request.FILES.get("file")
         if upload is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
 
 ERROR_ENVELOPE: dict[str, Any] = {
     "type": "object",
@@ -41,6 +42,13 @@ METHODS = {"get", "post", "put", "patch", "delete"}
 
 def error_response(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": ERROR_REF}}}
+
+
+# DRF answers 415 when none of a view's parsers reads the body's media type. The views that take an
+# upload declare it (extend_schema): a client sending a file is the one likely to pick another type.
+UNSUPPORTED_MEDIA_TYPE = OpenApiResponse(
+    response=dict(ERROR_REF), description="The body is not in a media type this operation reads"
+)
 
 
 def _documents(method: str, operation: dict[str, Any], status: str) -> bool:

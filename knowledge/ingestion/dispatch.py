@@ -1,7 +1,7 @@
 """Into the pipeline: a document is queued (a new IndexingRun, the document QUEUED) and its ingest
 task sent when the transaction commits. The one module that imports the tasks, and only when it
-sends one: the tasks import the pipeline (indexing, watchdog), which reach the tasks only through
-here, so the modules import in one direction."""
+sends one: the tasks import the pipeline (pipeline, transitions, watchdog), which reach the tasks
+only through here, so the modules import in one direction."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from knowledge.models import IN_PROGRESS, Document, DocumentStatus, IndexingRun, RunStatus
+from knowledge.models import Document, DocumentStatus, IndexingRun, RunStatus
 
 S = DocumentStatus
 
@@ -49,11 +49,3 @@ def document_enqueue(*, document: Document, new_generation: bool, dispatch: bool
     if dispatch:
         transaction.on_commit(lambda: ingest_later(run.pk))
     return run
-
-
-def request_cancel(*, document: Document) -> bool:
-    changed = Document.objects.filter(pk=document.pk, status__in=IN_PROGRESS).update(
-        status=S.CANCELLING, updated_at=timezone.now()
-    )
-    IndexingRun.objects.filter(document=document, status=RunStatus.RUNNING).update(cancel_requested=True)
-    return bool(changed)

@@ -8,11 +8,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from knowledge.ingestion.dispatch import ingest_later
-from knowledge.ingestion.indexing import S, fail_run, finish_cancel
+from knowledge.ingestion.transitions import S, beat, fail_run, finish_cancel, requeue, supersede
 from knowledge.models import Document, IndexingRun, RunStatus
 
 
@@ -30,16 +29,14 @@ def run_watchdog() -> dict[str, int]:
             .first()
         )
         if status is None:
-            IndexingRun.objects.filter(pk=run.pk).update(
-                status=RunStatus.SUPERSEDED, finished_at=timezone.now()
-            )
+            supersede(run)
         elif status == S.CANCELLING:
             finish_cancel(run)
             counts["cancelled"] += 1
         elif status == S.QUEUED:
             # The message may have been lost with the broker (snapshots are off): send it again. A
             # duplicate finds the document past QUEUED and does nothing.
-            IndexingRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
+            beat(run)
             ingest_later(run.pk)
             counts["resent"] += 1
         elif status in (S.PARSING, S.CHUNKING, S.EMBEDDING):
@@ -53,16 +50,9 @@ def run_watchdog() -> dict[str, int]:
                 counts["failed"] += 1
                 continue
             with transaction.atomic():
-                if Document.objects.filter(
-                    pk=run.document_id, status=status, building_generation=run.generation
-                ).update(status=S.QUEUED):
-                    IndexingRun.objects.filter(pk=run.pk).update(
-                        stage=S.QUEUED, requeues=F("requeues") + 1, heartbeat_at=timezone.now()
-                    )
+                if requeue(run, expected=status):
                     transaction.on_commit(functools.partial(ingest_later, run.pk))
                     counts["requeued"] += 1
         else:
-            IndexingRun.objects.filter(pk=run.pk).update(
-                status=RunStatus.SUPERSEDED, finished_at=timezone.now()
-            )
+            supersede(run)
     return counts

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from assistants.models import Assistant, ToolCall
-from knowledge.ingestion import indexing
+from knowledge.ingestion import pipeline
 from knowledge.models import Chunk, DataTable, Document, KnowledgeBase
 from tests.assistants.chat_helpers import make_assistant, make_provider
 from tests.factories import World, build_world, signed_in
@@ -49,7 +49,7 @@ def _attach_and_index(client: Client, conversation: int, name: str, content: byt
     response = _attach(client, conversation, name, content)
     assert response.status_code == 201, response.content
     document = Document.objects.get(pk=response.json()[0]["document"]["id"])
-    return indexing.index_document_inline(document)
+    return pipeline.index_document_inline(document)
 
 
 def _ask(client: Client, conversation: int, content: str) -> Any:
@@ -197,7 +197,7 @@ def test_a_turns_conversation_row_says_whether_its_attachments_can_be_searched(w
     uploaded = _attach(client, searched, "a.txt", NOTE.encode())
     assert uploaded.status_code == 201
     assert agree(searched) is False  # attached, not indexed yet
-    document = indexing.index_document_inline(Document.objects.get(pk=uploaded.json()[0]["document"]["id"]))
+    document = pipeline.index_document_inline(Document.objects.get(pk=uploaded.json()[0]["document"]["id"]))
     assert agree(searched) is True
     assert agree(other) is False  # another conversation's attachment is not its own
     Document.objects.filter(pk=document.pk).update(enabled=False)

@@ -187,7 +187,7 @@ def _setup(fake_urls: list[str]) -> tuple[str, list[int]]:
     from bureau.tenancy.models import Department, Organization
     from bureau.tenancy.services import api_key_create
     from knowledge import services
-    from knowledge.ingestion import indexing
+    from knowledge.ingestion import pipeline
     from knowledge.models import KnowledgeBase
     from tests.assistants.chat_helpers import FAKE_KEY, make_assistant, make_provider
     from tests.knowledge.pipeline_helpers import DATA, upload
@@ -213,7 +213,7 @@ def _setup(fake_urls: list[str]) -> tuple[str, list[int]]:
     for name in ("nghi_dinh_145_2020_nd_cp.txt",):
         result = upload(kb, name, (DATA / "labor_decrees" / name).read_bytes())
         assert result.document is not None
-        indexing.index_document_inline(result.document)
+        pipeline.index_document_inline(result.document)
     assistants = [
         make_assistant(
             department,

@@ -75,7 +75,7 @@ def _setup() -> dict[str, Any]:
     from bureau.tenancy.models import Department, Organization
     from bureau.tenancy.services import api_key_create
     from knowledge import services
-    from knowledge.ingestion import indexing
+    from knowledge.ingestion import pipeline
     from knowledge.models import KnowledgeBase
     from tests.assistants.chat_helpers import FAKE_KEY, make_assistant, make_provider
     from tests.knowledge.pipeline_helpers import upload
@@ -102,7 +102,7 @@ def _setup() -> dict[str, Any]:
     source = DOCUMENTS / "labor_decrees" / "nghi_dinh_135_2020_nd_cp.txt"
     result = upload(chat_kb, source.name, source.read_bytes())
     assert result.document is not None
-    indexing.index_document_inline(result.document)
+    pipeline.index_document_inline(result.document)
     uploads_kb = knowledge_base("Tải lên")
     provider = make_provider(department, os.environ["EMBEDDING_BASE_URL"], api_key=FAKE_KEY)
     assistant = make_assistant(department, slug="bench-load", provider=provider, knowledge_bases=[chat_kb])

@@ -18,7 +18,7 @@ from assistants.models import Assistant, Message, MessageStatus, PiiRedaction, T
 from bureau.audit.models import AuditEvent
 from bureau.governance.models import OrganizationPolicy
 from bureau.tenancy.services import api_key_create
-from knowledge.ingestion import indexing
+from knowledge.ingestion import pipeline
 from knowledge.models import Document, KnowledgeBase
 from tests.assistants.chat_helpers import make_assistant, sse_events, streamed
 from tests.assistants.test_tools import action
@@ -229,7 +229,7 @@ def test_attached_files_are_redacted_too(world: World, llm: FakeLLM, monkeypatch
         {"files": [SimpleUploadedFile("don_de_nghi.txt", letter.encode())]},
     )
     assert response.status_code == 201, response.content
-    indexing.index_document_inline(Document.objects.get(pk=response.json()[0]["document"]["id"]))
+    pipeline.index_document_inline(Document.objects.get(pk=response.json()[0]["document"]["id"]))
     body = ask(client, conversation, "Tóm tắt đơn đề nghị cấp phiếu lý lịch tư pháp của bà Trần Thị B").json()
     system = llm.chat_requests[-1].body["messages"][0]["content"]
     assert "Trần Thị B" in system  # the attachment was given to the model…

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from bureau.llm.cache import DatabaseEmbeddingCache
 from bureau.llm.embedders import CachingEmbedder
 from knowledge import services
-from knowledge.ingestion import indexing
+from knowledge.ingestion import pipeline
 from knowledge.models import Document, KnowledgeBase
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "documents"
@@ -65,4 +65,4 @@ def upload(
 def upload_and_index(knowledge_base: KnowledgeBase, name: str, content: bytes) -> Document:
     result = upload(knowledge_base, name, content)
     assert result.document is not None, result.reason
-    return indexing.index_document_inline(result.document)
+    return pipeline.index_document_inline(result.document)

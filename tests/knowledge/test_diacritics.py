@@ -12,7 +12,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from knowledge import services
-from knowledge.ingestion import indexing
+from knowledge.ingestion import pipeline
 from knowledge.models import DocumentStatus, KnowledgeBase
 from knowledge.search import diacritics, text_normalization
 from knowledge.search.diacritics import Vocabulary, restore_with
@@ -94,7 +94,7 @@ def test_the_vocabulary_is_the_knowledge_bases_and_follows_its_chunks(world: Wor
         dispatch=False,
     )
     assert result.document is not None
-    assert indexing.index_document_inline(result.document).status == DocumentStatus.READY
+    assert pipeline.index_document_inline(result.document).status == DocumentStatus.READY
     restoration = diacritics.restore([knowledge_base.pk], "thoi han giai quyet ho so la bao lau")
     assert restoration.text == "thời hạn giải quyết hồ sơ là bao lâu"
 
@@ -144,7 +144,7 @@ def test_a_query_without_diacritics_finds_the_passage_the_same_query_with_them_f
         dispatch=False,
     )
     assert result.document is not None
-    assert indexing.index_document_inline(result.document).status == DocumentStatus.READY
+    assert pipeline.index_document_inline(result.document).status == DocumentStatus.READY
     typed = text_normalization.strip_diacritics(query)
     for mode in ("vector", "hybrid"):
         with_them = retrieve(knowledge_bases=[knowledge_base], query=query, mode=mode, top_k=3)

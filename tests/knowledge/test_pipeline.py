@@ -18,7 +18,7 @@ from django.utils import timezone
 from bureau.audit.models import AuditEvent
 from bureau.tenancy.models import Department
 from knowledge import services
-from knowledge.ingestion import dispatch, indexing
+from knowledge.ingestion import pipeline, transitions
 from knowledge.ingestion.watchdog import run_watchdog
 from knowledge.models import Chunk, Document, DocumentStatus, IndexingRun, KnowledgeBase, RunStatus
 from tests.factories import World
@@ -205,7 +205,7 @@ def test_malformed_truncated_empty_and_hostile_files_fail_with_a_reason(
             own_kb = services.knowledge_base_create(actor=None, department=kb.department, name=path.name)
         result = upload(own_kb, path.name, path.read_bytes())
         assert result.outcome == "created" and result.document is not None
-        document = indexing.index_document_inline(result.document)
+        document = pipeline.index_document_inline(result.document)
         assert document.status == DocumentStatus.FAILED, path.name
         assert document.failed_stage == DocumentStatus.PARSING
         assert len(document.failure_reason) > 10 and "Traceback" not in document.failure_reason
@@ -243,10 +243,10 @@ def test_a_task_delivered_twice_does_nothing_the_second_time(
     document = upload(kb, "a.txt", "Điều 1. Phạm vi điều chỉnh của quy chế.".encode()).document
     assert document is not None
     run = document.runs.get()
-    assert indexing.ingest(run.pk) is True
-    assert indexing.ingest(run.pk) is False  # replayed: the document is past QUEUED
-    assert indexing.embed(run.pk) is True
-    assert indexing.embed(run.pk) is False  # replayed after success: the run is finished
+    assert pipeline.ingest(run.pk) is True
+    assert pipeline.ingest(run.pk) is False  # replayed: the document is past QUEUED
+    assert pipeline.embed(run.pk) is True
+    assert pipeline.embed(run.pk) is False  # replayed after success: the run is finished
     document.refresh_from_db()
     assert document.status == DocumentStatus.READY
     assert Chunk.objects.filter(document=document).count() == document.chunks_total
@@ -264,11 +264,11 @@ def test_reindex_keeps_the_old_generation_searchable_until_the_new_one_is_ready(
         services.document_reindex(actor=world.user("builder"), document=document)
     run = document.runs.filter(status=RunStatus.RUNNING).get()
     assert run.generation == 2
-    assert indexing.ingest(run.pk)
+    assert pipeline.ingest(run.pk)
     # The new generation exists beside the old one, but only the old one serves.
     assert set(Chunk.objects.filter(document=document, active=True).values_list("pk", flat=True)) == old_ids
     assert Chunk.objects.filter(document=document, generation=2, active=False).exists()
-    indexing.embed(run.pk)
+    pipeline.embed(run.pk)
     document.refresh_from_db()
     assert (document.status, document.active_generation) == (DocumentStatus.READY, 2)
     assert set(Chunk.objects.filter(document=document).values_list("generation", flat=True)) == {2}
@@ -280,7 +280,7 @@ def test_cancel_before_the_worker_starts(kb: KnowledgeBase, world: World, embedd
     assert document is not None
     with transaction.atomic():
         services.document_cancel(actor=world.user("builder"), document=document)
-    assert indexing.ingest(document.runs.get().pk) is False
+    assert pipeline.ingest(document.runs.get().pk) is False
     document.refresh_from_db()
     assert document.status == DocumentStatus.CANCELLED
     assert document.runs.get().status == RunStatus.CANCELLED
@@ -296,16 +296,16 @@ def test_cancel_during_embedding_stops_between_batches(
     document = upload(kb, "dai.txt", text.encode()).document
     assert document is not None
     run = document.runs.get()
-    indexing.ingest(run.pk)
+    pipeline.ingest(run.pk)
     original = embedder.embed_passages
 
     def cancel_after_first_batch(texts: list[str]) -> list[list[float]]:
         if embedder.calls == 1:
-            dispatch.request_cancel(document=document)
+            transitions.request_cancel(document=document)
         return original(texts)
 
     monkeypatch.setattr(embedder, "embed_passages", cancel_after_first_batch)
-    indexing.embed(run.pk, batch_size=5)
+    pipeline.embed(run.pk, batch_size=5)
     document.refresh_from_db()
     assert document.status == DocumentStatus.CANCELLED
     assert embedder.calls == 2 and not Chunk.objects.filter(document=document).exists()
@@ -366,7 +366,7 @@ def test_watchdog_requeues_a_dead_run_and_then_gives_up(
     document = upload(kb, "chet.txt", "Điều 1. Văn bản bị bỏ dở.".encode()).document
     assert document is not None
     run = document.runs.get()
-    indexing.ingest(run.pk)  # now EMBEDDING; pretend the worker died here
+    pipeline.ingest(run.pk)  # now EMBEDDING; pretend the worker died here
     long_ago = timezone.now() - timedelta(hours=1)
     IndexingRun.objects.filter(pk=run.pk).update(heartbeat_at=long_ago)
     with override_settings(KNOWLEDGE_MAX_REQUEUES=1):
@@ -374,7 +374,7 @@ def test_watchdog_requeues_a_dead_run_and_then_gives_up(
             assert run_watchdog()["requeued"] == 1
         document.refresh_from_db()
         assert document.status == DocumentStatus.QUEUED and sent == [run.pk]
-        indexing.ingest(run.pk)  # the re-sent task runs and dies again
+        pipeline.ingest(run.pk)  # the re-sent task runs and dies again
         IndexingRun.objects.filter(pk=run.pk).update(heartbeat_at=long_ago)
         assert run_watchdog()["failed"] == 1
     document.refresh_from_db()

@@ -14,7 +14,7 @@ from django.db import connection
 
 from bureau.tenancy.models import Department
 from knowledge import services
-from knowledge.ingestion import indexing
+from knowledge.ingestion import pipeline
 from knowledge.models import Chunk, Document, DocumentStatus, KeywordBaseStat, KeywordTermStat, KnowledgeBase
 from knowledge.search import active_chunks, text_normalization
 from knowledge.search.retrieval import retrieve
@@ -67,7 +67,7 @@ def index_file(world: World, knowledge_base: KnowledgeBase, path: Path, name: st
         actor=world.user("builder"), knowledge_base=knowledge_base, files=[upload], dispatch=False
     )
     assert result.document is not None, result.reason
-    document = indexing.index_document_inline(result.document)
+    document = pipeline.index_document_inline(result.document)
     assert document.status == DocumentStatus.READY, document.failure_reason
     return document
 
@@ -159,7 +159,7 @@ def test_disabled_documents_and_old_generations_are_never_returned(world: World)
 
     old_ids = set(Chunk.objects.filter(document=nd135).values_list("id", flat=True))
     services.document_reindex(actor=world.user("builder"), document=nd135)
-    nd135 = indexing.index_document_inline(nd135)
+    nd135 = pipeline.index_document_inline(nd135)
     assert nd135.status == DocumentStatus.READY and nd135.active_generation == 2
     hits = retrieve(knowledge_bases=[knowledge_base], query=query, top_k=50)
     assert {h.document_id for h in hits} == {nd30.pk, nd135.pk}

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from knowledge import services
-from knowledge.ingestion import indexing
+from knowledge.ingestion import pipeline
 from knowledge.models import Document, DocumentStatus, KnowledgeBase
 from knowledge.search.retrieval import retrieve
 from tests.factories import World
@@ -101,7 +101,7 @@ def _index_text(world: World, knowledge_base: KnowledgeBase, text: str, name: st
         dispatch=False,
     )
     assert result.document is not None, result.reason
-    document = indexing.index_document_inline(result.document)
+    document = pipeline.index_document_inline(result.document)
     assert document.status == DocumentStatus.READY, document.failure_reason
     return document
 

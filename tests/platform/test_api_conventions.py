@@ -135,3 +135,48 @@ def test_a_request_django_refuses_before_the_view_gets_the_error_shape(world: Wo
     assert response.status_code == 400
     assert response["Content-Type"].startswith("application/json")
     assert response.json()["error"]["code"] == "bad_request"
+
+
+# The endpoints that read an upload: a body in a media type their parsers do not read answers 415.
+UPLOAD_PATHS = [
+    "/api/v1/knowledge-bases/{kb_id}/documents/",
+    "/api/v1/conversations/{conversation_id}/attachments/",
+    "/api/v1/documents/check-format",
+]
+
+
+@pytest.mark.django_db
+def test_the_upload_endpoints_document_their_415_in_the_error_shape() -> None:
+    schema = Client().get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    for path in UPLOAD_PATHS:
+        declared = schema["paths"][path]["post"]["responses"].get("415")
+        assert declared is not None, path
+        assert declared["content"] == {
+            "application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}
+        }, path
+
+
+def test_an_upload_in_a_media_type_the_endpoint_does_not_read_is_415_in_the_error_shape(world: World) -> None:
+    from assistants.conversations.services import conversation_create
+    from knowledge.services import knowledge_base_create
+    from tests.assistants.chat_helpers import make_assistant, make_provider
+
+    base = knowledge_base_create(actor=None, department=world.department, name="Kho thử")
+    provider = make_provider(world.department, "http://127.0.0.1:9/v1")  # never called
+    assistant = make_assistant(world.department, provider=provider)
+    conversation = conversation_create(actor=world.user("builder"), assistant=assistant)
+    client = APIClient()
+    client.force_authenticate(world.user("builder"))
+    # The two upload lists also read JSON and forms (their 400 then names the missing files);
+    # the format check reads multipart alone.
+    for url, body, content_type in [
+        (f"/api/v1/knowledge-bases/{base.pk}/documents/", "tệp", "text/plain"),
+        (f"/api/v1/conversations/{conversation.pk}/attachments/", "<files/>", "application/xml"),
+        ("/api/v1/documents/check-format", '{"file": "x"}', "application/json"),
+    ]:
+        response = client.generic("POST", url, body, content_type=content_type)
+        assert response.status_code == 415, (url, response.content)
+        error = response.json()
+        assert set(error) == {"error", "request_id"}, url
+        assert error["error"]["code"] == "unsupported_media_type" and error["error"]["details"] == {}, url
+        assert content_type in error["error"]["message"], url

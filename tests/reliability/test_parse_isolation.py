@@ -14,7 +14,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from knowledge import services
-from knowledge.ingestion import indexing
+from knowledge.ingestion import pipeline
 from knowledge.models import Document, DocumentStatus, IndexingRun, KnowledgeBase
 from knowledge.parsing import FileKind, ParseError, ParseLimits, parse_document, parse_document_isolated
 from knowledge.parsing.isolated import run_isolated
@@ -93,14 +93,14 @@ def test_the_pipeline_fails_a_document_whose_parse_breaks_the_memory_cap_and_goe
     with override_settings(KNOWLEDGE_PARSE_MEMORY_MB=64):
         result = upload(kb, "dai.txt", hungry)
         assert result.document is not None
-        document = indexing.index_document_inline(result.document)
+        document = pipeline.index_document_inline(result.document)
     assert document.status == DocumentStatus.FAILED and document.failed_stage == DocumentStatus.PARSING
     assert "64 MB" in document.failure_reason, document.failure_reason
     assert IndexingRun.objects.get(document=document).status == "failed"
     # The same process indexes the next file normally.
     good = upload(kb, DOCX.name, DOCX.read_bytes())
     assert good.document is not None
-    assert indexing.index_document_inline(good.document).status == DocumentStatus.READY
+    assert pipeline.index_document_inline(good.document).status == DocumentStatus.READY
     assert Document.objects.filter(knowledge_base=kb, status=DocumentStatus.READY).count() == 1
 
 
@@ -146,7 +146,7 @@ def test_the_ingest_time_limit_fails_the_document_with_the_reason(
     def too_slow(run_id: int) -> bool:
         raise SoftTimeLimitExceeded()
 
-    monkeypatch.setattr(indexing, "ingest", too_slow)
+    monkeypatch.setattr(pipeline, "ingest", too_slow)
     tasks.ingest_document.run(run.pk)
     document = Document.objects.get(pk=result.document.pk)
     assert document.status == DocumentStatus.FAILED

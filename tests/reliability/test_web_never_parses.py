@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from knowledge import parsing as parsing_package
-from knowledge.ingestion import indexing, tables
+from knowledge.ingestion import stages, tables
 from tests.factories import World
 from tests.knowledge.pipeline_helpers import DATA
 from tests.reliability import hostile_files as hostile
@@ -45,8 +45,8 @@ def test_uploads_are_queued_for_the_worker_without_being_parsed_here(
     for target, name in [
         (parsing_package, "parse_document"),
         (parsing_package, "parse_document_isolated"),
-        (indexing, "parse_document"),
-        (indexing, "parse_document_isolated"),
+        (stages, "parse_document"),
+        (stages, "parse_document_isolated"),
         (tables, "extract_tables"),
     ]:
         monkeypatch.setattr(target, name, trap)

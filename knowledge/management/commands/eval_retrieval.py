@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bureau.tenancy.models import Department, Organization
 from knowledge import services
-from knowledge.ingestion import indexing
+from knowledge.ingestion import pipeline
 from knowledge.models import Document, DocumentStatus, KnowledgeBase
 from knowledge.search import text_normalization
 from knowledge.search.embedding import embedder_for
@@ -280,7 +280,7 @@ class Command(BaseCommand):
             document = result.document
             if result.outcome == "created":
                 Document.objects.filter(pk=document.pk).update(title=(title or corpus_id)[:500])
-                document = indexing.index_document_inline(document)
+                document = pipeline.index_document_inline(document)
                 if document.status != DocumentStatus.READY:
                     raise CommandError(f"corpus entry {corpus_id} failed to index: {document.failure_reason}")
             corpus_of.setdefault(document.pk, []).append(corpus_id)
