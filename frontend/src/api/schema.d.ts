@@ -1554,8 +1554,21 @@ export interface components {
             file: string;
         };
         CheckFormatResult: {
+            kind: components["schemas"]["CheckFormatResultKindEnum"];
+            kind_label: string;
+            source: components["schemas"]["SourceEnum"];
+            checked: string[];
+            skipped: components["schemas"]["SkippedCheck"][];
             deviations: components["schemas"]["Deviation"][];
         };
+        /**
+         * @description * `administrative` - administrative
+         *     * `legal` - legal
+         *     * `annex` - annex
+         *     * `court_precedent` - court_precedent
+         * @enum {string}
+         */
+        CheckFormatResultKindEnum: "administrative" | "legal" | "annex" | "court_precedent";
         Chunk: {
             id: number;
             ordinal: number;
@@ -1594,7 +1607,7 @@ export interface components {
             error: string;
         };
         Consumption: {
-            kind: components["schemas"]["KindEnum"];
+            kind: components["schemas"]["Kind9ceEnum"];
             used: number;
             /** @description null: no limit */
             limit: number | null;
@@ -1686,6 +1699,7 @@ export interface components {
             message_vi: string;
             rule: string;
             location: string;
+            count: number;
         };
         Document: {
             readonly id: number;
@@ -1891,7 +1905,7 @@ export interface components {
          *     * `api_key_requests_per_minute` - Số yêu cầu mỗi khóa API mỗi phút
          * @enum {string}
          */
-        KindEnum: "department_tokens_per_month" | "user_messages_per_day" | "api_key_requests_per_minute";
+        Kind9ceEnum: "department_tokens_per_month" | "user_messages_per_day" | "api_key_requests_per_minute";
         KnowledgeBase: {
             readonly id: number;
             readonly organization: number;
@@ -2481,7 +2495,7 @@ export interface components {
         };
         QuotaLimit: {
             readonly id: number;
-            readonly kind: components["schemas"]["KindEnum"];
+            readonly kind: components["schemas"]["Kind9ceEnum"];
             readonly scope: string;
             readonly department: number | null;
             readonly user: number | null;
@@ -2492,7 +2506,7 @@ export interface components {
             readonly updated_at: string;
         };
         QuotaSetRequest: {
-            kind: components["schemas"]["KindEnum"];
+            kind: components["schemas"]["Kind9ceEnum"];
             department?: number | null;
             user?: number | null;
             api_key?: number | null;
@@ -2694,6 +2708,17 @@ export interface components {
             /** @default viewer */
             role: components["schemas"]["RoleDcfEnum"];
         };
+        SkippedCheck: {
+            check: string;
+            reason: string;
+        };
+        /**
+         * @description * `docx` - docx
+         *     * `doc` - doc
+         *     * `pdf` - pdf
+         * @enum {string}
+         */
+        SourceEnum: "docx" | "doc" | "pdf";
         /**
          * @description * `uploaded` - Đã tải lên
          *     * `queued` - Đang chờ xử lý
