@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from assistants.tools.base import UNTRUSTED_NOTE, ToolContext, ToolKind, ToolResult, register
@@ -432,6 +433,14 @@ class AnalyzeTable(ToolKind):
         settings: dict[str, Any],
         secret: str,
         context: ToolContext,
+    ) -> ToolResult:
+        # What the tool says goes to the model, in the tool's language (its other messages are
+        # Vietnamese), whatever the asker's interface language.
+        with translation.override("vi"):
+            return self._run(function_name, arguments, settings=settings, context=context)
+
+    def _run(
+        self, function_name: str, arguments: dict[str, Any], *, settings: dict[str, Any], context: ToolContext
     ) -> ToolResult:
         tables = tables_for(context)
         if function_name == "list_tables":

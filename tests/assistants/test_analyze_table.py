@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from django.utils import translation
 
 from assistants.tools import ToolContext, get_kind
 from assistants.tools.analyze_table import run_query, tables_for
@@ -208,7 +209,9 @@ def test_a_report_sheet_sums_right_over_its_detail_rows(
 def test_a_huge_cell_is_cut_and_the_model_is_told(kb: KnowledgeBase) -> None:
     from assistants.tools.analyze_table import MAX_RESULT_CHARS
 
-    result = _run(kb, "query_tables", {"sql": "SELECT repeat('x', 20000000) AS s FROM ho_so LIMIT 1"})
+    # the asker's interface in English: what the tool tells the model stays in its own language
+    with translation.override("en"):
+        result = _run(kb, "query_tables", {"sql": "SELECT repeat('x', 20000000) AS s FROM ho_so LIMIT 1"})
 
     assert result.status == "succeeded", result.error
     assert len(json.dumps(result.data)) < MAX_RESULT_CHARS + 10_000
