@@ -53,10 +53,16 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     await queryClient.invalidateQueries({ queryKey: ME_QUERY_KEY });
   }, [queryClient]);
 
+  // Every cached answer goes: the next person to sign in on this browser must not see the last
+  // one's data. The "me" query is emptied rather than removed: removing it would leave the observer
+  // above on a query no longer in the cache, still holding the person who just left (the login page
+  // then saw them signed in and sent the browser back to /chat), and blind to the next sign-in.
   const signOut = useCallback(async () => {
     await allauthSignOut();
-    queryClient.clear();
+    await queryClient.cancelQueries();
     queryClient.setQueryData(ME_QUERY_KEY, null);
+    queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== ME_QUERY_KEY[0] });
+    queryClient.getMutationCache().clear();
   }, [queryClient]);
 
   const value = useMemo<AuthState>(() => {

@@ -67,7 +67,8 @@ function AccountMenu() {
         items: [{ key: "signout", icon: <LogoutOutlined />, label: t("user.signOut") }],
         onClick: async () => {
           await auth.signOut();
-          navigate("/login");
+          // Not back to where they were: the next person signs in to the start page.
+          navigate("/login", { replace: true, state: null });
         },
       }}
     >
