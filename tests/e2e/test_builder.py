@@ -124,8 +124,9 @@ def test_a_member_has_no_builder(page: Any, site: Site) -> None:
     expect(nav.get_by_role("link", name="Trò chuyện")).to_be_visible()
     expect(nav.get_by_role("link", name="Xây dựng trợ lý")).to_have_count(0)
     page.goto(f"{site.url}/builder")
+    forbidden = page.get_by_test_id("forbidden-page")
     expect(
-        page.get_by_text("Chỉ cán bộ xây dựng trợ lý của đơn vị mới dùng được chức năng này.")
+        forbidden.get_by_text("Chỉ cán bộ xây dựng trợ lý của đơn vị mới dùng được chức năng này.")
     ).to_be_visible()
 
 

@@ -25,6 +25,8 @@ export interface AuthState {
   departmentsWith: (role: Role) => { id: number; name: string }[];
   canBuild: boolean;
   canAdminDepartment: boolean;
+  /** reads an audit log: the organization's (org admins, auditors) or their departments' (department admins) */
+  canReadAudit: boolean;
   refresh: () => Promise<void>;
   signOut: () => Promise<void>;
 }
@@ -83,6 +85,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       departmentsWith,
       canBuild: isOrgAdmin || departmentsWith("builder").length > 0,
       canAdminDepartment: isOrgAdmin || departmentsWith("dept_admin").length > 0,
+      canReadAudit: isOrgAdmin || isAuditor || departmentsWith("dept_admin").length > 0,
       refresh,
       signOut,
     };
