@@ -54,7 +54,7 @@ export function PublishModal({ assistantId, open, onClose, onPublished }: { assi
       title={reviewRequired ? t("review.submitTitle") : t("publish.title")}
       okText={reviewRequired ? t("review.submit") : t("publish.confirm")}
       cancelText={t("common:actions.cancel")}
-      onOk={() => (reviewRequired ? submit.mutate(changelog) : publish.mutate())}
+      onOk={() => (reviewRequired ? submit.mutate({ changelog }) : publish.mutate())}
       okButtonProps={{ disabled: policy.isLoading }}
       confirmLoading={publish.isPending || submit.isPending}
       onCancel={() => {

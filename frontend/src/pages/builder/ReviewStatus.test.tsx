@@ -5,6 +5,7 @@ import i18n from "../../i18n";
 import { answer, BUILDER, renderScreen } from "../../test/render";
 import { PublishModal } from "./PublishModal";
 import { ReviewBanner } from "./ReviewStatus";
+import { VersionsPanel } from "./VersionsPanel";
 
 const REVIEW = {
   id: 12,
@@ -76,5 +77,37 @@ describe("review before publish, for the builder", () => {
     expect(await screen.findByText(/Yêu cầu duyệt bị từ chối bởi kiemtoan@bureau.local/)).toBeTruthy();
     expect(screen.getByText("Ý kiến người duyệt: Thiếu căn cứ pháp lý")).toBeTruthy();
     expect(screen.queryByRole("button", { name: "Rút yêu cầu duyệt" })).toBeNull();
+  });
+
+  it("submits a rollback for review instead of publishing it when review is required", async () => {
+    const version = (number: number, state: string) => ({
+      id: number,
+      number,
+      state,
+      changelog: "",
+      published_at: "2026-12-01T08:00:00Z",
+      published_by: BUILDER.email,
+    });
+    answer("GET", {
+      "/api/v1/me/": BUILDER,
+      "/api/v1/organizations/{organization_id}/policy/": { require_publish_review: true },
+      "/api/v1/assistants/{assistant_id}/versions/": { count: 2, results: [version(2, "published"), version(1, "archived")] },
+      "/api/v1/assistants/{assistant_id}/versions/{number}/diff": { version: 2, against: 1, changes: {} },
+    });
+    const post = answer("POST", { "/api/v1/assistants/{assistant_id}/reviews/": { ...REVIEW, rollback_of: 1 } });
+    renderScreen(<VersionsPanel assistantId={3} canEdit />);
+    const rollback = await screen.findByRole("button", { name: "Quay lại phiên bản này" });
+    await waitFor(() => expect((rollback as HTMLButtonElement).disabled).toBe(false));
+    fireEvent.click(rollback);
+    expect(await screen.findByText(/Yêu cầu quay lại phiên bản 1 sẽ được gửi duyệt/)).toBeTruthy();
+    const submit = screen.getByRole("button", { name: "Gửi duyệt" });
+    fireEvent.click(submit);
+    await waitFor(() =>
+      expect(post).toHaveBeenCalledWith("/api/v1/assistants/{assistant_id}/reviews/", {
+        params: { path: { assistant_id: 3 } },
+        body: { changelog: "", version: 1 },
+      }),
+    );
+    expect(post.mock.calls.some((call) => String((call as unknown[])[0]).includes("/rollback/"))).toBe(false);
   });
 });

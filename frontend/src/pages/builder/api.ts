@@ -443,15 +443,21 @@ export function useLatestReviews() {
   });
 }
 
-/** Submits the saved draft for review with `changelog`. */
-export function useSubmitReview(assistantId: number, on: Callbacks<ReviewDetail, string> = {}) {
+export interface ReviewRequest {
+  changelog: string;
+  /** a rollback: the version whose content comes back; without it, the saved draft */
+  version?: number;
+}
+
+/** Submits the saved draft (or an old version's content) for review with a changelog. */
+export function useSubmitReview(assistantId: number, on: Callbacks<ReviewDetail, ReviewRequest> = {}) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: async (changelog: string) =>
+    mutationFn: async (request: ReviewRequest) =>
       unwrap(
         await api.POST("/api/v1/assistants/{assistant_id}/reviews/", {
           params: { path: { assistant_id: assistantId } },
-          body: { changelog },
+          body: request,
         }),
       ),
     ...thenRefresh(on, () => client.invalidateQueries({ queryKey: ["builder"] })),
