@@ -1,18 +1,20 @@
 // Providers (data, language, antd theme and locale), and the routes: each section of the app owns
 // its subtree under pages/<section>/ and routes inside it.
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { App as AntApp, Button, ConfigProvider, Result } from "antd";
+import { App as AntApp, ConfigProvider } from "antd";
 import enUS from "antd/locale/en_US";
 import viVN from "antd/locale/vi_VN";
 import dayjs from "dayjs";
 import "dayjs/locale/vi";
 import { lazy, Suspense, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import { BrowserRouter, Link, Navigate, Route, Routes, useLocation } from "react-router";
+import { BrowserRouter, Navigate, Route, Routes, useLocation } from "react-router";
 
+import { ApiError } from "./api/errors";
 import { AuthProvider, useAuth } from "./auth/AuthProvider";
 import { LoginPage } from "./auth/LoginPage";
 import { Loading } from "./components/PageState";
+import { NotFoundPage } from "./components/StatusPages";
 import { AppLayout } from "./layout/AppLayout";
 
 const ChatSection = lazy(() => import("./pages/chat"));
@@ -22,10 +24,17 @@ const AdminSection = lazy(() => import("./pages/admin"));
 const AuditSection = lazy(() => import("./pages/audit"));
 const SettingsSection = lazy(() => import("./pages/settings"));
 
+/** One retry for what may pass the second time (a network error, a 5xx); none for a 4xx, which the
+ * server would answer the same way again. */
+export function retryOnce(failureCount: number, error: unknown): boolean {
+  if (error instanceof ApiError && error.status >= 400 && error.status < 500) return false;
+  return failureCount < 1;
+}
+
 export function makeQueryClient(): QueryClient {
   return new QueryClient({
     defaultOptions: {
-      queries: { retry: 1, refetchOnWindowFocus: false, staleTime: 10_000 },
+      queries: { retry: retryOnce, refetchOnWindowFocus: false, staleTime: 10_000 },
     },
   });
 }
@@ -36,22 +45,6 @@ function RequireSignIn({ children }: { children: ReactNode }) {
   if (auth.loading) return <Loading />;
   if (!auth.me) return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
   return <>{children}</>;
-}
-
-function NotFound() {
-  const { t } = useTranslation();
-  return (
-    <Result
-      status="404"
-      title={t("notFound.title")}
-      subTitle={t("errors.notFound")}
-      extra={
-        <Link to="/chat">
-          <Button type="primary">{t("notFound.home")}</Button>
-        </Link>
-      }
-    />
-  );
 }
 
 // antd's grey texts are too pale for WCAG AA contrast (axe flags them): darker greys here.
@@ -101,7 +94,7 @@ export function AppRoutes() {
         <Route path="admin/*" element={<Suspense fallback={<Loading />}><AdminSection /></Suspense>} />
         <Route path="audit/*" element={<Suspense fallback={<Loading />}><AuditSection /></Suspense>} />
         <Route path="settings/*" element={<Suspense fallback={<Loading />}><SettingsSection /></Suspense>} />
-        <Route path="*" element={<NotFound />} />
+        <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>
   );

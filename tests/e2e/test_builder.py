@@ -4,16 +4,20 @@ rolls back; a plain member of the department has no builder; the screens in Engl
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import (
+    AUDITOR,
     BUILDER,
     MEMBER,
+    ORG_ADMIN,
     Site,
     assert_accessible,
     screenshot,
@@ -124,8 +128,9 @@ def test_a_member_has_no_builder(page: Any, site: Site) -> None:
     expect(nav.get_by_role("link", name="Trò chuyện")).to_be_visible()
     expect(nav.get_by_role("link", name="Xây dựng trợ lý")).to_have_count(0)
     page.goto(f"{site.url}/builder")
+    forbidden = page.get_by_test_id("forbidden-page")
     expect(
-        page.get_by_text("Chỉ cán bộ xây dựng trợ lý của đơn vị mới dùng được chức năng này.")
+        forbidden.get_by_text("Chỉ cán bộ xây dựng trợ lý của đơn vị mới dùng được chức năng này.")
     ).to_be_visible()
 
 
@@ -149,3 +154,125 @@ def test_the_builder_in_english(page: Any, site: Site) -> None:
     page.get_by_role("tab", name="Versions").click()
     expect(page.get_by_text("Nothing has been published yet.")).to_be_visible()
     assert ui_strings_of_other_language(page, "en") == []
+
+
+@contextlib.contextmanager
+def _publish_review_required(browser: Any, args: dict[str, Any], site: Site) -> Iterator[None]:
+    """The organization's policy on for the duration, set by its org admin, and off again after:
+    the other journeys publish without review."""
+    context = browser.new_context(**args)
+    admin = context.new_page()
+    sign_in(admin, site, ORG_ADMIN)
+    organization = admin.evaluate(
+        "fetch('/api/v1/me/').then((r) => r.json()).then((me) => me.memberships[0].organization_id)"
+    )
+    url = f"{site.url}/api/v1/organizations/{organization}/policy/"
+
+    def require(on: bool) -> None:
+        token = next(c["value"] for c in context.cookies() if c["name"] == "csrftoken")
+        answer = admin.request.patch(url, data={"require_publish_review": on}, headers={"X-CSRFToken": token})
+        assert answer.ok, answer.text()
+
+    require(True)
+    try:
+        yield
+    finally:
+        require(False)
+        context.close()
+
+
+def _decide(browser: Any, args: dict[str, Any], site: Site, name: str, *, approve: bool) -> None:
+    """The auditor opens the pending review of `name` and approves it, or rejects it saying why."""
+    context = browser.new_context(**args)
+    auditor = context.new_page()
+    sign_in(auditor, site, AUDITOR)
+    auditor.get_by_role("link", name="Kiểm tra (CNTT)").click()
+    auditor.get_by_role("tab", name="Duyệt xuất bản").click()
+    auditor.get_by_role("row").filter(has_text=name).get_by_role("button", name="Xem").click()
+    drawer = auditor.get_by_role("dialog")
+    settled(auditor)
+    if approve:
+        drawer.get_by_role("button", name="Duyệt và xuất bản").click()
+        expect(auditor.get_by_text("Đã duyệt: phiên bản mới đã được xuất bản")).to_be_visible()
+    else:
+        drawer.locator("textarea").fill("Thiếu căn cứ pháp lý cho lệ phí.")
+        drawer.get_by_role("button", name="Từ chối").click()
+        expect(auditor.get_by_text("Đã từ chối yêu cầu")).to_be_visible()
+    context.close()
+
+
+def _submit(page: Any, changelog: str) -> None:
+    page.get_by_role("button", name="Gửi duyệt", exact=True).click()
+    dialog = page.get_by_role("dialog", name="Gửi bản nháp để duyệt")
+    settled(page)
+    dialog.get_by_label("Nội dung thay đổi").fill(changelog)
+    dialog.get_by_role("button", name="Gửi duyệt", exact=True).click()
+    expect(page.get_by_text("Đã gửi duyệt.", exact=False).first).to_be_visible()
+    status = page.get_by_test_id("review-status")
+    expect(status).to_contain_text("Đang chờ duyệt")
+    expect(status).to_contain_text(changelog)
+
+
+def test_review_before_publish_submit_withdraw_reject_and_approve(
+    page: Any, browser: Any, browser_context_args: dict[str, Any], site: Site
+) -> None:
+    name = f"Trợ lý lệ phí {int(time.time())}"
+    with _publish_review_required(browser, browser_context_args, site):
+        sign_in(page, site, BUILDER)
+        page.goto(f"{site.url}/builder")
+        page.get_by_role("button", name="Tạo trợ lý").first.click()
+        dialog = page.get_by_role("dialog", name="Tạo trợ lý mới")
+        settled(page)
+        dialog.get_by_label("Tên", exact=True).fill(name)
+        dialog.get_by_role("button", name="Tạo", exact=True).click()
+        page.wait_for_url(re.compile(r".*/builder/\d+$"))
+        editor = page.url
+        page.get_by_label("Hướng dẫn", exact=True).fill("Bạn trả lời về lệ phí hộ tịch.")
+        page.get_by_role("button", name="Lưu", exact=True).click()
+        expect(page.get_by_text("Đã lưu.")).to_be_visible()
+
+        # Publishing goes through review: submit with a changelog, then the request is pending.
+        expect(page.get_by_role("button", name="Xuất bản", exact=True)).to_have_count(0)
+        _submit(page, "Bản đầu tiên, chờ bộ phận kiểm tra duyệt")
+        expect(page.get_by_role("button", name="Gửi duyệt", exact=True)).to_be_disabled()
+        screenshot(page, "23-builder-cho-duyet")
+        assert_accessible(page, "builder editor, review pending")
+        assert ui_strings_of_other_language(page, "vi") == []
+
+        # The author withdraws it, and submits again.
+        page.get_by_role("button", name="Rút yêu cầu duyệt").click()
+        expect(page.get_by_text("Đã rút yêu cầu duyệt.")).to_be_visible()
+        expect(page.get_by_test_id("review-status")).to_have_count(0)
+        _submit(page, "Bản đầu tiên, có lệ phí")
+
+        # The list shows it awaiting review.
+        page.get_by_role("button", name="Trợ lý của tôi").click()
+        row = page.get_by_role("row").filter(has_text=name)
+        expect(row.get_by_text("Đang chờ duyệt")).to_be_visible()
+        expect(row.get_by_text("Bản nháp, chưa xuất bản")).to_be_visible()
+
+        # The auditor rejects it, saying why: the builder reads the decision.
+        _decide(browser, browser_context_args, site, name, approve=False)
+        page.goto(editor)
+        status = page.get_by_test_id("review-status")
+        expect(status).to_contain_text("bị từ chối bởi kiemtoan@bureau.local")
+        expect(status).to_contain_text("Thiếu căn cứ pháp lý cho lệ phí.")
+        expect(page.get_by_text("Bị từ chối duyệt")).to_be_visible()
+        screenshot(page, "24-builder-bi-tu-choi")
+        assert_accessible(page, "builder editor, review rejected")
+
+        # Submitted again and approved: version 1 is published, and the builder sees by whom.
+        page.get_by_label("Hướng dẫn", exact=True).fill(
+            "Bạn trả lời về lệ phí hộ tịch.\nNêu căn cứ: Thông tư 85/2019/TT-BTC."
+        )
+        page.get_by_role("button", name="Lưu", exact=True).click()
+        expect(page.get_by_text("Đã lưu.").last).to_be_visible()
+        _submit(page, "Thêm căn cứ pháp lý của lệ phí")
+        _decide(browser, browser_context_args, site, name, approve=True)
+        page.goto(editor)
+        expect(page.get_by_text("Đã xuất bản: phiên bản 1", exact=True)).to_be_visible()
+        expect(page.get_by_test_id("review-status")).to_contain_text(
+            "Đã được duyệt bởi kiemtoan@bureau.local"
+        )
+        page.get_by_role("tab", name="Phiên bản").click()
+        expect(page.get_by_text("Thêm căn cứ pháp lý của lệ phí")).to_be_visible()

@@ -57,6 +57,22 @@ def test_department_admin_manages_members_and_api_keys(page: Any, site: Site) ->
     expect(page.get_by_text("Token đầu vào")).to_be_visible()
 
 
+def test_department_admin_reads_their_departments_audit_log(page: Any, site: Site) -> None:
+    sign_in(page, site, DEPT_ADMIN)
+    page.get_by_role("navigation").first.get_by_role("link", name="Kiểm tra (CNTT)").click()
+    expect(page.locator(".ant-table-row").first).to_be_visible()
+    # Their departments' log only: not the organization's reviews, usage or configuration review.
+    expect(page.get_by_role("tab")).to_have_count(1)
+    expect(page.get_by_role("tab", name="Nhật ký kiểm tra")).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_count(0)
+    page.get_by_label("Đơn vị", exact=True).click()
+    expect(page.get_by_role("option")).to_have_count(1)
+    page.keyboard.press("Escape")
+    _checked(page, "55-kiem-tra-nhat-ky-don-vi")
+    page.goto(f"{site.url}/audit/usage")
+    expect(page.get_by_test_id("forbidden-page")).to_be_visible()
+
+
 def test_auditor_reads_the_log_with_diffs_usage_and_the_configuration_review(page: Any, site: Site) -> None:
     sign_in(page, site, AUDITOR)
     page.get_by_role("link", name="Kiểm tra (CNTT)").click()

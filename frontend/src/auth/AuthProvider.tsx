@@ -25,6 +25,8 @@ export interface AuthState {
   departmentsWith: (role: Role) => { id: number; name: string }[];
   canBuild: boolean;
   canAdminDepartment: boolean;
+  /** reads an audit log: the organization's (org admins, auditors) or their departments' (department admins) */
+  canReadAudit: boolean;
   refresh: () => Promise<void>;
   signOut: () => Promise<void>;
 }
@@ -53,10 +55,16 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     await queryClient.invalidateQueries({ queryKey: ME_QUERY_KEY });
   }, [queryClient]);
 
+  // Every cached answer goes: the next person to sign in on this browser must not see the last
+  // one's data. The "me" query is emptied rather than removed: removing it would leave the observer
+  // above on a query no longer in the cache, still holding the person who just left (the login page
+  // then saw them signed in and sent the browser back to /chat), and blind to the next sign-in.
   const signOut = useCallback(async () => {
     await allauthSignOut();
-    queryClient.clear();
+    await queryClient.cancelQueries();
     queryClient.setQueryData(ME_QUERY_KEY, null);
+    queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== ME_QUERY_KEY[0] });
+    queryClient.getMutationCache().clear();
   }, [queryClient]);
 
   const value = useMemo<AuthState>(() => {
@@ -77,6 +85,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       departmentsWith,
       canBuild: isOrgAdmin || departmentsWith("builder").length > 0,
       canAdminDepartment: isOrgAdmin || departmentsWith("dept_admin").length > 0,
+      canReadAudit: isOrgAdmin || isAuditor || departmentsWith("dept_admin").length > 0,
       refresh,
       signOut,
     };

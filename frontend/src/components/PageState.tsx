@@ -5,6 +5,7 @@ import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 
 import { errorMessage } from "../api/errors";
+import { statusPageFor } from "./StatusPages";
 
 export function Loading({ rows = 4 }: { rows?: number }) {
   const { t } = useTranslation();
@@ -44,6 +45,12 @@ export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () =>
   );
 }
 
+/** A failed read: the forbidden or not-found page for a 403 or 404 (no "Try again": the answer
+ * would be the same), the error with "Try again" otherwise. Failed writes use ErrorState. */
+export function QueryError({ error, onRetry }: { error: unknown; onRetry: () => void }) {
+  return <>{statusPageFor(error) ?? <ErrorState error={error} onRetry={onRetry} />}</>;
+}
+
 /** Renders loading / error / empty / content for one query-like result. */
 export function QueryState<T>({
   query,
@@ -57,7 +64,7 @@ export function QueryState<T>({
   children: (data: T) => ReactNode;
 }) {
   if (query.isLoading) return <Loading />;
-  if (query.error) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
+  if (query.error) return <QueryError error={query.error} onRetry={() => void query.refetch()} />;
   if (query.data === undefined) return <Loading />;
   if (isEmpty?.(query.data)) return <>{empty ?? <EmptyState />}</>;
   return <>{children(query.data)}</>;

@@ -31,7 +31,7 @@ function useNavItems() {
     { key: "/builder", icon: <RobotOutlined />, label: t("nav.builder"), show: auth.canBuild },
     { key: "/knowledge", icon: <BookOutlined />, label: t("nav.knowledge"), show: true },
     { key: "/admin", icon: <TeamOutlined />, label: t("nav.admin"), show: auth.canAdminDepartment },
-    { key: "/audit", icon: <AuditOutlined />, label: t("nav.audit"), show: auth.isAuditor || auth.isOrgAdmin },
+    { key: "/audit", icon: <AuditOutlined />, label: t("nav.audit"), show: auth.canReadAudit },
     { key: "/settings", icon: <SettingOutlined />, label: t("nav.settings"), show: auth.isOrgAdmin },
   ];
   return items
@@ -67,7 +67,8 @@ function AccountMenu() {
         items: [{ key: "signout", icon: <LogoutOutlined />, label: t("user.signOut") }],
         onClick: async () => {
           await auth.signOut();
-          navigate("/login");
+          // Not back to where they were: the next person signs in to the start page.
+          navigate("/login", { replace: true, state: null });
         },
       }}
     >

@@ -7,7 +7,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import { errorMessage } from "../../api/errors";
-import { ErrorState } from "../../components/PageState";
+import { ErrorState, QueryError } from "../../components/PageState";
 import { useApiKeys, useCreateApiKey, useRevokeApiKey, type ApiKey, type NewApiKey, type Scope } from "./api";
 
 const SCOPES: Scope[] = ["chat", "read", "write"];
@@ -33,7 +33,7 @@ export function ApiKeys({ departmentId }: { departmentId: number }) {
   });
   const when = (value?: string | null) => (value ? dayjs(value).format("DD/MM/YYYY HH:mm") : "—");
 
-  if (query.error) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
+  if (query.error) return <QueryError error={query.error} onRetry={() => void query.refetch()} />;
   return (
     <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
       <Button type="primary" icon={<KeyOutlined />} onClick={() => setCreating(true)}>

@@ -7,7 +7,7 @@ import { useTranslation } from "react-i18next";
 
 import { errorMessage } from "../../api/errors";
 import { useAuth } from "../../auth/AuthProvider";
-import { ErrorState } from "../../components/PageState";
+import { ErrorState, QueryError } from "../../components/PageState";
 import { useAddMember, useChangeRole, useMembers, useRemoveMember, type Membership, type NewMember, type RoleName } from "./api";
 
 const DEPARTMENT_ROLES: RoleName[] = ["member", "builder", "dept_admin"];
@@ -36,7 +36,7 @@ export function Members({ departmentId }: { departmentId: number }) {
     onError: (error) => message.error(errorMessage(error)),
   });
 
-  if (query.error) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
+  if (query.error) return <QueryError error={query.error} onRetry={() => void query.refetch()} />;
   return (
     <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
       <Button type="primary" icon={<UserAddOutlined />} onClick={() => setAdding(true)}>

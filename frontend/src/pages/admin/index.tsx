@@ -6,6 +6,7 @@ import { Navigate, Route, Routes, useNavigate, useParams } from "react-router";
 
 import { useAuth } from "../../auth/AuthProvider";
 import { EmptyState, QueryState } from "../../components/PageState";
+import { ForbiddenPage } from "../../components/StatusPages";
 import { UsageByDay } from "../../components/UsageByDay";
 import { useDepartments } from "../audit/api";
 import { ApiKeys } from "./ApiKeys";
@@ -72,6 +73,8 @@ function DepartmentAdmin() {
 
 export default function AdminSection() {
   const { t } = useTranslation("admin");
+  const auth = useAuth();
+  if (!auth.canAdminDepartment) return <ForbiddenPage />;
   return (
     <>
       <Typography.Title level={2}>{t("title")}</Typography.Title>

@@ -6,7 +6,8 @@ import dayjs, { type Dayjs } from "dayjs";
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 
-import { ErrorState } from "../../components/PageState";
+import { useAuth } from "../../auth/AuthProvider";
+import { QueryError } from "../../components/PageState";
 import { AUDIT_PAGE_SIZE, exportUrl, useAuditEvents, useDepartments, type AuditEvent, type AuditFilters } from "./api";
 import { DiffView } from "./DiffView";
 
@@ -17,7 +18,11 @@ export function AuditLog() {
   const [filters, setFilters] = useState<AuditFilters>({});
   const [page, setPage] = useState(1);
   const [selected, setSelected] = useState<AuditEvent | null>(null);
+  const auth = useAuth();
   const departments = useDepartments();
+  // A department admin reads their departments' log only; filtering on another one is refused.
+  const administered = new Set(auth.departmentsWith("dept_admin").map((d) => d.id));
+  const filterable = (departments.data ?? []).filter((d) => auth.isOrgAdmin || auth.isAuditor || administered.has(d.id));
   const query = useAuditEvents(filters, page);
   const departmentName = useMemo(
     () => new Map((departments.data ?? []).map((d) => [d.id, d.name])),
@@ -64,7 +69,7 @@ export function AuditLog() {
             showSearch
             optionFilterProp="label"
             style={{ minWidth: 180 }}
-            options={(departments.data ?? []).map((d) => ({ value: d.id, label: d.name }))}
+            options={filterable.map((d) => ({ value: d.id, label: d.name }))}
           />
         </Form.Item>
         <Form.Item name="action" label={t("filters.action")}>
@@ -94,7 +99,7 @@ export function AuditLog() {
         </Form.Item>
       </Form>
       {query.error ? (
-        <ErrorState error={query.error} onRetry={() => void query.refetch()} />
+        <QueryError error={query.error} onRetry={() => void query.refetch()} />
       ) : (
         <Table<AuditEvent>
           rowKey="id"

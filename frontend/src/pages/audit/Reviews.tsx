@@ -6,7 +6,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import { useAuth } from "../../auth/AuthProvider";
-import { ErrorState, QueryState } from "../../components/PageState";
+import { ErrorState, QueryError, QueryState } from "../../components/PageState";
 import { WarningList } from "../../components/WarningList";
 import { useDecideReview, useReview, useReviews, type Review, type ReviewState } from "./api";
 import { DiffView } from "./DiffView";
@@ -114,7 +114,7 @@ export function Reviews() {
         options={(["pending", "approved", "rejected", "withdrawn", "all"] as const).map((s) => ({ value: s, label: t(`reviews.states.${s}`) }))}
       />
       {query.error ? (
-        <ErrorState error={query.error} onRetry={() => void query.refetch()} />
+        <QueryError error={query.error} onRetry={() => void query.refetch()} />
       ) : (
         <Table<Review>
           rowKey="id"

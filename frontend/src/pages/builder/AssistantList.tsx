@@ -10,10 +10,11 @@ import { errorMessage } from "../../api/errors";
 import { useAuth } from "../../auth/AuthProvider";
 import { EmptyState, QueryState } from "../../components/PageState";
 import { WarningList } from "../../components/WarningList";
-import { exportAssistant, useAssistants, useDuplicateAssistant, useImportAssistant, type Assistant } from "./api";
+import { exportAssistant, useAssistants, useDuplicateAssistant, useImportAssistant, useLatestReviews, type Assistant } from "./api";
 import { downloadJson } from "./download";
 import { formatDateTime } from "./format";
 import { NewAssistantModal } from "./NewAssistantModal";
+import { ReviewTag } from "./ReviewStatus";
 
 export function AssistantList() {
   const { t, i18n } = useTranslation("builder");
@@ -24,6 +25,7 @@ export function AssistantList() {
   const fileInput = useRef<HTMLInputElement>(null);
   const building = auth.departmentsWith("builder").map((d) => d.id);
   const query = useAssistants();
+  const reviews = useLatestReviews();
   const mine = (query.data ?? []).filter(
     (a) => auth.isOrgAdmin || building.includes(a.department) || a.created_by === auth.me?.email,
   );
@@ -151,12 +153,16 @@ export function AssistantList() {
                 title: t("list.state"),
                 key: "state",
                 width: 170,
-                render: (_, a) =>
-                  a.published_version ? (
-                    <Tag className="builder-tag-green">{t("state.published", { number: a.published_version })}</Tag>
-                  ) : (
-                    <Tag className="builder-tag-gold">{t("state.draftOnly")}</Tag>
-                  ),
+                render: (_, a) => (
+                  <Space size={4} wrap>
+                    {a.published_version ? (
+                      <Tag className="builder-tag-green">{t("state.published", { number: a.published_version })}</Tag>
+                    ) : (
+                      <Tag className="builder-tag-gold">{t("state.draftOnly")}</Tag>
+                    )}
+                    <ReviewTag review={reviews.data?.get(a.id)} />
+                  </Space>
+                ),
               },
               {
                 title: t("list.updated"),

@@ -7,7 +7,8 @@ import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import { ApiError, errorMessage } from "../../api/errors";
-import { exportAssistant, useSaveDraft, type AssistantDetail, type Draft, type KnowledgeBase, type ModelProvider, type ToolKind } from "./api";
+import { useAuth } from "../../auth/AuthProvider";
+import { exportAssistant, useLatestReview, usePolicy, useSaveDraft, type AssistantDetail, type Draft, type KnowledgeBase, type ModelProvider, type ToolKind } from "./api";
 import { downloadJson } from "./download";
 import { changesOf, fieldErrors, isDirty, rebase, toolErrors, valuesOf, type EditorValues } from "./editorForm";
 import { IdentitySection, VisibilitySection } from "./IdentitySection";
@@ -16,6 +17,7 @@ import { KnowledgeSection } from "./KnowledgeSection";
 import { ModelSection } from "./ModelSection";
 import { PreviewChat } from "./PreviewChat";
 import { PublishModal } from "./PublishModal";
+import { ReviewBanner, ReviewTag } from "./ReviewStatus";
 import { SharesPanel } from "./SharesPanel";
 import { ToolsSection } from "./ToolsSection";
 import { useLeaveGuard } from "./useLeaveGuard";
@@ -45,6 +47,10 @@ export function DraftForm({
   const dirty = isDirty(saved, values);
   const canEdit = assistant.permissions.edit;
   const leave = useLeaveGuard(dirty);
+  const auth = useAuth();
+  const reviewRequired = usePolicy(auth.organizationId, canEdit).data?.require_publish_review === true;
+  const latestReview = useLatestReview(assistant.id).data;
+  const pending = latestReview?.state === "pending";
 
   // A draft changed on the server (a rollback resets it, a publish reloads it) updates the fields
   // the person has not touched; what they are typing is kept (the reload may arrive mid-edit).
@@ -134,6 +140,7 @@ export function DraftForm({
           ) : (
             <Tag className="builder-tag-gold">{t("state.draftOnly")}</Tag>
           )}
+          <ReviewTag review={latestReview} />
           {dirty && <Tag className="builder-tag-orange">{t("state.unsaved")}</Tag>}
         </Space>
         <Space wrap>
@@ -145,15 +152,16 @@ export function DraftForm({
               <Button type={dirty ? "primary" : "default"} onClick={() => form.submit()} loading={save.isPending} disabled={!dirty}>
                 {t("editor.save")}
               </Button>
-              <Tooltip title={dirty ? t("editor.saveFirst") : undefined}>
-                <Button type={dirty ? "default" : "primary"} onClick={() => setPublishing(true)} disabled={dirty}>
-                  {t("editor.publish")}
+              <Tooltip title={dirty ? t("editor.saveFirst") : pending ? t("review.pendingHelp") : undefined}>
+                <Button type={dirty ? "default" : "primary"} onClick={() => setPublishing(true)} disabled={dirty || pending}>
+                  {reviewRequired ? t("review.submit") : t("editor.publish")}
                 </Button>
               </Tooltip>
             </>
           )}
         </Space>
       </div>
+      <ReviewBanner review={latestReview} publishedVersion={assistant.published_version} />
       {!canEdit && <Alert type="info" showIcon title={t("editor.readOnly")} style={{ marginBottom: 12 }} />}
       {saveError && <Alert type="error" showIcon role="alert" title={errorMessage(saveError)} style={{ marginBottom: 12 }} />}
       {detailError && <Alert type="error" showIcon role="alert" title={detailError} description={t("editor.fixFields")} style={{ marginBottom: 12 }} />}

@@ -2,7 +2,7 @@
 // form offers (providers, knowledge bases, tool kinds), then hands them to DraftForm.
 import { useParams } from "react-router";
 
-import { ErrorState, Loading } from "../../components/PageState";
+import { Loading, QueryError } from "../../components/PageState";
 import { useAssistant, useDraft, useKnowledgeBases, useProviders, useToolKinds } from "./api";
 import { DraftForm } from "./DraftForm";
 
@@ -16,7 +16,7 @@ export function Editor() {
   const kinds = useToolKinds();
   const all = [assistant, draft, providers, knowledgeBases, kinds];
   const failed = all.find((q) => q.error);
-  if (failed) return <ErrorState error={failed.error} onRetry={() => all.forEach((q) => void q.refetch())} />;
+  if (failed) return <QueryError error={failed.error} onRetry={() => all.forEach((q) => void q.refetch())} />;
   if (!assistant.data || !draft.data || !providers.data || !knowledgeBases.data || !kinds.data) return <Loading rows={8} />;
   return (
     <DraftForm

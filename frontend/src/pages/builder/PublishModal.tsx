@@ -1,6 +1,7 @@
-// Publishing the saved draft as a new version, with a note of what changed. When the organization
-// requires review, the server refuses (409) with its own message, shown here as it is. A version
-// published with knowledge part of its audience may not open says so in a dialog that must be read.
+// Publishing the saved draft as a new version, with a note of what changed; when the organization
+// requires review, submitting it for review with that note instead (an org admin or an auditor
+// publishes it by approving). A version published with knowledge part of its audience may not open
+// says so in a dialog that must be read.
 import { Alert, App, Form, Input, Modal } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -8,7 +9,7 @@ import { useTranslation } from "react-i18next";
 import { errorMessage } from "../../api/errors";
 import { useAuth } from "../../auth/AuthProvider";
 import { WarningList } from "../../components/WarningList";
-import { usePolicy, usePublish } from "./api";
+import { usePolicy, usePublish, useSubmitReview } from "./api";
 
 export function PublishModal({ assistantId, open, onClose, onPublished }: { assistantId: number; open: boolean; onClose: () => void; onPublished: () => void }) {
   const { t } = useTranslation("builder");
@@ -37,29 +38,39 @@ export function PublishModal({ assistantId, open, onClose, onPublished }: { assi
     },
   });
 
+  const submit = useSubmitReview(assistantId, {
+    onSuccess: () => {
+      setChangelog("");
+      onPublished();
+      message.success(t("review.submitted"));
+    },
+  });
+  const reviewRequired = policy.data?.require_publish_review === true;
+  const failed = reviewRequired ? submit.error : publish.error;
+
   return (
     <Modal
       open={open}
-      title={t("publish.title")}
-      okText={t("publish.confirm")}
+      title={reviewRequired ? t("review.submitTitle") : t("publish.title")}
+      okText={reviewRequired ? t("review.submit") : t("publish.confirm")}
       cancelText={t("common:actions.cancel")}
-      onOk={() => publish.mutate()}
-      confirmLoading={publish.isPending}
+      onOk={() => (reviewRequired ? submit.mutate({ changelog }) : publish.mutate())}
+      okButtonProps={{ disabled: policy.isLoading }}
+      confirmLoading={publish.isPending || submit.isPending}
       onCancel={() => {
         publish.reset();
+        submit.reset();
         onClose();
       }}
       destroyOnHidden
     >
-      {policy.data?.require_publish_review && (
-        <Alert type="info" showIcon title={t("publish.reviewRequired")} style={{ marginBottom: 12 }} />
-      )}
+      {reviewRequired && <Alert type="info" showIcon title={t("publish.reviewRequired")} description={t("review.submitHelp")} style={{ marginBottom: 12 }} />}
       <Form layout="vertical" component="div">
         <Form.Item label={t("publish.changelog")} htmlFor="publish-changelog" help={t("publish.changelogHelp")}>
           <Input.TextArea id="publish-changelog" rows={3} maxLength={2000} value={changelog} onChange={(e) => setChangelog(e.target.value)} autoFocus />
         </Form.Item>
       </Form>
-      {publish.error && <Alert type="error" showIcon role="alert" title={errorMessage(publish.error)} style={{ marginTop: 12 }} />}
+      {failed && <Alert type="error" showIcon role="alert" title={errorMessage(failed)} style={{ marginTop: 12 }} />}
     </Modal>
   );
 }

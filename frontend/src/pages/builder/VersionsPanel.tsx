@@ -4,8 +4,9 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import { errorMessage } from "../../api/errors";
+import { useAuth } from "../../auth/AuthProvider";
 import { EmptyState, QueryState } from "../../components/PageState";
-import { useRollback, useVersionDiff, useVersions, type VersionSummary } from "./api";
+import { usePolicy, useRollback, useSubmitReview, useVersionDiff, useVersions, type VersionSummary } from "./api";
 import { DiffView } from "./DiffView";
 import { formatDateTime } from "./format";
 import type { FieldChange } from "./diff";
@@ -27,7 +28,26 @@ export function VersionsPanel({ assistantId, canEdit }: { assistantId: number; c
     onError: (error) => message.error(errorMessage(error)),
   });
 
+  // Under review before publish, a rollback is a review of the old version's content.
+  const auth = useAuth();
+  const policy = usePolicy(auth.organizationId, canEdit);
+  const reviewRequired = policy.data?.require_publish_review === true;
+  const submit = useSubmitReview(assistantId, {
+    onSuccess: (_, request) => message.success(t("review.rollbackSubmitted", { number: request.version })),
+    onError: (error) => message.error(errorMessage(error)),
+  });
+
   function confirmRollback(version: VersionSummary) {
+    if (reviewRequired) {
+      modal.confirm({
+        title: t("versions.rollbackTitle", { number: version.number }),
+        content: t("review.rollbackText", { number: version.number }),
+        okText: t("review.submit"),
+        cancelText: t("common:actions.cancel"),
+        onOk: () => submit.mutateAsync({ changelog: "", version: version.number as number }),
+      });
+      return;
+    }
     modal.confirm({
       title: t("versions.rollbackTitle", { number: version.number }),
       content: t("versions.rollbackText", { number: version.number }),
@@ -67,7 +87,12 @@ export function VersionsPanel({ assistantId, canEdit }: { assistantId: number; c
                   </Typography.Text>
                   {version.changelog && <Typography.Paragraph style={{ margin: "4px 0" }}>{version.changelog}</Typography.Paragraph>}
                   {canEdit && version.state !== "published" && (
-                    <Button size="small" onClick={() => confirmRollback(version)} loading={rollback.isPending && rollback.variables === version.number}>
+                    <Button
+                      size="small"
+                      onClick={() => confirmRollback(version)}
+                      disabled={policy.isLoading}
+                      loading={(rollback.isPending && rollback.variables === version.number) || (submit.isPending && submit.variables?.version === version.number)}
+                    >
                       {t("versions.rollback")}
                     </Button>
                   )}

@@ -403,3 +403,73 @@ export function useToolTest(assistantId: number) {
     },
   });
 }
+
+// --- review before publish (when the organization's policy requires it) ----------------------------
+
+export type Review = components["schemas"]["Review"];
+export type ReviewDetail = components["schemas"]["ReviewDetail"];
+
+export const reviewKeys = {
+  latest: (assistantId: number) => ["builder", "review", assistantId] as const,
+  /** the latest review of each assistant, for the list */
+  latestByAssistant: ["builder", "reviews"] as const,
+};
+
+/** The assistant's latest review (pending, or the decision on the last one), or null. */
+export function useLatestReview(assistantId: number) {
+  return useQuery({
+    queryKey: reviewKeys.latest(assistantId),
+    queryFn: async () =>
+      rowsOf(
+        unwrap(
+          await api.GET("/api/v1/assistants/{assistant_id}/reviews/", {
+            params: { path: { assistant_id: assistantId }, query: { page_size: 1 } },
+          }),
+        ),
+      )[0] ?? null,
+  });
+}
+
+/** The latest review of each assistant I may see the reviews of, newest first from the API. */
+export function useLatestReviews() {
+  return useQuery({
+    queryKey: reviewKeys.latestByAssistant,
+    queryFn: async () => {
+      const reviews = rowsOf(unwrap(await api.GET("/api/v1/reviews/", { params: { query: { page_size: 200 } } })));
+      const latest = new Map<number, Review>();
+      for (const review of reviews) if (!latest.has(review.assistant)) latest.set(review.assistant, review);
+      return latest;
+    },
+  });
+}
+
+export interface ReviewRequest {
+  changelog: string;
+  /** a rollback: the version whose content comes back; without it, the saved draft */
+  version?: number;
+}
+
+/** Submits the saved draft (or an old version's content) for review with a changelog. */
+export function useSubmitReview(assistantId: number, on: Callbacks<ReviewDetail, ReviewRequest> = {}) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async (request: ReviewRequest) =>
+      unwrap(
+        await api.POST("/api/v1/assistants/{assistant_id}/reviews/", {
+          params: { path: { assistant_id: assistantId } },
+          body: request,
+        }),
+      ),
+    ...thenRefresh(on, () => client.invalidateQueries({ queryKey: ["builder"] })),
+  });
+}
+
+/** Withdraws my pending review: the draft can be changed and submitted again. */
+export function useWithdrawReview(on: Callbacks<ReviewDetail, number> = {}) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async (reviewId: number) =>
+      unwrap(await api.POST("/api/v1/reviews/{review_id}/withdraw/", { params: { path: { review_id: reviewId } } })),
+    ...thenRefresh(on, () => client.invalidateQueries({ queryKey: ["builder"] })),
+  });
+}

@@ -7,7 +7,7 @@ import { useTranslation } from "react-i18next";
 import { useNavigate, useParams } from "react-router";
 
 import { errorMessage } from "../../api/errors";
-import { EmptyState, ErrorState, Loading } from "../../components/PageState";
+import { EmptyState, Loading, QueryError } from "../../components/PageState";
 import { useAssistants, useConversation, useCreateConversation, useUploadAttachments, type Assistant } from "./api";
 import { AttachmentList } from "./Attachments";
 import { Composer } from "./Composer";
@@ -102,10 +102,10 @@ export function ConversationScreen({ mode }: { mode: "assistant" | "conversation
 
   if (mode === "conversation") {
     if (detail.isLoading && !detail.data) return <Loading rows={6} />;
-    if (detail.error) return <ErrorState error={detail.error} onRetry={() => void detail.refetch()} />;
+    if (detail.error) return <QueryError error={detail.error} onRetry={() => void detail.refetch()} />;
   } else {
     if (assistants.isLoading) return <Loading rows={6} />;
-    if (assistants.error) return <ErrorState error={assistants.error} onRetry={() => void assistants.refetch()} />;
+    if (assistants.error) return <QueryError error={assistants.error} onRetry={() => void assistants.refetch()} />;
     if (!assistant)
       return (
         <EmptyState

@@ -6,17 +6,12 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Route, Routes } from "react-router";
 
-import { EmptyState } from "../../components/PageState";
+import { NotFoundPage } from "../../components/StatusPages";
 import { AssistantsPage } from "./AssistantsPage";
 import { ConversationScreen } from "./ConversationScreen";
 import { HistoryPanel } from "./HistoryPanel";
 import { ChatStreamsProvider } from "./streams";
 import "./chat.css";
-
-function NotFound() {
-  const { t } = useTranslation();
-  return <EmptyState description={t("errors.notFound")} />;
-}
 
 function ChatShell({ children }: { children: React.ReactNode }) {
   const { t } = useTranslation("chat");
@@ -55,7 +50,7 @@ export default function ChatSection() {
         <Route index element={<ChatShell><AssistantsPage /></ChatShell>} />
         <Route path="a/:assistantId" element={<ChatShell><ConversationScreen key="a" mode="assistant" /></ChatShell>} />
         <Route path="c/:conversationId" element={<ChatShell><ConversationScreen mode="conversation" /></ChatShell>} />
-        <Route path="*" element={<ChatShell><NotFound /></ChatShell>} />
+        <Route path="*" element={<ChatShell><NotFoundPage /></ChatShell>} />
       </Routes>
     </ChatStreamsProvider>
   );

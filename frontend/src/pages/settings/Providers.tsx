@@ -6,7 +6,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import { errorMessage } from "../../api/errors";
-import { ErrorState } from "../../components/PageState";
+import { ErrorState, QueryError } from "../../components/PageState";
 import {
   useDeleteProvider,
   useProviders,
@@ -63,7 +63,7 @@ export function Providers() {
     );
   }
 
-  if (query.error) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
+  if (query.error) return <QueryError error={query.error} onRetry={() => void query.refetch()} />;
   return (
     <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
       <Button type="primary" icon={<PlusOutlined />} onClick={() => open("new")}>

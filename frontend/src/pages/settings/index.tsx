@@ -4,7 +4,7 @@ import { useTranslation } from "react-i18next";
 import { Navigate, Route, Routes, useLocation, useNavigate } from "react-router";
 
 import { useAuth } from "../../auth/AuthProvider";
-import { ErrorState } from "../../components/PageState";
+import { ForbiddenPage } from "../../components/StatusPages";
 import { Policies } from "./Policies";
 import { Providers } from "./Providers";
 
@@ -12,12 +12,11 @@ const TABS = ["providers", "policies"] as const;
 
 export default function SettingsSection() {
   const { t } = useTranslation("settings");
-  const { t: tc } = useTranslation();
   const auth = useAuth();
   const location = useLocation();
   const navigate = useNavigate();
   const current = TABS.find((tab) => location.pathname.startsWith(`/settings/${tab}`)) ?? "providers";
-  if (!auth.isOrgAdmin || auth.organizationId === null) return <ErrorState error={new Error(tc("errors.forbidden"))} />;
+  if (!auth.isOrgAdmin || auth.organizationId === null) return <ForbiddenPage />;
   return (
     <>
       <Typography.Title level={2}>{t("title")}</Typography.Title>
