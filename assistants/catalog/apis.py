@@ -76,7 +76,9 @@ class AssistantListApi(PaginatedAPIView):
         summary="Assistants visible to me",
     )
     def get(self, request: Request) -> Response:
-        assistants = selectors.assistant_list_visible_to(actor=request.user).order_by("name", "pk")
+        assistants = selectors.with_draft_state(
+            selectors.assistant_list_visible_to(actor=request.user).order_by("name", "pk")
+        )
         department = request.query_params.get("department")
         if department:
             assistants = assistants.filter(department_id=as_id(department))

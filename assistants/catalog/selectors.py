@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from assistants.models import (
@@ -170,3 +170,22 @@ def share_get_for(*, actor: Any, assistant_id: int | str, share_id: int | str) -
         raise NotFound(_("Share not found."))
     share.assistant = assistant
     return share
+
+
+def with_draft_state(assistants: QuerySet[Assistant]) -> QuerySet[Assistant]:
+    """`assistants` with their draft and both configurations' knowledge bases read in a few
+    queries, for the list's "unpublished changes" (see `draft_of`)."""
+    drafts = AssistantVersion.objects.filter(state=VersionState.DRAFT).prefetch_related("knowledge_bases")
+    return assistants.prefetch_related(
+        Prefetch("versions", queryset=drafts, to_attr="drafts"), "published_version__knowledge_bases"
+    )
+
+
+def draft_of(assistant: Assistant) -> AssistantVersion | None:
+    """The assistant's draft, prefetched by `with_draft_state` or read now."""
+    drafts = getattr(assistant, "drafts", None)
+    if drafts is None:
+        drafts = assistant.drafts = list(  # type: ignore[attr-defined]
+            assistant.versions.filter(state=VersionState.DRAFT).prefetch_related("knowledge_bases")
+        )
+    return drafts[0] if drafts else None

@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assistants.catalog.audience import audience_warnings
-from assistants.catalog.versions import public_tools
+from assistants.catalog.selectors import draft_of
+from assistants.catalog.versions import draft_differs, public_tools
 from assistants.models import Assistant, AssistantShare, AssistantVersion, PiiRedaction, ShareRole
 from knowledge.models import Visibility
 
@@ -24,6 +27,13 @@ class AssistantSerializer(serializers.ModelSerializer[Assistant]):
     )
     created_by = serializers.EmailField(
         source="created_by.email", read_only=True, allow_null=True, default=None
+    )
+    unpublished_changes = serializers.SerializerMethodField(
+        help_text="Whether the draft was changed since the published version (false when nothing "
+        "is published)"
+    )
+    last_edited_at = serializers.SerializerMethodField(
+        help_text="The last change of the assistant or of its draft"
     )
 
     class Meta:
@@ -45,8 +55,19 @@ class AssistantSerializer(serializers.ModelSerializer[Assistant]):
             "created_by",
             "created_at",
             "updated_at",
+            "unpublished_changes",
+            "last_edited_at",
         ]
         read_only_fields = fields
+
+    def get_unpublished_changes(self, assistant: Assistant) -> bool:
+        return draft_differs(assistant, draft_of(assistant))
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_last_edited_at(self, assistant: Assistant) -> str:
+        draft = draft_of(assistant)
+        edited = max(assistant.updated_at, draft.updated_at) if draft else assistant.updated_at
+        return serializers.DateTimeField().to_representation(edited)
 
 
 class AssistantRightsSerializer(serializers.Serializer):
@@ -195,10 +216,16 @@ class PublishedVersionSerializer(VersionSerializer):
         return audience_warnings(assistant=version.assistant, version=version)
 
 
+@extend_schema_field(OpenApiTypes.OBJECT)
+class ToolSettingsField(serializers.JSONField):
+    """A JSON object; anything else reaches the tool's validation, which refuses it with the
+    tool's index (a DictField would answer in DRF's nested list shape the editor cannot place)."""
+
+
 class ToolWriteSerializer(serializers.Serializer):
     kind = serializers.CharField(max_length=50)
     name = serializers.CharField(max_length=64)
-    settings = serializers.DictField(required=False, default=dict)
+    settings = ToolSettingsField(required=False, allow_null=True, default=dict)
     secret = serializers.CharField(
         required=False,
         allow_null=True,

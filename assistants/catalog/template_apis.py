@@ -43,6 +43,12 @@ class TemplateSerializer(serializers.Serializer):
 
 class TemplateCloneSerializer(serializers.Serializer):
     department = serializers.IntegerField(required=False, help_text="Where the clone goes; default: your own")
+    name = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="The new assistant's name, unique in its department; default: the template's",
+    )
     knowledge_base_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
 
 
@@ -89,6 +95,7 @@ class TemplateCloneApi(APIView):
             department=department,
             knowledge_base_ids=data.validated_data.get("knowledge_base_ids"),
             warnings=warnings,
+            name=data.validated_data.get("name"),
         )
         body = {"assistant": assistant, "warnings": warnings}
         return Response(TemplateCloneResultSerializer(body).data, status=status.HTTP_201_CREATED)

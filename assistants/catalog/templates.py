@@ -20,7 +20,7 @@ from assistants.catalog.services import assistant_create, knowledge_left_behind,
 from assistants.catalog.versions import draft_update
 from assistants.models import Assistant, VersionState
 from bureau.audit.services import audit_record
-from bureau.exceptions import BureauError, NotFound
+from bureau.exceptions import BureauError, NotFound, ValidationFailed
 from bureau.tenancy.models import Department
 from knowledge.selectors import knowledge_base_split_usable_in
 
@@ -496,17 +496,24 @@ def template_clone(
     department: Department,
     knowledge_base_ids: list[int] | None = None,
     warnings: list[str] | None = None,
+    name: str | None = None,
 ) -> Assistant:
-    """A new assistant in `department` with the template's configuration in its draft; the builder
-    reviews and publishes it. Tools left out are appended to `warnings` when a list is given.
-    `knowledge_base_ids` are linked with the usual access and embedding checks."""
+    """A new assistant in `department` named `name` (default: the template's) with the template's
+    configuration in its draft; the builder reviews and publishes it. Tools left out, and knowledge
+    it still needs, are appended to `warnings` when a list is given. `knowledge_base_ids` are linked
+    with the usual access and embedding checks."""
     template = template_get(template_slug)
     notes: list[str] = warnings if warnings is not None else []
+    name = (name or "").strip() or template.name
+    # Two clones of one template under its name could not be told apart in the department's lists.
+    if Assistant.objects.filter(department=department, name__iexact=name).exists():
+        message = _("The department already has an assistant named “%s”: choose another name.") % name
+        raise ValidationFailed(message, details={"name": [message]})
     tools = _installed_tools(template, notes)
     assistant = assistant_create(
         actor=actor,
         department=department,
-        name=template.name,
+        name=name,
         description=template.description,
         avatar=template.avatar,
         slug=unique_slug(organization_id=department.organization_id, name=template.slug),
@@ -525,6 +532,13 @@ def template_clone(
     draft_update(actor=actor, draft=draft, changes=changes)
     if template.knowledge and not changes.get("knowledge_base_ids") and template.knowledge_hint:
         notes.append(template.knowledge_hint)
+    if changes.get("knowledge_only") and not changes.get("knowledge_base_ids"):
+        notes.append(
+            _(
+                "This assistant answers only from its knowledge bases and has none yet: it refuses "
+                "every question until one is linked."
+            )
+        )
     audit_record(
         actor=actor,
         organization=assistant.organization_id,

@@ -61,7 +61,8 @@ def public_tools(tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def version_config(version: AssistantVersion) -> dict[str, Any]:
     config = {name: getattr(version, name) for name in SCALAR_FIELDS}
     config["model_provider"] = version.model_provider_id
-    config["knowledge_bases"] = sorted(version.knowledge_bases.values_list("pk", flat=True))
+    # .all(), not values_list: a list of assistants prefetches them (see `draft_differs`).
+    config["knowledge_bases"] = sorted(kb.pk for kb in version.knowledge_bases.all())
     config["tools"] = public_tools(version.tools)
     return config
 
@@ -73,6 +74,16 @@ def config_hash(version: AssistantVersion) -> str:
     config["tool_secrets"] = [t.get("secret_encrypted", "") for t in version.tools]
     payload = json.dumps(config, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def draft_differs(assistant: Assistant, draft: AssistantVersion | None) -> bool:
+    """Whether the draft holds changes its published version lacks (False when nothing is
+    published: the whole assistant is then a draft). Both hashes are computed alike, so a draft
+    edited back to the published content, or reset by a rollback, counts as unchanged."""
+    published = assistant.published_version
+    if published is None or draft is None:
+        return False
+    return config_hash(draft) != config_hash(published)
 
 
 def versions_diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -146,7 +157,14 @@ def _validate_tool_settings(kind: str, settings: dict[str, Any]) -> dict[str, An
         cleaned = tool_kind.validate_settings(settings)
     except (ValueError, DjangoValidationError) as error:
         raise ValidationFailed(str(error)) from None
-    return cleaned if isinstance(cleaned, dict) else settings
+    if not isinstance(cleaned, dict):
+        return settings
+    # A kind keeps only the settings it knows: one it would drop was mistyped, and storing the rest
+    # silently (often `{}`) would tell the builder their setting was saved.
+    unknown = sorted(set(settings) - set(cleaned))
+    if unknown:
+        raise ValidationFailed(_("This tool has no setting named %s.") % ", ".join(unknown))
+    return cleaned
 
 
 def clean_tools(tools: Any, existing: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -158,8 +176,10 @@ def clean_tools(tools: Any, existing: list[dict[str, Any]]) -> list[dict[str, An
     cleaned: list[dict[str, Any]] = []
     for index, tool in enumerate(tools):
         try:
-            if not isinstance(tool, dict) or not isinstance(tool.get("settings", {}), dict):
+            if not isinstance(tool, dict):
                 raise ValidationFailed(_("A tool is an object with kind, name and settings."))
+            if not isinstance(tool.get("settings", {}), dict):
+                raise ValidationFailed(_("A tool's settings must be a JSON object."))
             name, kind = tool.get("name"), tool.get("kind")
             if not isinstance(name, str) or not TOOL_NAME.match(name):
                 raise ValidationFailed(_("A tool name has 1 to 64 letters, digits, - or _."))

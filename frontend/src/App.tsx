@@ -6,9 +6,9 @@ import enUS from "antd/locale/en_US";
 import viVN from "antd/locale/vi_VN";
 import dayjs from "dayjs";
 import "dayjs/locale/vi";
-import { lazy, Suspense, type ReactNode } from "react";
+import { lazy, Suspense, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import { BrowserRouter, Navigate, Route, Routes, useLocation } from "react-router";
+import { createBrowserRouter, Navigate, Route, RouterProvider, Routes, useLocation } from "react-router";
 
 import { ApiError } from "./api/errors";
 import { AuthProvider, useAuth } from "./auth/AuthProvider";
@@ -100,15 +100,28 @@ export function AppRoutes() {
   );
 }
 
+// A data router (one catch-all route around the app's own <Routes>): only such a router lets a
+// screen block the browser's Back and Forward buttons (useBlocker), as the builder's editor does
+// while it has unsaved changes.
+function makeRouter() {
+  return createBrowserRouter([
+    {
+      path: "*",
+      element: (
+        <AuthProvider>
+          <AppRoutes />
+        </AuthProvider>
+      ),
+    },
+  ]);
+}
+
 export default function App({ queryClient = makeQueryClient() }: { queryClient?: QueryClient }) {
+  const [router] = useState(makeRouter);
   return (
     <QueryClientProvider client={queryClient}>
       <Localized>
-        <BrowserRouter>
-          <AuthProvider>
-            <AppRoutes />
-          </AuthProvider>
-        </BrowserRouter>
+        <RouterProvider router={router} />
       </Localized>
     </QueryClientProvider>
   );

@@ -195,3 +195,47 @@ def test_the_spreadsheet_template_tells_the_model_about_total_rows() -> None:
 
     assert "loai_dong = 'chi_tiet'" in instructions
     assert "TỔNG CỘNG" in instructions and "dòng cộng" in instructions
+
+
+def test_a_clone_takes_the_name_given_which_must_be_unique_in_its_department(world: World) -> None:
+    builder = _client(world.user("builder"))
+    url = f"{T}hoi-dap-quy-che-noi-bo/clone/"
+    department = world.department.pk
+    named = builder.post(url, {"department": department, "name": "Hỏi đáp quy chế Sở"}, format="json")
+    assert named.status_code == 201, named.content
+    assert named.json()["assistant"]["name"] == "Hỏi đáp quy chế Sở"
+    taken = builder.post(
+        url,
+        {"department": department, "name": " hỏi đáp quy chế sở "},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="vi",
+    )
+    assert taken.status_code == 400
+    error = taken.json()["error"]
+    assert error["details"]["name"] == [error["message"]]
+    assert "đã có trợ lý" in error["message"] and "hỏi đáp quy chế sở" in error["message"]
+    # Without a name it takes the template's; a second such clone would be a second of that name.
+    assert builder.post(url, {"department": department}, format="json").status_code == 201
+    assert builder.post(url, {"department": department}, format="json").status_code == 400
+    assert Assistant.objects.filter(department=world.department).count() == 2
+    elsewhere = _client(world.user("org_admin")).post(
+        url, {"department": world.other_department.pk}, format="json"
+    )
+    assert elsewhere.status_code == 201
+
+
+def test_a_clone_that_answers_only_from_knowledge_says_when_it_has_none(world: World) -> None:
+    builder = _client(world.user("builder"))
+    url = f"{T}hoi-dap-quy-che-noi-bo/clone/"
+    bare = builder.post(url, {"department": world.department.pk}, format="json", HTTP_ACCEPT_LANGUAGE="vi")
+    assert bare.status_code == 201
+    assert any("chỉ trả lời từ kho tri thức" in w for w in bare.json()["warnings"])
+    own = knowledge_base_create(actor=None, department=world.department, name="Quy chế của Sở")
+    linked = builder.post(
+        url,
+        {"department": world.department.pk, "name": "Quy chế (có kho)", "knowledge_base_ids": [own.pk]},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="vi",
+    )
+    assert linked.status_code == 201, linked.content
+    assert linked.json()["warnings"] == []

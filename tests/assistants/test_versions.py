@@ -317,3 +317,44 @@ def test_diff_between_versions(builder: APIClient, assistant: dict[str, Any]) ->
     against_draft = builder.get(base + "versions/2/diff", {"against": "draft"}).json()
     assert against_draft["changes"] == {"top_k": {"before": 2, "after": 6}}
     assert builder.get(base + "versions/2/diff", {"against": 7}).status_code == 404
+
+
+def test_tool_settings_that_are_not_a_json_object_or_unknown_to_the_kind_are_refused(
+    builder: APIClient, assistant: dict[str, Any]
+) -> None:
+    """Settings the builder mistyped are refused with the tool's index, never stored as `{}`."""
+    url = _draft_url(assistant)
+    tool = {"kind": "analyze_table", "name": "bang", "settings": {"max_rows": 50}}
+    assert builder.patch(url, {"tools": [tool]}, format="json").status_code == 200
+    for settings in ['{"max_rows": 5', None, [1, 2], {"max_rows": 50, "so_dong_toi_da": 3}]:
+        bad = builder.patch(url, {"tools": [{**tool, "settings": settings}]}, format="json")
+        assert bad.status_code == 400, settings
+        problems = bad.json()["error"]["details"]["tools"]
+        assert list(problems) == ["0"] and problems["0"][0], settings
+    assert "so_dong_toi_da" in bad.json()["error"]["details"]["tools"]["0"][0]
+    assert builder.get(url).json()["tools"][0]["settings"] == {"max_rows": 50}
+
+
+def test_the_assistant_says_whether_its_draft_differs_from_the_published_version(
+    builder: APIClient, assistant: dict[str, Any]
+) -> None:
+    base = f"{A}{assistant['id']}/"
+    assert builder.get(base).json()["unpublished_changes"] is False  # nothing published yet
+    builder.patch(base + "draft/", {"instructions": "Một."}, format="json")
+    builder.post(base + "publish/", {}, format="json")
+    published = builder.get(base).json()
+    assert published["unpublished_changes"] is False
+    builder.patch(base + "draft/", {"instructions": "Hai."}, format="json")
+    edited = builder.get(base).json()
+    assert edited["unpublished_changes"] is True
+    draft = builder.get(base + "draft/").json()
+    # "Last edited" is the draft's save, not the assistant row's (which the draft does not touch).
+    assert edited["last_edited_at"] == draft["updated_at"] > published["updated_at"]
+    listed = next(a for a in builder.get(A).json()["results"] if a["id"] == assistant["id"])
+    assert listed["unpublished_changes"] is True and listed["last_edited_at"] == draft["updated_at"]
+    # Back to what is published: no change to publish, even though the draft was saved since.
+    builder.patch(base + "draft/", {"instructions": "Một."}, format="json")
+    assert builder.get(base).json()["unpublished_changes"] is False
+    builder.patch(base + "draft/", {"top_k": 9}, format="json")
+    builder.post(base + "versions/1/rollback/", {}, format="json")
+    assert builder.get(base).json()["unpublished_changes"] is False

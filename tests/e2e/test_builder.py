@@ -18,6 +18,7 @@ from tests.e2e.conftest import (
     BUILDER,
     MEMBER,
     ORG_ADMIN,
+    ROOT,
     Site,
     assert_accessible,
     screenshot,
@@ -27,6 +28,8 @@ from tests.e2e.conftest import (
 )
 
 pytestmark = pytest.mark.e2e
+
+DOCX = ROOT.parent / "shared" / "data" / "documents" / "legal_samples" / "an_le_so_262018AL.docx"
 
 
 def _publish(page: Any, note: str, number: int) -> None:
@@ -276,3 +279,132 @@ def test_review_before_publish_submit_withdraw_reject_and_approve(
         )
         page.get_by_role("tab", name="Phiên bản").click()
         expect(page.get_by_text("Thêm căn cứ pháp lý của lệ phí")).to_be_visible()
+
+
+def _new_assistant(page: Any, site: Site, name: str) -> None:
+    sign_in(page, site, BUILDER)
+    page.get_by_role("navigation").first.get_by_role("link", name="Xây dựng trợ lý").click()
+    page.get_by_role("button", name="Tạo trợ lý").first.click()
+    dialog = page.get_by_role("dialog", name="Tạo trợ lý mới")
+    settled(page)
+    dialog.get_by_label("Tên", exact=True).fill(name)
+    dialog.get_by_role("button", name="Tạo", exact=True).click()
+    page.wait_for_url(re.compile(r".*/builder/\d+$"))
+    expect(page.get_by_role("heading", name=name)).to_be_visible()
+
+
+def test_the_editor_is_honest_about_what_is_saved_and_published(page: Any, site: Site) -> None:
+    name = f"Trợ lý tính lệ phí {int(time.time())}"
+    _new_assistant(page, site, name)
+
+    # A tool whose settings are not JSON: nothing is saved, and the text stays to be fixed.
+    page.get_by_label("Loại công cụ cần thêm").click()
+    page.get_by_title("Máy tính", exact=True).click()
+    page.get_by_role("button", name=re.compile(r"Thêm$")).click()
+    settings = page.get_by_label("Cấu hình (JSON)")
+    settings.fill('{"do_chinh_xac": ')
+    page.get_by_role("button", name="Lưu", exact=True).click()
+    refused = "Cấu hình này không phải JSON hợp lệ nên bản nháp chưa được lưu."
+    expect(page.get_by_text(refused, exact=False)).to_be_visible()
+    expect(page.get_by_text("Đã lưu.")).to_have_count(0)
+    expect(settings).to_have_value('{"do_chinh_xac": ')
+    expect(page.get_by_text("Có thay đổi chưa lưu")).to_be_visible()
+    settings.fill("{}")
+    page.get_by_role("button", name="Lưu", exact=True).click()
+    expect(page.get_by_text("Đã lưu.")).to_be_visible()
+
+    # Published, then changed and saved: the draft says it differs from what is published.
+    _publish(page, "Bản đầu", 1)
+    expect(page.get_by_text("Bản nháp có thay đổi chưa xuất bản")).to_have_count(0)
+    page.get_by_label("Hướng dẫn", exact=True).fill("Tính lệ phí hộ tịch, trả lời kèm căn cứ.")
+    page.get_by_role("button", name="Lưu", exact=True).click()
+    expect(page.get_by_text("Đã lưu.").last).to_be_visible()
+    expect(page.get_by_text("Bản nháp có thay đổi chưa xuất bản")).to_be_visible()
+    expect(page.get_by_text("Đã xuất bản: phiên bản 1", exact=True)).to_be_visible()
+
+    # The preview draws the answer's Markdown as chat does.
+    site.llm.reset()
+    site.llm.script_text("**Lệ phí** gồm:\n\n1. Khai sinh: miễn\n2. Kết hôn: miễn")
+    page.get_by_label("Câu hỏi của bạn").fill("Lệ phí hộ tịch?")
+    page.get_by_role("button", name="Gửi").click()
+    answer = page.get_by_test_id("preview-answer").last
+    expect(answer.locator("strong", has_text="Lệ phí")).to_be_visible()
+    expect(answer.locator("ol > li")).to_have_count(2)
+    expect(answer).not_to_contain_text("**")
+
+    # The browser's Back button asks before unsaved changes are lost.
+    page.get_by_label("Hướng dẫn", exact=True).fill("Một thay đổi chưa lưu.")
+    editor_url = page.url
+    page.evaluate("history.back()")
+    leave = page.get_by_role("dialog").filter(has_text="Rời đi mà không lưu?")
+    expect(leave).to_be_visible()
+    settled(page)
+    leave.get_by_role("button", name="Ở lại").click()
+    expect(leave).to_have_count(0)
+    expect(page).to_have_url(editor_url)
+    expect(page.get_by_label("Hướng dẫn", exact=True)).to_have_value("Một thay đổi chưa lưu.")
+    page.evaluate("history.back()")
+    leave = page.get_by_role("dialog").filter(has_text="Rời đi mà không lưu?")
+    settled(page)
+    leave.get_by_role("button", name="Rời đi").click()
+    page.wait_for_url(re.compile(r".*/builder$"))
+
+    # The list: the published version, the unpublished changes, and the draft's save as the last edit.
+    row = page.get_by_role("row").filter(has_text=name)
+    expect(row.get_by_text("Đã xuất bản: phiên bản 1")).to_be_visible()
+    expect(row.get_by_text("Bản nháp có thay đổi chưa xuất bản")).to_be_visible()
+    screenshot(page, "23-builder-list-unpublished-changes")
+    assert_accessible(page, "builder list")
+
+
+def test_a_template_is_cloned_under_a_name_with_its_knowledge(page: Any, site: Site) -> None:
+    stamp = int(time.time())
+    sign_in(page, site, BUILDER)
+    page.goto(f"{site.url}/builder")
+    page.get_by_role("button", name="Tạo trợ lý").first.click()
+    dialog = page.get_by_role("dialog", name="Tạo trợ lý mới")
+    settled(page)
+    dialog.get_by_role("tab", name="Từ mẫu có sẵn").click()
+    dialog.get_by_role("button", name="Dùng mẫu Hỏi đáp quy chế nội bộ").click()
+
+    # The name comes from the template, and the department already has an assistant of that name.
+    name = dialog.get_by_label("Tên trợ lý", exact=True)
+    expect(name).to_have_value("Hỏi đáp quy chế nội bộ")
+    dialog.get_by_role("radio", name="Để sau").check()
+    expect(dialog.get_by_text("Mẫu này chỉ trả lời từ kho tri thức", exact=False)).to_be_visible()
+    dialog.get_by_role("button", name="Tạo trợ lý", exact=True).click()
+    expect(
+        dialog.get_by_text("Đơn vị đã có trợ lý tên “Hỏi đáp quy chế nội bộ”", exact=False)
+    ).to_be_visible()
+    screenshot(page, "24-builder-clone-dialog")
+    assert_accessible(page, "builder clone dialog")
+
+    # Without knowledge: created, and it says it still needs some.
+    name.fill(f"Quy chế chưa có kho {stamp}")
+    dialog.get_by_role("button", name="Tạo trợ lý", exact=True).click()
+    notes = page.get_by_role("dialog").filter(has_text="có lưu ý")
+    expect(notes).to_contain_text("chỉ trả lời từ kho tri thức")
+    settled(page)
+    notes.get_by_role("button", name="OK").click()
+    page.wait_for_url(re.compile(r".*/builder/\d+$"))
+    expect(page.get_by_role("heading", name=f"Quy chế chưa có kho {stamp}")).to_be_visible()
+    expect(page.get_by_test_id("needs-knowledge")).to_be_visible()
+
+    # With a new knowledge base and a document uploaded into it.
+    page.get_by_role("button", name="Trợ lý của tôi").click()
+    page.get_by_role("button", name="Tạo trợ lý").first.click()
+    dialog = page.get_by_role("dialog", name="Tạo trợ lý mới")
+    settled(page)
+    dialog.get_by_role("tab", name="Từ mẫu có sẵn").click()
+    dialog.get_by_role("button", name="Dùng mẫu Hỏi đáp quy chế nội bộ").click()
+    dialog.get_by_label("Tên trợ lý", exact=True).fill(f"Quy chế có kho {stamp}")
+    dialog.get_by_role("radio", name="Tạo kho mới và tải tệp lên").check()
+    dialog.get_by_label("Tên kho mới").fill(f"Quy chế của Sở {stamp}")
+    dialog.get_by_label("Tài liệu tải lên kho mới").set_input_files(str(DOCX))
+    dialog.get_by_role("button", name="Tạo trợ lý", exact=True).click()
+    page.wait_for_url(re.compile(r".*/builder/\d+$"))
+    expect(page.get_by_role("heading", name=f"Quy chế có kho {stamp}")).to_be_visible()
+    expect(page.get_by_text(f"Quy chế của Sở {stamp}").first).to_be_visible()
+    expect(page.get_by_test_id("needs-knowledge")).to_have_count(0)
+    page.goto(f"{site.url}/knowledge")
+    expect(page.get_by_text(f"Quy chế của Sở {stamp}").first).to_be_visible()

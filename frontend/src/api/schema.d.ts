@@ -1469,6 +1469,13 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly updated_at: string;
+            /** @description Whether the draft was changed since the published version (false when nothing is published) */
+            readonly unpublished_changes: boolean;
+            /**
+             * Format: date-time
+             * @description The last change of the assistant or of its draft
+             */
+            readonly last_edited_at: string;
         };
         AssistantCreateRequest: {
             /** @description Owner department; default: your own */
@@ -1501,6 +1508,13 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly updated_at: string;
+            /** @description Whether the draft was changed since the published version (false when nothing is published) */
+            readonly unpublished_changes: boolean;
+            /**
+             * Format: date-time
+             * @description The last change of the assistant or of its draft
+             */
+            readonly last_edited_at: string;
             /** @description What I may do with it */
             readonly permissions: components["schemas"]["AssistantRights"];
         };
@@ -1808,6 +1822,13 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly updated_at: string;
+            /** @description Whether the draft was changed since the published version (false when nothing is published) */
+            readonly unpublished_changes: boolean;
+            /**
+             * Format: date-time
+             * @description The last change of the assistant or of its draft
+             */
+            readonly last_edited_at: string;
             /** @description What I may do with it */
             readonly permissions: components["schemas"]["AssistantRights"];
             /** @description What the copy left behind, e.g. knowledge the target department may not use */
@@ -2777,6 +2798,8 @@ export interface components {
         TemplateCloneRequest: {
             /** @description Where the clone goes; default: your own */
             department?: number;
+            /** @description The new assistant's name, unique in its department; default: the template's */
+            name?: string;
             knowledge_base_ids?: number[];
         };
         TemplateCloneResult: {
@@ -2856,7 +2879,7 @@ export interface components {
             name: string;
             settings?: {
                 [key: string]: unknown;
-            };
+            } | null;
             /** @description Stored encrypted and never returned. Omit (or null) to keep the current one; an empty string removes it. */
             secret?: string | null;
         };

@@ -1,11 +1,11 @@
-// Rendering a screen in a test as the app does (data, antd's App for its messages and dialogs,
-// the router, the signed-in person) with the API answered from the test: `answer` replaces one of
-// the typed client's methods by a table of paths and their JSON.
+// Rendering a screen in a test as the app does (data, antd's App for its messages and dialogs, a
+// data router as the app's, the signed-in person) with the API answered from the test: `answer`
+// replaces one of the typed client's methods by a table of paths and their JSON.
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { render } from "@testing-library/react";
 import { App as AntApp } from "antd";
 import type { ReactNode } from "react";
-import { MemoryRouter, Route, Routes } from "react-router";
+import { createMemoryRouter, Route, RouterProvider, Routes } from "react-router";
 import { vi } from "vitest";
 
 import { api } from "../api/client";
@@ -42,16 +42,18 @@ export const BUILDER = {
 /** `ui` at `url`, under the route `path` (for screens that read route parameters). */
 export function renderScreen(ui: ReactNode, { url = "/", path = "*" }: { url?: string; path?: string } = {}) {
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
+  const screen = (
+    <AuthProvider>
+      <Routes>
+        <Route path={path} element={ui} />
+      </Routes>
+    </AuthProvider>
+  );
+  const router = createMemoryRouter([{ path: "*", element: screen }], { initialEntries: [url] });
   return render(
     <QueryClientProvider client={queryClient}>
       <AntApp>
-        <MemoryRouter initialEntries={[url]}>
-          <AuthProvider>
-            <Routes>
-              <Route path={path} element={ui} />
-            </Routes>
-          </AuthProvider>
-        </MemoryRouter>
+        <RouterProvider router={router} />
       </AntApp>
     </QueryClientProvider>,
   );

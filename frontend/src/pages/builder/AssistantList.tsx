@@ -1,7 +1,7 @@
 // My assistants: the ones I may edit, their state, and the ways to make a new one (template,
 // blank, import) or copy and export an existing one.
 import { CopyOutlined, DownloadOutlined, PlusOutlined, UploadOutlined } from "@ant-design/icons";
-import { App, Button, Space, Table, Tag, Typography } from "antd";
+import { App, Button, Space, Table, Typography } from "antd";
 import { useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router";
@@ -14,6 +14,7 @@ import { exportAssistant, useAssistants, useDuplicateAssistant, useImportAssista
 import { downloadJson } from "./download";
 import { formatDateTime } from "./format";
 import { NewAssistantModal } from "./NewAssistantModal";
+import { PublicationTags } from "./PublicationTags";
 import { ReviewTag } from "./ReviewStatus";
 
 export function AssistantList() {
@@ -155,18 +156,14 @@ export function AssistantList() {
                 width: 170,
                 render: (_, a) => (
                   <Space size={4} wrap>
-                    {a.published_version ? (
-                      <Tag className="builder-tag-green">{t("state.published", { number: a.published_version })}</Tag>
-                    ) : (
-                      <Tag className="builder-tag-gold">{t("state.draftOnly")}</Tag>
-                    )}
+                    <PublicationTags assistant={a} />
                     <ReviewTag review={reviews.data?.get(a.id)} />
                   </Space>
                 ),
               },
               {
                 title: t("list.updated"),
-                dataIndex: "updated_at",
+                dataIndex: "last_edited_at",
                 width: 150,
                 render: (value: string) => formatDateTime(value, i18n.language),
               },

@@ -16,9 +16,11 @@ import { InstructionsSection } from "./InstructionsSection";
 import { KnowledgeSection } from "./KnowledgeSection";
 import { ModelSection } from "./ModelSection";
 import { PreviewChat } from "./PreviewChat";
+import { PublicationTags } from "./PublicationTags";
 import { PublishModal } from "./PublishModal";
 import { ReviewBanner, ReviewTag } from "./ReviewStatus";
 import { SharesPanel } from "./SharesPanel";
+import { toolsWithInvalidSettings } from "./tools";
 import { ToolsSection } from "./ToolsSection";
 import { useLeaveGuard } from "./useLeaveGuard";
 import { VersionsPanel } from "./VersionsPanel";
@@ -80,9 +82,16 @@ export function DraftForm({
   });
 
   function submit() {
+    const current = { ...values, ...form.getFieldsValue(true) } as EditorValues;
+    const broken = toolsWithInvalidSettings(current.tools);
+    if (broken.length) {
+      setToolProblems(Object.fromEntries(broken.map((index) => [String(index), [t("tools.notSavedBadJson")]])));
+      message.error(t("editor.notSavedBadJson"));
+      return;
+    }
     setToolProblems({});
     form.setFields(Object.keys(values).map((name) => ({ name: name as keyof EditorValues, errors: [] })));
-    save.mutate(changesOf(saved, { ...values, ...form.getFieldsValue(true) } as EditorValues));
+    save.mutate(changesOf(saved, current));
   }
 
   async function exportDraft() {
@@ -135,11 +144,7 @@ export function DraftForm({
           <Typography.Title level={1} style={{ fontSize: 22 }}>
             {saved.name}
           </Typography.Title>
-          {assistant.published_version ? (
-            <Tag className="builder-tag-green">{t("state.published", { number: assistant.published_version })}</Tag>
-          ) : (
-            <Tag className="builder-tag-gold">{t("state.draftOnly")}</Tag>
-          )}
+          <PublicationTags assistant={assistant} />
           <ReviewTag review={latestReview} />
           {dirty && <Tag className="builder-tag-orange">{t("state.unsaved")}</Tag>}
         </Space>
@@ -163,6 +168,9 @@ export function DraftForm({
       </div>
       <ReviewBanner review={latestReview} publishedVersion={assistant.published_version} />
       {!canEdit && <Alert type="info" showIcon title={t("editor.readOnly")} style={{ marginBottom: 12 }} />}
+      {saved.knowledge_only && saved.knowledge_base_ids.length === 0 && (
+        <Alert type="warning" showIcon title={t("editor.needsKnowledge")} style={{ marginBottom: 12 }} data-testid="needs-knowledge" />
+      )}
       {saveError && <Alert type="error" showIcon role="alert" title={errorMessage(saveError)} style={{ marginBottom: 12 }} />}
       {detailError && <Alert type="error" showIcon role="alert" title={detailError} description={t("editor.fixFields")} style={{ marginBottom: 12 }} />}
       <Tabs

@@ -23,6 +23,8 @@ const ASSISTANT = {
   created_at: "2026-12-01T08:00:00Z",
   updated_at: "2026-12-01T08:00:00Z",
   permissions: { read_config: true, edit: true, manage: true },
+  unpublished_changes: false,
+  last_edited_at: "2026-12-01T08:00:00Z",
 };
 
 const DRAFT = {
@@ -113,5 +115,63 @@ describe("Editor", () => {
     await waitFor(() => expect(screen.queryByText(AUDIENCE_HEADING)).toBeNull());
     expect(screen.queryByText(SHARED)).toBeNull();
     expect(patch).toHaveBeenLastCalledWith("/api/v1/assistants/{assistant_id}/", expect.objectContaining({ body: { visibility: "department" } }));
+  });
+
+  it("refuses to save a tool whose settings are not JSON, keeping the text, and tells a draft that differs from the published version", async () => {
+    const tool = { kind: "calculator", name: "may_tinh", settings: {}, has_secret: false };
+    answer("GET", {
+      "/api/v1/me/": BUILDER,
+      "/api/v1/assistants/{assistant_id}/": { ...ASSISTANT, published_version: 1, unpublished_changes: true },
+      "/api/v1/assistants/{assistant_id}/draft/": { ...DRAFT, tools: [tool] },
+      "/api/v1/model-providers/": { count: 0, next: null, previous: null, results: [] },
+      "/api/v1/knowledge-bases/": { count: 0, next: null, previous: null, results: [] },
+      "/api/v1/tool-kinds/": [{ kind: "calculator", label: "Máy tính", description: "" }],
+    });
+    const patch = answer("PATCH", {});
+    renderScreen(<Editor />, { url: "/builder/3", path: "/builder/:assistantId" });
+
+    expect(await screen.findByText("Đã xuất bản: phiên bản 1")).toBeTruthy();
+    expect(screen.getByText("Bản nháp có thay đổi chưa xuất bản")).toBeTruthy();
+
+    const settings = screen.getByLabelText("Cấu hình (JSON)") as HTMLTextAreaElement;
+    fireEvent.change(settings, { target: { value: '{"do_chinh_xac": ' } });
+    expect(screen.getByText("Nội dung này không phải JSON hợp lệ.")).toBeTruthy();
+    fireEvent.click(screen.getByText("Lưu").closest("button")!);
+    expect(await screen.findByText(/nên bản nháp chưa được lưu/)).toBeTruthy();
+    expect(patch).not.toHaveBeenCalled();
+    expect(screen.queryByText("Đã lưu.")).toBeNull();
+    expect((screen.getByLabelText("Cấu hình (JSON)") as HTMLTextAreaElement).value).toBe('{"do_chinh_xac": ');
+  });
+
+  it("says when the assistant answers only from knowledge it does not have", async () => {
+    answer("GET", {
+      "/api/v1/me/": BUILDER,
+      "/api/v1/assistants/{assistant_id}/": ASSISTANT,
+      "/api/v1/assistants/{assistant_id}/draft/": { ...DRAFT, knowledge_only: true, knowledge_bases: [] },
+      "/api/v1/model-providers/": { count: 0, next: null, previous: null, results: [] },
+      "/api/v1/knowledge-bases/": { count: 0, next: null, previous: null, results: [] },
+      "/api/v1/tool-kinds/": [],
+    });
+    renderScreen(<Editor />, { url: "/builder/3", path: "/builder/:assistantId" });
+    expect(await screen.findByText(/chỉ trả lời từ kho tri thức nhưng chưa có kho nào/)).toBeTruthy();
+    expect(screen.getByText("Bản nháp, chưa xuất bản")).toBeTruthy();
+  });
+
+  it("asks before leaving with unsaved changes, and stays when told to", async () => {
+    answer("GET", {
+      "/api/v1/me/": BUILDER,
+      "/api/v1/assistants/{assistant_id}/": ASSISTANT,
+      "/api/v1/assistants/{assistant_id}/draft/": DRAFT,
+      "/api/v1/model-providers/": { count: 0, next: null, previous: null, results: [] },
+      "/api/v1/knowledge-bases/": { count: 0, next: null, previous: null, results: [] },
+      "/api/v1/tool-kinds/": [],
+    });
+    renderScreen(<Editor />, { url: "/builder/3", path: "/builder/:assistantId" });
+    fireEvent.change(await screen.findByLabelText("Hướng dẫn"), { target: { value: "Chưa lưu." } });
+    fireEvent.click(screen.getByText("Trợ lý của tôi").closest("button")!);
+    // (antd's confirm dialog carries its title twice: as the dialog's label and as its text)
+    expect((await screen.findAllByText("Rời đi mà không lưu?")).length).toBeGreaterThan(0);
+    fireEvent.click(screen.getByText("Ở lại").closest("button")!);
+    expect((screen.getByLabelText("Hướng dẫn") as HTMLTextAreaElement).value).toBe("Chưa lưu.");
   });
 });

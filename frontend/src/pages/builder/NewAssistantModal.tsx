@@ -7,7 +7,8 @@ import { useNavigate } from "react-router";
 import { ApiError, errorMessage } from "../../api/errors";
 import { useAuth } from "../../auth/AuthProvider";
 import { QueryState } from "../../components/PageState";
-import { useCloneTemplate, useCreateAssistant, useTemplates } from "./api";
+import { useCreateAssistant, useTemplates, type Template } from "./api";
+import { CloneTemplateForm } from "./CloneTemplateForm";
 
 interface ScratchValues {
   name: string;
@@ -45,10 +46,10 @@ export function NewAssistantModal({ open, onClose }: { open: boolean; onClose: (
     },
   });
 
-  const clone = useCloneTemplate(department, { onSuccess: (result) => done(result.assistant.id) });
+  const [chosen, setChosen] = useState<Template | null>(null);
 
   return (
-    <Modal open={open} onCancel={onClose} title={t("new.title")} footer={null} width={840} destroyOnHidden>
+    <Modal open={open} onCancel={() => { setChosen(null); onClose(); }} title={t("new.title")} footer={null} width={840} destroyOnHidden>
       <Tabs
         activeKey={tab}
         onChange={setTab}
@@ -82,10 +83,19 @@ export function NewAssistantModal({ open, onClose }: { open: boolean; onClose: (
             key: "template",
             label: t("new.fromTemplate"),
             children: (
-              <QueryState query={templates} isEmpty={(list) => list.length === 0}>
-                {(list) => (
-                  <>
-                    {clone.error && <Alert type="error" showIcon title={errorMessage(clone.error)} style={{ marginBottom: 12 }} />}
+              chosen ? (
+                <CloneTemplateForm
+                  template={chosen}
+                  departments={departments.map((d) => ({ id: d.id, name: d.name }))}
+                  onBack={() => setChosen(null)}
+                  onCloned={(result) => {
+                    setChosen(null);
+                    done(result.assistant.id);
+                  }}
+                />
+              ) : (
+                <QueryState query={templates} isEmpty={(list) => list.length === 0}>
+                  {(list) => (
                     <Row gutter={[12, 12]}>
                       {list.map((template) => (
                         <Col xs={24} md={12} key={template.slug}>
@@ -102,20 +112,16 @@ export function NewAssistantModal({ open, onClose }: { open: boolean; onClose: (
                                 <Tag key={tag}>{tag}</Tag>
                               ))}
                             </div>
-                            <Button
-                              onClick={() => clone.mutate(template)}
-                              loading={clone.isPending && clone.variables?.slug === template.slug}
-                              aria-label={t("new.useTemplate", { name: template.name })}
-                            >
+                            <Button onClick={() => setChosen(template)} aria-label={t("new.useTemplate", { name: template.name })}>
                               {t("new.use")}
                             </Button>
                           </Card>
                         </Col>
                       ))}
                     </Row>
-                  </>
-                )}
-              </QueryState>
+                  )}
+                </QueryState>
+              )
             ),
           },
         ]}

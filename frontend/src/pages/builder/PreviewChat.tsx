@@ -8,8 +8,11 @@ import { useTranslation } from "react-i18next";
 import { openChatStream, readChatEvents, type CitationData } from "../../api/chatStream";
 import { api } from "../../api/client";
 import { errorMessage, unwrap } from "../../api/errors";
+import { AnswerMarkdown } from "../chat/AnswerMarkdown";
+import "../chat/chat.css";
 
-type PreviewCitation = Pick<CitationData, "marker" | "document_title" | "page_start" | "page_end">;
+// The answer is drawn as chat draws it: one Markdown renderer, with its citation markers.
+type PreviewCitation = CitationData;
 
 interface ChatLine {
   role: "user" | "assistant";
@@ -123,7 +126,11 @@ export function PreviewChat({ assistantId, starters, unsaved }: { assistantId: n
               data-testid={line.role === "assistant" ? "preview-answer" : "preview-question"}
             >
               <span className="sr-only">{t(line.role === "user" ? "preview.you" : "preview.assistant")}: </span>
-              {line.text || (busy && index === lines.length - 1 ? t("preview.thinking") : "")}
+              {line.role === "assistant" && line.text ? (
+                <AnswerMarkdown text={line.text} citations={line.citations ?? []} />
+              ) : (
+                line.text || (busy && index === lines.length - 1 ? t("preview.thinking") : "")
+              )}
               {line.citations && line.citations.length > 0 && (
                 <ol className="builder-preview-sources" aria-label={t("preview.sources")} data-testid="preview-sources">
                   {line.citations.map((c) => (

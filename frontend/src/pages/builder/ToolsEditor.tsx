@@ -7,26 +7,26 @@ import { useTranslation } from "react-i18next";
 
 import { errorMessage } from "../../api/errors";
 import { useOpenApiOperations, useToolTest, type ToolForm, type ToolKind } from "./api";
-import { freshToolName } from "./tools";
+import { freshToolName, settingsOf } from "./tools";
 
-function SettingsJson({ tool, onChange, label }: { tool: ToolForm; onChange: (t: ToolForm) => void; label: string }) {
+// Text that is not a JSON object stays in the tool as typed (`invalidSettings`): the editor refuses
+// to save it rather than send the last valid settings as if they were what the builder wrote.
+function SettingsJson({ tool, onChange, label, id }: { tool: ToolForm; onChange: (t: ToolForm) => void; label: string; id: string }) {
   const { t } = useTranslation("builder");
-  const [text, setText] = useState(() => JSON.stringify(tool.settings, null, 2));
-  const [bad, setBad] = useState(false);
+  const [text, setText] = useState(() => tool.invalidSettings ?? JSON.stringify(tool.settings, null, 2));
+  const bad = tool.invalidSettings !== undefined;
   return (
-    <Form.Item label={label} validateStatus={bad ? "error" : undefined} help={bad ? t("tools.badJson") : t("tools.settingsHelp")}>
+    <Form.Item label={label} htmlFor={id} validateStatus={bad ? "error" : undefined} help={bad ? t("tools.badJson") : t("tools.settingsHelp")}>
       <Input.TextArea
+        id={id}
         rows={3}
         value={text}
+        aria-invalid={bad}
         onChange={(e) => {
           setText(e.target.value);
-          try {
-            const parsed = JSON.parse(e.target.value || "{}") as Record<string, unknown>;
-            setBad(false);
-            onChange({ ...tool, settings: parsed });
-          } catch {
-            setBad(true);
-          }
+          const settings = settingsOf(e.target.value);
+          const { invalidSettings: _typed, ...rest } = tool;
+          onChange(settings ? { ...rest, settings } : { ...tool, invalidSettings: e.target.value });
         }}
         style={{ fontFamily: "monospace" }}
       />
@@ -212,7 +212,7 @@ export function ToolsEditor({
           {tool.kind === "http_action" ? (
             <HttpActionSettings tool={tool} onChange={(next) => update(index, next)} assistantId={assistantId} />
           ) : (
-            <SettingsJson tool={tool} onChange={(next) => update(index, next)} label={t("tools.settings")} />
+            <SettingsJson tool={tool} onChange={(next) => update(index, next)} label={t("tools.settings")} id={`tool-settings-${index}`} />
           )}
         </Card>
       ))}

@@ -1,10 +1,11 @@
 // The builder's data: typed wrappers over the API, the query keys they use and the TanStack
 // Query hooks the screens call.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useRef } from "react";
 
 import { thenRefresh, type Callbacks } from "../../api/callbacks";
-import { api } from "../../api/client";
-import { unwrap } from "../../api/errors";
+import { api, baseHeaders } from "../../api/client";
+import { ApiError, unwrap } from "../../api/errors";
 import { rowsOf } from "../../api/paginated";
 import type { components } from "../../api/schema";
 import i18n from "../../i18n";
@@ -37,6 +38,8 @@ export interface ToolForm {
   has_secret?: boolean;
   /** typed in the form; undefined keeps the saved one */
   secret?: string | null;
+  /** the settings as typed while they are not valid JSON: the draft cannot be saved until fixed */
+  invalidSettings?: string;
 }
 
 export const keys = {
@@ -191,17 +194,71 @@ export function useCreateAssistant(on: Callbacks<AssistantDetail, { name: string
   });
 }
 
-/** A template of the gallery cloned as a draft into `department()`. */
-export function useCloneTemplate(department: () => number | undefined, on: Callbacks<TemplateCloneResult, Template> = {}) {
+export interface CloneRequest {
+  template: Template;
+  name: string;
+  department?: number;
+  /** an existing knowledge base to link, or a new one to create with these files */
+  knowledge: { existing: number } | { create: string; files: File[] } | null;
+}
+
+export interface UploadOutcome {
+  filename: string;
+  outcome: "created" | "duplicate" | "rejected";
+  reason: string;
+}
+
+/** Files into a knowledge base, as multipart (openapi-fetch would send JSON); one outcome a file. */
+export async function uploadDocuments(kbId: number, files: readonly File[]): Promise<UploadOutcome[]> {
+  const body = new FormData();
+  for (const file of files) body.append("files", file, file.name);
+  const response = await fetch(`/api/v1/knowledge-bases/${kbId}/documents/`, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: baseHeaders(),
+    body,
+  });
+  const data: unknown = await response.json().catch(() => undefined);
+  // 400 with a list: every file was rejected, each with its reason.
+  if (Array.isArray(data)) return data as UploadOutcome[];
+  if (!response.ok) throw new ApiError(response.status, data);
+  return [];
+}
+
+/** A template of the gallery cloned as a draft under the name given, with its knowledge: an
+ * existing base, or one created here and filled with the files chosen (their rejections join the
+ * clone's warnings). A base created before the clone failed is kept in `created` and reused when
+ * the builder tries again, rather than created twice. */
+export function useCloneTemplate(on: Callbacks<TemplateCloneResult, CloneRequest> = {}) {
   const client = useQueryClient();
+  const created = useRef<{ name: string; id: number } | null>(null);
   return useMutation({
-    mutationFn: async (template: Template) =>
-      unwrap(
+    mutationFn: async (request: CloneRequest): Promise<TemplateCloneResult> => {
+      const notes: string[] = [];
+      let knowledgeBaseIds: number[] = [];
+      if (request.knowledge && "existing" in request.knowledge) knowledgeBaseIds = [request.knowledge.existing];
+      if (request.knowledge && "create" in request.knowledge) {
+        const name = request.knowledge.create;
+        if (created.current?.name !== name) {
+          const base = unwrap(await api.POST("/api/v1/knowledge-bases/", { body: { name, department: request.department } }));
+          created.current = { name, id: base.id };
+          for (const outcome of await uploadDocuments(base.id, request.knowledge.files)) {
+            if (outcome.outcome === "rejected") notes.push(`${outcome.filename}: ${outcome.reason}`);
+          }
+          void client.invalidateQueries({ queryKey: ["knowledge"] });
+          void client.invalidateQueries({ queryKey: keys.knowledgeBases });
+        }
+        knowledgeBaseIds = [created.current.id];
+      }
+      const result = unwrap(
         await api.POST("/api/v1/assistant-templates/{slug}/clone/", {
-          params: { path: { slug: template.slug } },
-          body: { department: department() },
+          params: { path: { slug: request.template.slug } },
+          body: { department: request.department, name: request.name, knowledge_base_ids: knowledgeBaseIds },
         }),
-      ),
+      );
+      created.current = null;
+      return { ...result, warnings: [...result.warnings, ...notes] };
+    },
     ...thenRefresh(on, () => client.invalidateQueries({ queryKey: keys.assistants })),
   });
 }
@@ -269,6 +326,8 @@ export function useSaveDraft(
       client.setQueryData(keys.assistant(assistant.id), nextAssistant);
       client.setQueryData(keys.draft(assistant.id), nextDraft);
       if (staleDraft) void client.invalidateQueries({ queryKey: keys.draft(assistant.id) });
+      // Whether the draft now differs from the published version is the server's to say.
+      if (nextDraft !== draft) void client.invalidateQueries({ queryKey: keys.assistant(assistant.id) });
       void client.invalidateQueries({ queryKey: keys.assistants });
     },
     onError: on.onError,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { freshToolName, toolForApi, toolToForm } from "./tools";
+import { freshToolName, settingsOf, toolForApi, toolsWithInvalidSettings, toolToForm } from "./tools";
 
 describe("tools in the form", () => {
   it("edits an OpenAPI document as text and sends JSON back as an object", () => {
@@ -22,4 +22,15 @@ describe("tools in the form", () => {
     expect(freshToolName("calculator", [])).toBe("calculator");
     expect(freshToolName("calculator", ["calculator", "calculator_2"])).toBe("calculator_3");
   });
+
+  it("reads typed settings only when they are a JSON object, and names the tools whose text is not", () => {
+    expect(settingsOf('{"top_k": 3}')).toEqual({ top_k: 3 });
+    expect(settingsOf("  ")).toEqual({});
+    expect(settingsOf('{"top_k": ')).toBeNull();
+    expect(settingsOf("[1, 2]")).toBeNull();
+    expect(settingsOf("null")).toBeNull();
+    const ok = { kind: "calculator", name: "a", settings: {} };
+    expect(toolsWithInvalidSettings([ok, { ...ok, name: "b", invalidSettings: "{" }, ok])).toEqual([1]);
+  });
 });
+

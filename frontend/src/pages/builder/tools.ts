@@ -32,6 +32,21 @@ export function toolForApi(tool: ToolForm): { kind: string; name: string; settin
   return body;
 }
 
+/** The settings a builder typed, or null when the text is not a JSON object. */
+export function settingsOf(text: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(text.trim() || "{}");
+    return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The indexes of tools whose settings, as typed, are not valid JSON. */
+export function toolsWithInvalidSettings(tools: ToolForm[]): number[] {
+  return tools.flatMap((tool, index) => (tool.invalidSettings !== undefined ? [index] : []));
+}
+
 /** A name for a new tool of this kind that no other tool has (the API wants unique names). */
 export function freshToolName(kind: string, taken: string[]): string {
   if (!taken.includes(kind)) return kind;
