@@ -224,6 +224,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Both stages of a file attached to a conversation go to the `attachments` queue instead, which the
+# long documents of knowledge bases never hold up (knowledge/ingestion/dispatch.py, queue_for).
 CELERY_TASK_ROUTES = {
     "knowledge.tasks.ingest_document": {"queue": "ingest"},
     "knowledge.tasks.embed_document": {"queue": "embed"},

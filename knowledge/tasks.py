@@ -1,5 +1,6 @@
 """Thin Celery tasks: each takes an id and calls knowledge.ingestion.indexing. Queues: `ingest` for parsing
-and chunking, `embed` for embeddings (routed in settings)."""
+and chunking, `embed` for embeddings (routed in settings); both stages of a file attached to a
+conversation go to `attachments` instead (knowledge.ingestion.dispatch.queue_for)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ INGEST_TIME_LIMIT = INGEST_SOFT_TIME_LIMIT + 120
     soft_time_limit=INGEST_SOFT_TIME_LIMIT,
     time_limit=INGEST_TIME_LIMIT,
 )
-def ingest_document(run_id: int) -> None:
+def ingest_document(run_id: int, queue: str | None = None) -> None:
+    """`queue`: where the embedding stage goes too (None: its route)."""
     try:
         ready = indexing.ingest(run_id)
     except SoftTimeLimitExceeded:
@@ -35,7 +37,7 @@ def ingest_document(run_id: int) -> None:
         indexing.fail_unexpected(run_id, error)
         raise
     if ready:
-        embed_document.delay(run_id)
+        embed_document.apply_async((run_id,), queue=queue)
 
 
 @shared_task(name="knowledge.tasks.embed_document", bind=True, acks_late=True, max_retries=EMBED_MAX_RETRIES)

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from knowledge.ingestion.dispatch import ingest_later
+from knowledge.ingestion.dispatch import ingest_later, queue_for
 from knowledge.ingestion.indexing import S, fail_run, finish_cancel
 from knowledge.models import Document, IndexingRun, RunStatus
 
@@ -22,8 +22,10 @@ def run_watchdog() -> dict[str, int]:
     counts = {"requeued": 0, "failed": 0, "cancelled": 0, "resent": 0}
     stale = IndexingRun.objects.filter(
         status=RunStatus.RUNNING, heartbeat_at__lt=stale_before
-    ).select_related("document")
+    ).select_related("document__knowledge_base")
     for run in stale:
+        # Sent again to the queue it was first sent to: an attachment's stays its own.
+        queue = queue_for(run.document.knowledge_base)
         status = (
             Document.objects.filter(pk=run.document_id, building_generation=run.generation)
             .values_list("status", flat=True)
@@ -40,7 +42,7 @@ def run_watchdog() -> dict[str, int]:
             # The message may have been lost with the broker (snapshots are off): send it again. A
             # duplicate finds the document past QUEUED and does nothing.
             IndexingRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
-            ingest_later(run.pk)
+            ingest_later(run.pk, queue=queue)
             counts["resent"] += 1
         elif status in (S.PARSING, S.CHUNKING, S.EMBEDDING):
             if run.requeues >= settings.KNOWLEDGE_MAX_REQUEUES:
@@ -59,7 +61,7 @@ def run_watchdog() -> dict[str, int]:
                     IndexingRun.objects.filter(pk=run.pk).update(
                         stage=S.QUEUED, requeues=F("requeues") + 1, heartbeat_at=timezone.now()
                     )
-                    transaction.on_commit(functools.partial(ingest_later, run.pk))
+                    transaction.on_commit(functools.partial(ingest_later, run.pk, queue=queue))
                     counts["requeued"] += 1
         else:
             IndexingRun.objects.filter(pk=run.pk).update(

@@ -27,7 +27,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> World:
     """The shared world, with the hash embedder and no task queue."""
     use_hash_embedder(monkeypatch)
     # Indexing runs inline in these tests rather than through the task queue.
-    monkeypatch.setattr("knowledge.tasks.ingest_document.delay", lambda run_id: None)
+    monkeypatch.setattr("knowledge.tasks.ingest_document.apply_async", lambda *args, **options: None)
     return build_world()
 
 
