@@ -1,4 +1,5 @@
-"""The Celery application. Queues: `ingest` (parsing, chunking), `embed` (embeddings), `default`."""
+"""The Celery application. Queues: `ingest` (parsing, chunking), `embed` (embeddings), `attachments`
+(both, for the files attached to conversations), `default`."""
 
 import os
 

@@ -224,6 +224,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Both stages of a file attached to a conversation go to the `attachments` queue instead, which the
+# long documents of knowledge bases never hold up (knowledge/ingestion/dispatch.py, queue_for).
 CELERY_TASK_ROUTES = {
     "knowledge.tasks.ingest_document": {"queue": "ingest"},
     "knowledge.tasks.embed_document": {"queue": "embed"},
@@ -381,6 +383,9 @@ BUREAU_ENCRYPTION_KEY = env_str("BUREAU_ENCRYPTION_KEY")
 # so that many streaming answers do not queue behind each other. Under pytest it runs in the test's
 # own thread instead, where the test's transaction is visible.
 CHAT_DB_THREAD_SENSITIVE = TESTING
+# A question asked while a file attached to its conversation is still being indexed waits this long
+# (seconds) for it, then answers with what is ready and says which file it could not use yet.
+ATTACHMENT_WAIT_SECONDS = env_float("ATTACHMENT_WAIT_SECONDS", 60.0)
 
 # --- knowledge: uploads and indexing ----------------------------------------------------------------
 # A run whose heartbeat is older than this is taken for dead and re-queued by the watchdog.

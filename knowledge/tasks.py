@@ -1,6 +1,7 @@
 """Thin Celery tasks: each takes an id and calls knowledge.ingestion.pipeline (its failures end in
 knowledge.ingestion.transitions). Queues: `ingest` for parsing and chunking, `embed` for embeddings
-(routed in settings)."""
+(routed in settings); both stages of a file attached to a conversation go to `attachments` instead
+(knowledge.ingestion.dispatch.queue_for)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ INGEST_TIME_LIMIT = INGEST_SOFT_TIME_LIMIT + 120
     soft_time_limit=INGEST_SOFT_TIME_LIMIT,
     time_limit=INGEST_TIME_LIMIT,
 )
-def ingest_document(run_id: int) -> None:
+def ingest_document(run_id: int, queue: str | None = None) -> None:
+    """`queue`: where the embedding stage goes too (None: its route)."""
     try:
         ready = pipeline.ingest(run_id)
     except SoftTimeLimitExceeded:
@@ -36,7 +38,7 @@ def ingest_document(run_id: int) -> None:
         transitions.fail_unexpected(run_id, error)
         raise
     if ready:
-        embed_document.delay(run_id)
+        embed_document.apply_async((run_id,), queue=queue)
 
 
 @shared_task(name="knowledge.tasks.embed_document", bind=True, acks_late=True, max_retries=EMBED_MAX_RETRIES)

@@ -1,6 +1,11 @@
 """The events of an answer, as server-sent events or collected into one JSON body.
 
+attachment.waiting {attachments: [{id, filename, status, chunks_done, chunks_total}]}: files attached
+                    to the conversation still being indexed, which the answer waits for (first, then
+                    whenever one moves on; none of the answer is stored yet)
 message.started    {message_id, conversation_id, version}
+attachment.unavailable {attachments: [{id, filename, status, reason}]}: attached files the answer
+                    could not use (still being indexed when the wait ran out, failed, cancelled)
 text.delta         {text}
 tool.call          {id, name, arguments}
 tool.result        {id, name, status, summary, duration_ms}
@@ -18,6 +23,8 @@ from typing import Any
 
 import orjson
 
+ATTACHMENT_WAITING = "attachment.waiting"
+ATTACHMENT_UNAVAILABLE = "attachment.unavailable"
 MESSAGE_STARTED = "message.started"
 TEXT_DELTA = "text.delta"
 TOOL_CALL = "tool.call"

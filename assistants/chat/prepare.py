@@ -3,6 +3,10 @@ use it), admit it under the quotas, take the question, search the knowledge the 
 receive while the history is read and the question stored, and build the prompt. The stream
 (stream.py) answers it; storing.py stores it. Database work runs in threads; the stream itself is
 async, so many concurrent answers do not hold a worker each.
+
+A file attached to the conversation and still being indexed is waited for (waiting.py): asked to
+(`wait_for_attachments`), prepare_turn stops before storing anything and raises AttachmentsPending;
+the caller waits without a thread or a connection and prepares the turn again.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from assistants.chat.storing import (
 )
 from assistants.chat.types import Turn
 from assistants.conversations import attachments
+from assistants.conversations.attachments import UnreadyAttachment
 from assistants.conversations.services import conversation_row_for_turn
 from assistants.models import (
     AssistantVersion,
@@ -45,6 +50,15 @@ from knowledge.search.retrieval import RetrievedChunk, retrieve
 MAX_QUESTION_CHARS = 8_000
 
 
+class AttachmentsPending(Exception):
+    """The conversation has attachments still being indexed; nothing of the turn is stored yet."""
+
+    def __init__(self, conversation_id: int, unready: list[UnreadyAttachment]) -> None:
+        super().__init__(f"conversation {conversation_id}: attachments being indexed")
+        self.conversation_id = conversation_id
+        self.unready = unready
+
+
 def prepare_turn(
     *,
     actor: Any,
@@ -54,16 +68,25 @@ def prepare_turn(
     history: list[tuple[str, str]] | None = None,
     max_tokens: int | None = None,
     temperature: float | None = None,
+    wait_for_attachments: bool = False,
 ) -> Turn:
     """`history` replaces the stored one (the OpenAI-compatible API sends the whole conversation);
-    `max_tokens` lowers the version's limit, `temperature` replaces the version's."""
+    `max_tokens` lowers the version's limit, `temperature` replaces the version's. With
+    `wait_for_attachments`, raises AttachmentsPending, once the turn is admitted and its question
+    checked, when an attachment is still being indexed; without, the answer says which attachment
+    it could not use and why."""
     started = time.monotonic()
     conversation, knowledge = _conversation_of_turn(actor, conversation_id)
     _admit(actor, conversation)
     question, regenerated_from = _question_of_turn(conversation, question, regenerate_message_id)
+    # Whether an attachment had nothing indexed when the conversation's row was read (and remembered).
+    some_unready = getattr(conversation, "attachments_unready", True)  # conversation_row_for_turn
+    unready = attachments.unready_attachments(conversation.pk) if some_unready else []
+    if wait_for_attachments and any(attachment.in_progress for attachment in unready):
+        raise AttachmentsPending(conversation.pk, unready)
     version = conversation.version  # selected with the conversation, as is its assistant
     target = _chat_target(version)
-    sources = _sources_of_turn(target, knowledge, conversation)
+    sources = _sources_of_turn(target, knowledge, conversation, fresh=some_unready)
     # The search, the longest wait before the first token, runs in another database thread while
     # this one reads the history and stores the question.
     searched = beside(_retrieve_groups, sources.groups, question, version)
@@ -89,7 +112,8 @@ def prepare_turn(
         refusal=refusal,
         started=started,
         redactor=redactor,
-        notice=_notice(target, sources),
+        notice=_notice(target, sources, unready),
+        unavailable_attachments=unready,
         max_tokens=min(max_tokens, version.max_tokens) if max_tokens is not None else None,
         temperature=temperature,
     )
@@ -159,9 +183,11 @@ class _Sources:
         )
 
 
-def _sources_of_turn(target: Any, knowledge: VersionKnowledge, conversation: Conversation) -> _Sources:
+def _sources_of_turn(
+    target: Any, knowledge: VersionKnowledge, conversation: Conversation, *, fresh: bool
+) -> _Sources:
     cleared, withheld = clearance.split_for(target, knowledge.readable)
-    attachment_bases = _attachments_of_turn(conversation)
+    attachment_bases = _attachments_of_turn(conversation, fresh=fresh)
     attached, withheld_attached = clearance.split_for(target, attachment_bases)
     return _Sources(knowledge, cleared, withheld, attachment_bases, attached, withheld_attached)
 
@@ -215,12 +241,17 @@ def _prompt(
     )
 
 
-def _notice(target: Any, sources: _Sources) -> str:
-    """What opens the answer: the knowledge left out for this asker, and what this provider may
-    not receive."""
+def _notice(target: Any, sources: _Sources, unready: list[UnreadyAttachment]) -> str:
+    """What opens the answer: the knowledge left out for this asker, what this provider may not
+    receive, and the attached files it could not use yet."""
     notes = (
         left_out_notice(sources.knowledge.unreadable),
         clearance.withheld_notice(target, sources.withheld + sources.withheld_attached),
+        *(
+            _("The attached file “%(name)s” is not used in this answer: %(reason)s.")
+            % {"name": attachment.filename, "reason": attachment.reason}
+            for attachment in unready
+        ),
     )
     return " ".join(note for note in notes if note)
 
@@ -258,10 +289,13 @@ def _version(conversation: Conversation) -> AssistantVersion:
     )
 
 
-def _attachments_of_turn(conversation: Conversation) -> list[Any]:
+def _attachments_of_turn(conversation: Conversation, *, fresh: bool) -> list[Any]:
     """The conversation's attachment base when it has something to search (which the conversation's
     row says, see conversation_row_for_turn); remembered as _conversation_of_turn is (an upload, a
-    deletion and the end of indexing are audited)."""
+    deletion and the end of indexing are audited). `fresh` when an attachment was not indexed yet
+    as that row was read: it may have been read just before the indexing ended, as the turn waited."""
+    if fresh:
+        return attachments.attachment_knowledge_bases(conversation)
     if not getattr(conversation, "attachments_searchable", True):  # set by conversation_row_for_turn
         return []
     return memo.remember(

@@ -98,6 +98,21 @@ def add_streaming_endpoints(
             "usage": {"type": "object"},
             "ttft_ms": {"type": "integer", "nullable": True},
             "latency_ms": {"type": "integer", "nullable": True},
+            "attachments_unavailable": {
+                "type": "array",
+                "description": "Files attached to the conversation that the answer could not use: "
+                "still being indexed when the wait ran out, failed or cancelled",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "filename", "status", "reason"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "filename": {"type": "string"},
+                        "status": {"type": "string"},
+                        "reason": {"type": "string"},
+                    },
+                },
+            },
             "error": {"type": "object", "nullable": True},
         },
     }

@@ -64,6 +64,9 @@ async def _stream(turn: Turn) -> AsyncIterator[ev.Event]:
             "extractive": turn.answer.extractive,
         },
     )
+    if turn.unavailable_attachments:
+        attachments = [attachment.unavailable_data() for attachment in turn.unavailable_attachments]
+        yield ev.Event(ev.ATTACHMENT_UNAVAILABLE, {"attachments": attachments})
     try:
         if turn.notice:
             async for event in _emit_text(turn, turn.notice + "\n\n"):

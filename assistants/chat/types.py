@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistants.conversations.attachments import UnreadyAttachment
 from assistants.models import (
     AssistantVersion,
     Conversation,
@@ -33,6 +34,8 @@ class Turn:
     completion_tokens: int = 0
     ttft_ms: int | None = None
     notice: str = ""  # opens the answer: knowledge withheld from this provider
+    # Files attached to the conversation that the answer could not use (not indexed yet, failed).
+    unavailable_attachments: list[UnreadyAttachment] = field(default_factory=list)
     tool_calls: list[ToolCall] = field(default_factory=list)
     # Personal data out of what goes to the provider, back into what the user reads (redaction.py).
     redactor: Redactor = field(default_factory=lambda: Redactor(enabled=False))

@@ -5,7 +5,9 @@ the same JSON shape."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
@@ -17,9 +19,11 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from assistants.chat import events as ev
 from assistants.chat.db import in_db_thread
-from assistants.chat.prepare import prepare_turn
+from assistants.chat.prepare import AttachmentsPending, prepare_turn
 from assistants.chat.stream import collect, stream_turn
 from assistants.chat.types import Turn
+from assistants.chat.waiting import attachments_indexing
+from assistants.conversations.attachments import UnreadyAttachment
 from bureau.exceptions import BureauError
 from bureau.http import request_input
 from bureau.http.errors import error_json, response_for
@@ -108,6 +112,7 @@ def answer_json(turn: Turn, events: list[ev.Event]) -> JsonResponse:
         "ttft_ms": turn.ttft_ms,
         "latency_ms": completed.get("latency_ms"),
         "redactions": turn.redactor.counts,
+        "attachments_unavailable": [a.unavailable_data() for a in turn.unavailable_attachments],
         "error": errors[0] if errors else None,
     }
     return JsonResponse(body, status=502 if errors else 200, json_dumps_params={"ensure_ascii": False})
@@ -117,7 +122,21 @@ class _BadBody(Exception):
     pass
 
 
-def _authenticated_turn(request: HttpRequest, prepare: Callable[[Any, dict[str, Any]], Turn]) -> Turn:
+# Prepares the turn of (actor, body); the flag asks it to raise AttachmentsPending rather than
+# answer without an attachment still being indexed.
+Prepare = Callable[[Any, dict[str, Any], bool], Turn]
+
+
+@dataclass
+class _Waiting:
+    """A turn waiting for attachments being indexed: `resume` prepares it once the wait is over."""
+
+    conversation_id: int
+    unready: list[UnreadyAttachment]
+    resume: Callable[[], Turn]
+
+
+def _authenticated_turn(request: HttpRequest, prepare: Prepare) -> Turn | _Waiting:
     """Who asks, then the turn (quotas, retrieval, the prompt), in one database thread: each hop
     between the event loop and a thread waits for a turn of the loop, which many concurrent streams
     keep busy, and would add to the time to first token."""
@@ -129,13 +148,42 @@ def _authenticated_turn(request: HttpRequest, prepare: Callable[[Any, dict[str, 
             raise _BadBody() from None
         if not isinstance(body, dict):
             raise _BadBody()
-        return prepare(actor, body)
+        try:
+            return prepare(actor, body, True)
+        except AttachmentsPending as pending:
+            return _Waiting(
+                pending.conversation_id, pending.unready, functools.partial(_resumed, prepare, actor, body)
+            )
 
 
-async def _answer(request: HttpRequest, prepare: Callable[[Any, dict[str, Any]], Turn]) -> HttpResponseBase:
+def _resumed(prepare: Prepare, actor: Any, body: dict[str, Any]) -> Turn:
+    """The turn prepared again after the wait (checked again: access, quotas), with what is ready."""
+    with memo.reading():
+        return prepare(actor, body, False)
+
+
+async def _stream_after_waiting(waiting: _Waiting) -> AsyncIterator[ev.Event]:
+    """The stream of a turn that waits first: the waiting is streamed as it goes, then the answer;
+    what refuses the turn after the wait (a quota, a revoked access) ends it in an `error` event."""
+    async for indexing in attachments_indexing(waiting.conversation_id, waiting.unready):
+        yield ev.Event(ev.ATTACHMENT_WAITING, {"attachments": [a.waiting_data() for a in indexing]})
+    try:
+        turn = await in_db_thread(waiting.resume)()
+    except BureauError as error:
+        yield ev.Event(ev.ERROR, {"code": error.code, "message": str(error.message), "message_id": None})
+        return
+    async for event in stream_turn(turn):
+        yield event
+
+
+async def _answer(request: HttpRequest, prepare: Prepare) -> HttpResponseBase:
     try:
         # Quotas are checked in here, so a refused streaming request gets a JSON 429, not a stream.
-        turn = await in_db_thread(_authenticated_turn)(request, prepare)
+        prepared = await in_db_thread(_authenticated_turn)(request, prepare)
+        if isinstance(prepared, _Waiting) and not _wants_stream(request):
+            async for _indexing in attachments_indexing(prepared.conversation_id, prepared.unready):
+                pass  # the JSON answer arrives once the wait is over
+            prepared = await in_db_thread(prepared.resume)()
     except _Unauthenticated as error:
         return error_json(401, "not_authenticated", error.message)
     except PermissionError as error:
@@ -144,9 +192,11 @@ async def _answer(request: HttpRequest, prepare: Callable[[Any, dict[str, Any]],
         return error_json(400, "invalid", _("The body must be a JSON object."))
     except BureauError as error:  # QuotaExceeded among them, with its Retry-After
         return response_for(error)
+    if isinstance(prepared, _Waiting):
+        return streaming_response(ev.as_sse(_stream_after_waiting(prepared)))
     if _wants_stream(request):
-        return streaming_response(ev.as_sse(stream_turn(turn)))
-    return answer_json(turn, await collect(turn))
+        return streaming_response(ev.as_sse(stream_turn(prepared)))
+    return answer_json(prepared, await collect(prepared))
 
 
 @csrf_exempt
@@ -157,9 +207,12 @@ async def message_create(request: HttpRequest, conversation_id: int) -> HttpResp
     if request.method != "POST":
         return error_json(405, "method_not_allowed", _("Use POST."))
 
-    def prepare(actor: Any, body: dict[str, Any]) -> Turn:
+    def prepare(actor: Any, body: dict[str, Any], wait: bool) -> Turn:
         return prepare_turn(
-            actor=actor, conversation_id=conversation_id, question=str(body.get("content", ""))
+            actor=actor,
+            conversation_id=conversation_id,
+            question=str(body.get("content", "")),
+            wait_for_attachments=wait,
         )
 
     return await _answer(request, prepare)
@@ -171,9 +224,13 @@ async def message_regenerate(request: HttpRequest, conversation_id: int, message
     if request.method != "POST":
         return error_json(405, "method_not_allowed", _("Use POST."))
 
-    def prepare(actor: Any, body: dict[str, Any]) -> Turn:
+    def prepare(actor: Any, body: dict[str, Any], wait: bool) -> Turn:
         return prepare_turn(
-            actor=actor, conversation_id=conversation_id, question="", regenerate_message_id=message_id
+            actor=actor,
+            conversation_id=conversation_id,
+            question="",
+            regenerate_message_id=message_id,
+            wait_for_attachments=wait,
         )
 
     return await _answer(request, prepare)

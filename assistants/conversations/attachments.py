@@ -6,6 +6,7 @@ conversation. The knowledge app knows nothing of conversations; the link is the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -15,7 +16,14 @@ from assistants.models import Conversation
 from bureau.audit.services import audit_record
 from bureau.exceptions import NotFound
 from knowledge import services as knowledge_services
-from knowledge.models import Classification, Document, KnowledgeBase, Visibility
+from knowledge.models import (
+    IN_PROGRESS,
+    Classification,
+    Document,
+    DocumentStatus,
+    KnowledgeBase,
+    Visibility,
+)
 from knowledge.search.retrieval import RetrievedChunk
 
 
@@ -129,6 +137,57 @@ def attachment_knowledge_bases(conversation: Conversation) -> list[KnowledgeBase
     if not knowledge_base.documents.filter(enabled=True, active_generation__gt=0).exists():
         return []
     return [knowledge_base]
+
+
+@dataclass(frozen=True)
+class UnreadyAttachment:
+    """An attachment of which nothing can be searched yet: still being indexed, failed or cancelled."""
+
+    id: int
+    filename: str
+    status: str
+    chunks_done: int
+    chunks_total: int
+    failure_reason: str
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (DocumentStatus.UPLOADED, *IN_PROGRESS)
+
+    @property
+    def reason(self) -> str:
+        """Why an answer does not use it, for the person who attached it."""
+        if self.in_progress:
+            return _("it is still being read; ask again in a moment")
+        if self.status == DocumentStatus.FAILED:
+            # Stored Vietnamese first, then English (knowledge/ingestion/transitions.py, failure_reason).
+            return self.failure_reason or _("it could not be read")
+        return _("its reading was cancelled")
+
+    def waiting_data(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "filename": self.filename,
+            "status": self.status,
+            "chunks_done": self.chunks_done,
+            "chunks_total": self.chunks_total,
+        }
+
+    def unavailable_data(self) -> dict[str, Any]:
+        return {"id": self.id, "filename": self.filename, "status": self.status, "reason": self.reason}
+
+
+def unready_attachments(conversation_id: int) -> list[UnreadyAttachment]:
+    """The conversation's enabled attachments with no generation indexed yet (one being re-indexed
+    is searched meanwhile in its previous one, so it is not among them)."""
+    rows = (
+        Document.objects.filter(
+            knowledge_base__scope=scope_of(conversation_id), enabled=True, active_generation=0
+        )
+        .order_by("id")
+        .values_list("id", "filename", "status", "chunks_done", "chunks_total", "failure_reason")
+    )
+    return [UnreadyAttachment(*row) for row in rows]
 
 
 def _profile(knowledge_base: KnowledgeBase) -> tuple[str, str, int, str, str]:

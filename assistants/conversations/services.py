@@ -70,17 +70,19 @@ def conversation_row_for_turn(*, actor: Any, conversation_id: int | str) -> Conv
     """As conversation_get_for, for a chat turn: the conversation's row alone (the turn has its
     version, assistant and provider remembered by version, see assistants/chat/prepare.py), and
     `attachments_searchable`, whether its attachments have something to search (as
-    attachments.attachment_knowledge_bases finds). A first turn in a new conversation reads just
-    this, in one round trip."""
+    attachments.attachment_knowledge_bases finds), and `attachments_unready`, whether one has
+    nothing indexed yet (as attachments.unready_attachments finds). A first turn in a new
+    conversation reads just this, in one round trip."""
     pk = as_id(conversation_id)  # -1, which no row has, for an id that is not a number
     owner, owner_params = conversation_owner_condition(actor).where("c")
     with connection.cursor() as cursor:
-        cursor.execute(_ROW_SQL + owner, [scope_of(pk), pk, *owner_params])
+        cursor.execute(_ROW_SQL + owner, [scope_of(pk), scope_of(pk), pk, *owner_params])
         row = cursor.fetchone()
     if row is None:
         raise NotFound(_("Conversation not found."))
-    conversation = Conversation.from_db(connection.alias, _ROW_FIELDS, row[:-1])
-    conversation.attachments_searchable = row[-1]  # type: ignore[attr-defined]
+    conversation = Conversation.from_db(connection.alias, _ROW_FIELDS, row[:-2])
+    conversation.attachments_searchable = row[-2]  # type: ignore[attr-defined]
+    conversation.attachments_unready = row[-1]  # type: ignore[attr-defined]
     return conversation
 
 
@@ -93,6 +95,10 @@ _ROW_SQL = f"""SELECT {", ".join(f'c."{field.column}"' for field in _ROW_COLUMNS
     SELECT 1 FROM "{Document._meta.db_table}" d
     JOIN "{KnowledgeBase._meta.db_table}" k ON k."id" = d."knowledge_base_id"
     WHERE k."scope" = %s AND d."enabled" AND d."active_generation" > 0
+), EXISTS(
+    SELECT 1 FROM "{Document._meta.db_table}" d
+    JOIN "{KnowledgeBase._meta.db_table}" k ON k."id" = d."knowledge_base_id"
+    WHERE k."scope" = %s AND d."enabled" AND d."active_generation" = 0
 ) FROM "{Conversation._meta.db_table}" c WHERE c."id" = %s AND """  # noqa: S608 - names from the models
 
 

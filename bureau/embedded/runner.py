@@ -1,5 +1,6 @@
 """Starting and stopping what is embedded, and the runner behind `make run`: migrations, the demo
-seed, a worker, beat and the web server, stopped in reverse order on Ctrl-C."""
+seed, the workers (one for the files attached to conversations), beat and the web server, stopped
+in reverse order on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -85,6 +86,12 @@ def run(host: str, port: int, seed: bool = True) -> int:
     celery = [sys.executable, "-m", "celery", "-A", "bureau"]
     children = [
         _spawn("worker", [*celery, "worker", "-Q", "ingest,embed,default", "-c", "2", "-l", "INFO"]),
+        # A worker of its own for the files attached to conversations, which a chat turn waits for:
+        # in the worker above they would wait until both its processes finish long documents.
+        _spawn(
+            "worker-attachments",
+            [*celery, "worker", "-Q", "attachments", "-c", "1", "-n", "attachments@%h", "-l", "INFO"],
+        ),
         _spawn("beat", [*celery, "beat", "-l", "INFO", "-s", str(var_dir() / "celerybeat-schedule")]),
         _spawn("web", web_server_command(host, port)),
     ]
@@ -119,7 +126,7 @@ def run(host: str, port: int, seed: bool = True) -> int:
                 )
                 stopping, code = True, 1
         time.sleep(0.3)
-    print("Bureau: stopping web, beat, worker…", flush=True)
+    print("Bureau: stopping web, beat, workers…", flush=True)
     if progress is not None:
         _stop_child(Child("progress", progress))
     for child in reversed(children):

@@ -9,16 +9,27 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from knowledge.models import Document, DocumentStatus, IndexingRun, RunStatus
+from knowledge.models import Document, DocumentStatus, IndexingRun, KnowledgeBase, RunStatus
 
 S = DocumentStatus
 
+# The queue of every stage of a file attached to a conversation: someone is waiting to ask about it,
+# and on the `ingest` and `embed` queues it would wait behind the long documents of knowledge bases.
+ATTACHMENTS_QUEUE = "attachments"
 
-def ingest_later(run_id: int) -> None:
-    """Send the run's ingest task (its first stage; ingest sends embed itself)."""
+
+def queue_for(knowledge_base: KnowledgeBase) -> str | None:
+    """The queue of a document's stages: a scoped knowledge base holds the files attached to a
+    conversation (the knowledge app knows it only by its scope); None sends each stage where the
+    task's route says (settings.CELERY_TASK_ROUTES)."""
+    return ATTACHMENTS_QUEUE if knowledge_base.scope else None
+
+
+def ingest_later(run_id: int, *, queue: str | None = None) -> None:
+    """Send the run's ingest task (its first stage; ingest sends embed itself, to the same `queue`)."""
     from knowledge import tasks  # on use: knowledge.tasks imports the pipeline, which imports this
 
-    tasks.ingest_document.delay(run_id)
+    tasks.ingest_document.apply_async((run_id,), {"queue": queue}, queue=queue)
 
 
 def document_enqueue(*, document: Document, new_generation: bool, dispatch: bool = True) -> IndexingRun:
@@ -47,5 +58,6 @@ def document_enqueue(*, document: Document, new_generation: bool, dispatch: bool
         updated_at=timezone.now(),
     )
     if dispatch:
-        transaction.on_commit(lambda: ingest_later(run.pk))
+        queue = queue_for(document.knowledge_base)
+        transaction.on_commit(lambda: ingest_later(run.pk, queue=queue))
     return run

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from knowledge.ingestion.dispatch import ingest_later
+from knowledge.ingestion.dispatch import ingest_later, queue_for
 from knowledge.ingestion.transitions import S, beat, fail_run, finish_cancel, requeue, supersede
 from knowledge.models import Document, IndexingRun, RunStatus
 
@@ -21,8 +21,10 @@ def run_watchdog() -> dict[str, int]:
     counts = {"requeued": 0, "failed": 0, "cancelled": 0, "resent": 0}
     stale = IndexingRun.objects.filter(
         status=RunStatus.RUNNING, heartbeat_at__lt=stale_before
-    ).select_related("document")
+    ).select_related("document__knowledge_base")
     for run in stale:
+        # Sent again to the queue it was first sent to: an attachment's stays its own.
+        queue = queue_for(run.document.knowledge_base)
         status = (
             Document.objects.filter(pk=run.document_id, building_generation=run.generation)
             .values_list("status", flat=True)
@@ -37,7 +39,7 @@ def run_watchdog() -> dict[str, int]:
             # The message may have been lost with the broker (snapshots are off): send it again. A
             # duplicate finds the document past QUEUED and does nothing.
             beat(run)
-            ingest_later(run.pk)
+            ingest_later(run.pk, queue=queue)
             counts["resent"] += 1
         elif status in (S.PARSING, S.CHUNKING, S.EMBEDDING):
             if run.requeues >= settings.KNOWLEDGE_MAX_REQUEUES:
@@ -51,7 +53,7 @@ def run_watchdog() -> dict[str, int]:
                 continue
             with transaction.atomic():
                 if requeue(run, expected=status):
-                    transaction.on_commit(functools.partial(ingest_later, run.pk))
+                    transaction.on_commit(functools.partial(ingest_later, run.pk, queue=queue))
                     counts["requeued"] += 1
         else:
             supersede(run)

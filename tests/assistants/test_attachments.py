@@ -27,7 +27,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> World:
     """The shared world, with the hash embedder and no task queue."""
     use_hash_embedder(monkeypatch)
     # Indexing runs inline in these tests rather than through the task queue.
-    monkeypatch.setattr("knowledge.tasks.ingest_document.delay", lambda run_id: None)
+    monkeypatch.setattr("knowledge.tasks.ingest_document.apply_async", lambda *args, **options: None)
     return build_world()
 
 
@@ -175,9 +175,9 @@ def test_removing_one_attachment(world: World) -> None:
 
 
 def test_a_turns_conversation_row_says_whether_its_attachments_can_be_searched(world: World) -> None:
-    """conversation_row_for_turn's statement, written out in SQL, agrees with the attachment lookup
-    that the chat turn skips when it says there is nothing to search."""
-    from assistants.conversations.attachments import attachment_knowledge_bases
+    """conversation_row_for_turn's statement, written out in SQL, agrees with the attachment lookups
+    that the chat turn skips when it says there is nothing to search, or nothing not indexed yet."""
+    from assistants.conversations.attachments import attachment_knowledge_bases, unready_attachments
     from assistants.conversations.services import conversation_row_for_turn
     from assistants.models import Conversation
     from bureau.exceptions import NotFound
@@ -190,6 +190,8 @@ def test_a_turns_conversation_row_says_whether_its_attachments_can_be_searched(w
         row = conversation_row_for_turn(actor=member, conversation_id=conversation_id)
         expected = bool(attachment_knowledge_bases(Conversation.objects.get(pk=conversation_id)))
         assert row.attachments_searchable is expected  # type: ignore[attr-defined]
+        unready = bool(unready_attachments(conversation_id))
+        assert row.attachments_unready is unready  # type: ignore[attr-defined]
         assert (row.pk, row.assistant_id, row.user_id) == (conversation_id, assistant.pk, member.pk)
         return expected
 
@@ -197,8 +199,11 @@ def test_a_turns_conversation_row_says_whether_its_attachments_can_be_searched(w
     uploaded = _attach(client, searched, "a.txt", NOTE.encode())
     assert uploaded.status_code == 201
     assert agree(searched) is False  # attached, not indexed yet
-    document = pipeline.index_document_inline(Document.objects.get(pk=uploaded.json()[0]["document"]["id"]))
+    uploaded_id = uploaded.json()[0]["document"]["id"]
+    assert unready_attachments(searched)[0].id == uploaded_id
+    document = pipeline.index_document_inline(Document.objects.get(pk=uploaded_id))
     assert agree(searched) is True
+    assert unready_attachments(searched) == []
     assert agree(other) is False  # another conversation's attachment is not its own
     Document.objects.filter(pk=document.pk).update(enabled=False)
     assert agree(searched) is False

@@ -316,7 +316,8 @@ def test_a_new_conversation_with_a_version_in_use_is_not_checked_again(
 
 def test_a_first_turn_reads_only_the_conversations_row(world: World, assistant: Any) -> None:
     """With the version in use remembered, a new conversation's first turn reads one row: the
-    conversation's, with whether its attachments have something to search in the same statement."""
+    conversation's, with whether its attachments have something to search, or something not indexed
+    yet, in the same statement."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -327,9 +328,10 @@ def test_a_first_turn_reads_only_the_conversations_row(world: World, assistant: 
     assert _answered(_ask(client, first))
     with memo.reading(), CaptureQueriesContext(connection) as queries:
         conversation, linked = prepare._conversation_of_turn(world.user("member"), second)
-        attached = prepare._attachments_of_turn(conversation)
+        attached = prepare._attachments_of_turn(conversation, fresh=False)
     assert [query["sql"].count('FROM "assistants_conversation"') for query in queries] == [1]
     assert '"knowledge_document"' in queries[0]["sql"]
     assert conversation.pk == second and attached == [] and linked == ([], [])
+    assert conversation.attachments_unready is False  # type: ignore[attr-defined]
     assert conversation.assistant.pk == conversation.version.assistant_id == assistant.pk
     assert conversation.version.model_provider is not None  # read with the version, for the turn

@@ -150,7 +150,8 @@ def main() -> int:
         seeded = _setup()
         port = _free_port()
         env = {**os.environ, "LOG_LEVEL": "WARNING"}
-        celery = [sys.executable, "-m", "celery", "-A", "bureau", "worker", "-Q", "ingest,embed,default"]
+        queues = "ingest,embed,attachments,default"
+        celery = [sys.executable, "-m", "celery", "-A", "bureau", "worker", "-Q", queues]
         worker = _spawn([*celery, "-c", "2", "-l", "WARNING", "-n", f"bench-load-{os.getpid()}@%h"], env)
         uvicorn = [sys.executable, "-m", "uvicorn", "bureau.asgi:application", "--port", str(port)]
         quiet = ["--no-access-log", "--log-level", "warning", "--timeout-keep-alive", "30"]

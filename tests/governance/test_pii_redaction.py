@@ -215,7 +215,7 @@ def test_who_receives_raw_text(
 
 def test_attached_files_are_redacted_too(world: World, llm: FakeLLM, monkeypatch: pytest.MonkeyPatch) -> None:
     use_hash_embedder(monkeypatch)
-    monkeypatch.setattr("knowledge.tasks.ingest_document.delay", lambda run_id: None)
+    monkeypatch.setattr("knowledge.tasks.ingest_document.apply_async", lambda *args, **options: None)
     assistant = make_assistant(world.department, provider=provider(world, llm.base_url, on_premises=False))
     client = signed_in(world)
     conversation = start(client, assistant.pk)

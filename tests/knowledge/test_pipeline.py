@@ -362,7 +362,9 @@ def test_watchdog_requeues_a_dead_run_and_then_gives_up(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     sent: list[int] = []
-    monkeypatch.setattr("knowledge.tasks.ingest_document.delay", lambda run_id: sent.append(run_id))
+    monkeypatch.setattr(
+        "knowledge.tasks.ingest_document.apply_async", lambda args, *rest, **options: sent.append(args[0])
+    )
     document = upload(kb, "chet.txt", "Điều 1. Văn bản bị bỏ dở.".encode()).document
     assert document is not None
     run = document.runs.get()
@@ -386,7 +388,9 @@ def test_watchdog_resends_a_queued_document_whose_message_was_lost(
     kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sent: list[int] = []
-    monkeypatch.setattr("knowledge.tasks.ingest_document.delay", lambda run_id: sent.append(run_id))
+    monkeypatch.setattr(
+        "knowledge.tasks.ingest_document.apply_async", lambda args, *rest, **options: sent.append(args[0])
+    )
     document = upload(kb, "mat.txt", "Tin nhắn bị mất khi Redis khởi động lại.".encode()).document
     assert document is not None
     IndexingRun.objects.filter(document=document).update(heartbeat_at=timezone.now() - timedelta(hours=1))

@@ -51,7 +51,9 @@ def test_uploads_are_queued_for_the_worker_without_being_parsed_here(
     ]:
         monkeypatch.setattr(target, name, trap)
     sent: list[int] = []
-    monkeypatch.setattr("knowledge.tasks.ingest_document.delay", lambda run_id: sent.append(run_id))
+    monkeypatch.setattr(
+        "knowledge.tasks.ingest_document.apply_async", lambda args, *rest, **options: sent.append(args[0])
+    )
 
     client = APIClient()
     client.force_authenticate(world.user("builder"))

@@ -22,7 +22,17 @@ export interface CitationData {
   scores?: unknown;
 }
 
+/** A file attached to the conversation that the answer waits for while it is being indexed. */
+export interface IndexingAttachment {
+  id: number;
+  filename: string;
+  status: string;
+  chunksDone: number;
+  chunksTotal: number;
+}
+
 export type ChatEvent =
+  | { type: "attachment.waiting"; attachments: IndexingAttachment[] }
   | { type: "message.started"; messageId: number | null }
   | { type: "text.delta"; text: string }
   | { type: "tool.call"; id: string; name: string; arguments: string }
@@ -43,12 +53,28 @@ function parse(data: string): Record<string, unknown> {
 const str = (value: unknown): string => (typeof value === "string" ? value : value == null ? "" : String(value));
 const id = (value: unknown): number | null => (typeof value === "number" ? value : null);
 const TOOL_STATUSES: readonly string[] = ["succeeded", "failed", "refused"] satisfies ToolStatus[];
+const count = (value: unknown): number => (typeof value === "number" ? value : 0);
+
+function indexingAttachments(value: unknown): IndexingAttachment[] {
+  if (!Array.isArray(value)) return [];
+  return value
+    .filter((item): item is Record<string, unknown> => !!item && typeof item === "object")
+    .map((item) => ({
+      id: count(item.id),
+      filename: str(item.filename),
+      status: str(item.status),
+      chunksDone: count(item.chunks_done),
+      chunksTotal: count(item.chunks_total),
+    }));
+}
 
 /** The typed event of one server-sent event; null for an event this client does not know (or a
  * citation without its marker). A payload that is not JSON reads as an empty one. */
 export function toChatEvent(event: ServerSentEvent): ChatEvent | null {
   const data = parse(event.data);
   switch (event.event) {
+    case "attachment.waiting":
+      return { type: "attachment.waiting", attachments: indexingAttachments(data.attachments) };
     case "message.started":
       return { type: "message.started", messageId: id(data.message_id) };
     case "text.delta":

@@ -1290,7 +1290,12 @@ export interface paths {
          *     ```
          *     The events of an answer, as server-sent events or collected into one JSON body.
          *
+         *     attachment.waiting {attachments: [{id, filename, status, chunks_done, chunks_total}]}: files attached
+         *                         to the conversation still being indexed, which the answer waits for (first, then
+         *                         whenever one moves on; none of the answer is stored yet)
          *     message.started    {message_id, conversation_id, version}
+         *     attachment.unavailable {attachments: [{id, filename, status, reason}]}: attached files the answer
+         *                         could not use (still being indexed when the wait ran out, failed, cancelled)
          *     text.delta         {text}
          *     tool.call          {id, name, arguments}
          *     tool.result        {id, name, status, summary, duration_ms}
@@ -1323,7 +1328,12 @@ export interface paths {
          *     ```
          *     The events of an answer, as server-sent events or collected into one JSON body.
          *
+         *     attachment.waiting {attachments: [{id, filename, status, chunks_done, chunks_total}]}: files attached
+         *                         to the conversation still being indexed, which the answer waits for (first, then
+         *                         whenever one moves on; none of the answer is stored yet)
          *     message.started    {message_id, conversation_id, version}
+         *     attachment.unavailable {attachments: [{id, filename, status, reason}]}: attached files the answer
+         *                         could not use (still being indexed when the wait ran out, failed, cancelled)
          *     text.delta         {text}
          *     tool.call          {id, name, arguments}
          *     tool.result        {id, name, status, summary, duration_ms}
@@ -3021,6 +3031,13 @@ export interface components {
             usage?: Record<string, never>;
             ttft_ms?: number | null;
             latency_ms?: number | null;
+            /** @description Files attached to the conversation that the answer could not use: still being indexed when the wait ran out, failed or cancelled */
+            attachments_unavailable?: {
+                id: number;
+                filename: string;
+                status: string;
+                reason: string;
+            }[];
             error?: Record<string, never> | null;
         };
         OpenAIError: {

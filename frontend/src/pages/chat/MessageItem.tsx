@@ -25,6 +25,7 @@ import { AnalysisView } from "./AnalysisView";
 import { AnswerMarkdown } from "./AnswerMarkdown";
 import type { CitationInfo } from "./citations";
 import { analysisOf, draftedFileOf } from "./toolResults";
+import type { IndexingAttachment } from "../../api/chatStream";
 import type { LiveTurn, StoredMessage, StoredToolCall } from "./turn";
 
 export interface AnswerView {
@@ -35,6 +36,8 @@ export interface AnswerView {
   citations: readonly CitationInfo[];
   tools: { key: string; name: string; status: string; summary: string }[];
   stored: readonly StoredToolCall[];
+  /** Attached files the answer waits for, still being indexed (a live answer only). */
+  waitingFor?: readonly IndexingAttachment[];
 }
 
 export function answerOfStored(message: StoredMessage): AnswerView {
@@ -61,6 +64,7 @@ export function answerOfLive(turn: LiveTurn): AnswerView {
     status: turn.status,
     error: turn.error?.message ?? "",
     citations: turn.citations,
+    waitingFor: turn.waitingFor,
     tools: turn.toolCalls.map((call) => ({ key: call.id, name: call.name, status: call.status, summary: call.summary })),
     stored: [],
   };
@@ -176,6 +180,11 @@ async function copyText(text: string): Promise<boolean> {
   }
 }
 
+/** "bien_ban.pdf (12/40)" while its passages are embedded, else its name. */
+function attachmentProgress(attachment: IndexingAttachment): string {
+  return attachment.chunksTotal > 0 ? `${attachment.filename} (${attachment.chunksDone}/${attachment.chunksTotal})` : attachment.filename;
+}
+
 export interface AnswerActions {
   canRegenerate: boolean;
   feedback?: "up" | "down";
@@ -204,6 +213,10 @@ export function AnswerItem({ answer, assistantAvatar, actions }: { answer: Answe
         <ToolCalls tools={answer.tools} />
         {answer.text ? (
           <AnswerMarkdown text={answer.text} citations={answer.citations} />
+        ) : working && answer.waitingFor?.length ? (
+          <Typography.Text type="secondary" role="status">
+            <LoadingOutlined /> {t("message.waitingForAttachments", { files: answer.waitingFor.map(attachmentProgress).join(", ") })}
+          </Typography.Text>
         ) : working ? (
           <Typography.Text type="secondary" role="status">
             <LoadingOutlined /> {t("message.thinking")}

@@ -74,6 +74,19 @@ describe("applyEvent", () => {
     expect(endOfStream(run([ev("message.completed", { status: "completed" })]), "cut").status).toBe("completed");
   });
 
+  it("shows the attached files the answer waits for, as they move on, until the answer starts", () => {
+    const waiting = run([
+      ev("attachment.waiting", { attachments: [{ id: 9, filename: "bien_ban.pdf", status: "queued", chunks_done: 0, chunks_total: 0 }] }),
+      ev("attachment.waiting", { attachments: [{ id: 9, filename: "bien_ban.pdf", status: "embedding", chunks_done: 3, chunks_total: 8 }] }),
+    ]);
+    expect(waiting.waitingFor).toEqual([{ id: 9, filename: "bien_ban.pdf", status: "embedding", chunksDone: 3, chunksTotal: 8 }]);
+    expect(waiting.status).toBe("connecting");
+    expect(isActive(waiting)).toBe(true);
+    const started = run([ev("message.started", { message_id: 12 }), ev("text.delta", { text: "Ngày 15 tháng 11 [1]" })], waiting);
+    expect(started.waitingFor).toEqual([]);
+    expect(started.status).toBe("streaming");
+  });
+
   it("ignores unknown events and bad JSON", () => {
     const turn = newTurn(1, "q");
     expect(run([{ event: "ping", data: "{}" }], turn)).toBe(turn);

@@ -1,6 +1,6 @@
 // The answer being streamed, as a state built from the server's events (see the backend's
 // assistants/chat/events.py), and how it joins the stored messages of the conversation.
-import type { ChatEvent, ToolStatus } from "../../api/chatStream";
+import type { ChatEvent, IndexingAttachment, ToolStatus } from "../../api/chatStream";
 import type { components } from "../../api/schema";
 import type { CitationInfo } from "./citations";
 
@@ -32,6 +32,8 @@ export interface LiveTurn {
   citations: CitationInfo[];
   status: TurnStatus;
   error: TurnError | null;
+  /** Attached files still being indexed, which the answer waits for before it starts. */
+  waitingFor: IndexingAttachment[];
 }
 
 export function newTurn(conversationId: number, question: string, regenerateOf: number | null = null): LiveTurn {
@@ -45,6 +47,7 @@ export function newTurn(conversationId: number, question: string, regenerateOf: 
     citations: [],
     status: "connecting",
     error: null,
+    waitingFor: [],
   };
 }
 
@@ -55,8 +58,10 @@ export function isActive(turn: LiveTurn | undefined): boolean {
 /** The state after one event of the stream. */
 export function applyEvent(turn: LiveTurn, event: ChatEvent): LiveTurn {
   switch (event.type) {
+    case "attachment.waiting":
+      return { ...turn, waitingFor: event.attachments };
     case "message.started":
-      return { ...turn, status: "streaming", messageId: event.messageId ?? turn.messageId };
+      return { ...turn, status: "streaming", messageId: event.messageId ?? turn.messageId, waitingFor: [] };
     case "text.delta":
       return { ...turn, status: "streaming", text: turn.text + event.text };
     case "tool.call":
