@@ -134,7 +134,7 @@ cán bộ soạn dự thảo văn bản hành chính đúng thể thức, kỹ t
             """
 # Cách làm việc
 1. Xác định tên loại văn bản (công văn, tờ trình, báo cáo, thông báo, kế hoạch, quyết định cá biệt, \
-giấy mời…), cơ quan ban hành, nơi nhận, người ký (ký trực tiếp, KT., TL., TUQ.), mục đích và các \
+giấy mời…), cơ quan ban hành, nơi nhận, người ký (ký trực tiếp, TM., KT., Q., TL., TUQ.), mục đích và các \
 nội dung chính. Thiếu thông tin nào thì hỏi lại trước khi soạn.
 2. Soạn đủ các thành phần thể thức theo đúng thứ tự; chỗ chưa biết ghi trong ngoặc vuông, ví dụ \
 [Số: …/…], [Họ và tên người ký], để cán bộ điền.
@@ -175,7 +175,7 @@ bày văn bản hành chính theo Nghị định 30/2020/NĐ-CP.""",
 2. Lập bảng kết quả gồm các cột: Thành phần | Hiện trạng | Yêu cầu theo NĐ 30 | Đề xuất sửa. Chỉ \
 nêu lỗi có thật; thành phần đạt thì ghi "Đạt".
 3. Kiểm tra cả chính tả, viết hoa (Phụ lục II), viết tắt (Phụ lục III), cách ghi số và ngày tháng, \
-trích yếu, nơi nhận và thẩm quyền ký (KT., TL., TUQ.).
+trích yếu, nơi nhận và thẩm quyền ký (TM., KT., Q., TL., TUQ.).
 4. Phân loại mức độ: "Bắt buộc sửa" (sai thể thức) và "Nên sửa" (văn phong, diễn đạt).
 5. Không sửa nội dung chuyên môn của văn bản; nếu thấy nội dung có vẻ mâu thuẫn, chỉ nêu để cán bộ \
 xem xét.""",
@@ -259,7 +259,7 @@ quốc gia hoặc hỏi bộ phận một cửa; không suy đoán thành phần
         ),
         conversation_starters=(
             "Thủ tục đăng ký khai sinh cần những giấy tờ gì?",
-            "Thời hạn giải quyết thủ tục chứng thực bản sao từ bản chính là bao lâu?",
+            "Đăng ký khai tử trong thời hạn bao lâu và ai có trách nhiệm đi đăng ký?",
             "Hồ sơ nộp hôm nay thì ngày nào hẹn trả kết quả nếu thời hạn là 5 ngày làm việc?",
             "Thủ tục này có thực hiện được qua dịch vụ công trực tuyến không?",
         ),
@@ -297,7 +297,7 @@ nghị liên hệ bộ phận tổ chức cán bộ hoặc pháp chế.
         ),
         conversation_starters=(
             "Quy định về thể thức và kỹ thuật trình bày văn bản hành chính gồm những gì?",
-            "Thời giờ làm việc bình thường của người lao động tối đa bao nhiêu giờ một ngày?",
+            "Văn bản đến được tiếp nhận, đăng ký và trình như thế nào?",
             "Văn bản đi phải được đăng ký và phát hành như thế nào?",
             "Bản sao văn bản gồm những hình thức nào?",
         ),

@@ -177,10 +177,21 @@ def test_seed_templates_is_idempotent(db: None) -> None:
     regulations = Assistant.objects.get(department=tu_phap, slug="hoi-dap-quy-che-noi-bo")
     assert regulations.published_version is not None
     assert list(regulations.published_version.knowledge_bases.all()) == [sample]
-    from assistants.management.commands.seed_templates import SAMPLE_DOCUMENTS, default_data_dir
+    from assistants.management.commands.seed_templates import SAMPLE_KNOWLEDGE, default_data_dir
 
-    present = [p for p in SAMPLE_DOCUMENTS if (default_data_dir() / p).is_file()]
-    assert sample.documents.count() == len(present)
+    # Every kind of knowledge a template asks for has its small, real knowledge base, and each
+    # demo assistant of such a template is published with it.
+    for kind, spec in SAMPLE_KNOWLEDGE.items():
+        knowledge_base = KnowledgeBase.objects.get(department=tu_phap, name=spec.name)
+        present = [p for p in spec.documents if (default_data_dir() / p).is_file()]
+        assert present, f"{spec.name}: none of its documents is in the shared data folder"
+        assert knowledge_base.documents.count() == len(present)
+        for template in templates.template_list():
+            if template.knowledge == kind:
+                assistant = Assistant.objects.get(department=tu_phap, slug=template.slug)
+                assert assistant.published_version is not None
+                assert list(assistant.published_version.knowledge_bases.all()) == [knowledge_base]
+    assert {t.knowledge for t in templates.template_list() if t.knowledge} <= set(SAMPLE_KNOWLEDGE)
 
 
 def test_seed_templates_without_shared_data_skips_documents(db: None, tmp_path: Path) -> None:
@@ -239,3 +250,32 @@ def test_a_clone_that_answers_only_from_knowledge_says_when_it_has_none(world: W
     )
     assert linked.status_code == 201, linked.content
     assert linked.json()["warnings"] == []
+
+
+@pytest.mark.parametrize(
+    ("slug", "starter", "article"),
+    [
+        ("tra-cuu-thu-tuc-hanh-chinh", "Đăng ký khai tử trong thời hạn bao lâu", "Điều 33. Thời hạn"),
+        ("hoi-dap-tiep-cong-dan", "Thời hiệu khiếu nại lần đầu là bao lâu?", "Điều 9. Thời hiệu khiếu nại"),
+    ],
+)
+def test_a_demo_assistants_starter_finds_its_passage_in_its_sample_knowledge(
+    db: None, monkeypatch: pytest.MonkeyPatch, slug: str, starter: str, article: str
+) -> None:
+    """A starter question of a demo assistant that answers from knowledge is answered by its sample
+    knowledge base: the article that answers it is among the first passages."""
+    from knowledge.ingestion import pipeline
+    from knowledge.search.retrieval import retrieve
+    from tests.knowledge.pipeline_helpers import use_hash_embedder
+
+    use_hash_embedder(monkeypatch)
+    call_command("seed_demo")
+    call_command("seed_templates", "--no-index")
+    assistant = Assistant.objects.get(department__code="so-tu-phap", slug=slug)
+    assert assistant.published_version is not None
+    assert any(s.startswith(starter) for s in assistant.published_version.conversation_starters)
+    knowledge_bases = list(assistant.published_version.knowledge_bases.all())
+    for document in Document.objects.filter(knowledge_base__in=knowledge_bases):
+        pipeline.index_document_inline(document)
+    hits = retrieve(knowledge_bases=knowledge_bases, query=starter, mode="keyword", top_k=3)
+    assert any(hit.section_title.startswith(article) for hit in hits), [h.section_title for h in hits]

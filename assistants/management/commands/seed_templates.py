@@ -1,11 +1,13 @@
-"""The template gallery in the demo organization of `make run`: a sample knowledge base of internal
-regulations in Sở Tư pháp, every template cloned there (the ND 30 drafting one also in the UBND
-office) and published. Idempotent: what exists (by name) is left as it is.
+"""The template gallery in the demo organization of `make run`: a small, real sample knowledge base
+for each kind of knowledge the templates ask for (internal regulations, a procedure law, the law on
+complaints) in Sở Tư pháp, every template cloned there with its knowledge (the ND 30 drafting one
+also in the UBND office) and published. Idempotent: what exists (by name) is left as it is.
 
 Runs after seed_demo; the demo org admin is the actor, so the audit log shows who set it up."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,13 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from assistants.catalog.templates import KNOWLEDGE_INTERNAL_REGULATIONS, template_clone, template_list
+from assistants.catalog.templates import (
+    KNOWLEDGE_CITIZEN_FAQ,
+    KNOWLEDGE_INTERNAL_REGULATIONS,
+    KNOWLEDGE_PROCEDURES,
+    template_clone,
+    template_list,
+)
 from assistants.catalog.versions import version_publish
 from assistants.models import Assistant
 from bureau.exceptions import BureauError
@@ -25,18 +33,45 @@ from knowledge.services import document_upload, knowledge_base_create
 ORGANIZATION_SLUG = "ubnd-gia-lai"
 HOME_DEPARTMENT = "so-tu-phap"
 EXTRA_CLONES = {"soan-thao-van-ban-nd30": ["vp-ubnd"]}
-SAMPLE_KNOWLEDGE_BASE = {
-    "name": "Quy chế nội bộ và văn bản hướng dẫn",
-    "description": "Văn bản về công tác văn thư (Nghị định 30/2020/NĐ-CP và phụ lục thể thức) và quy định "
-    "chi tiết Bộ luật Lao động (Nghị định 145/2020/NĐ-CP), dùng chung cho toàn tỉnh.",
-    "domain_tags": ["văn thư", "pháp luật", "lao động"],
+
+
+@dataclass(frozen=True)
+class SampleKnowledge:
+    name: str
+    description: str
+    domain_tags: tuple[str, ...]
+    documents: tuple[str, ...]  # relative to the shared data folder beside the repository
+
+
+# A small, real knowledge base for each kind of knowledge a template asks for, so that every demo
+# assistant's starter questions find their passages.
+SAMPLE_KNOWLEDGE = {
+    KNOWLEDGE_INTERNAL_REGULATIONS: SampleKnowledge(
+        name="Quy chế nội bộ và văn bản hướng dẫn",
+        description="Văn bản về công tác văn thư (Nghị định 30/2020/NĐ-CP và phụ lục thể thức) và quy định "
+        "chi tiết Bộ luật Lao động (Nghị định 145/2020/NĐ-CP), dùng chung cho toàn tỉnh.",
+        domain_tags=("văn thư", "pháp luật", "lao động"),
+        documents=(
+            "documents/nd30_2020/30_2020_ND_CP.docx",
+            "documents/nd30_2020/Phuluc1.docx",
+            "documents/labor_decrees/nghi_dinh_145_2020_nd_cp.txt",
+        ),
+    ),
+    KNOWLEDGE_PROCEDURES: SampleKnowledge(
+        name="Thủ tục hộ tịch",
+        description="Luật Hộ tịch 2014: đăng ký khai sinh, kết hôn, khai tử, thay đổi và cải chính hộ tịch — "
+        "hồ sơ, thẩm quyền và thời hạn giải quyết.",
+        domain_tags=("thủ tục hành chính", "hộ tịch"),
+        documents=("documents/laws_txt/Luat-Ho-tich-2014-259727.txt",),
+    ),
+    KNOWLEDGE_CITIZEN_FAQ: SampleKnowledge(
+        name="Khiếu nại và giải quyết khiếu nại",
+        description="Luật Khiếu nại 2011: quyền khiếu nại, thời hiệu, nơi nộp đơn, trình tự và thời hạn "
+        "giải quyết khiếu nại lần đầu và lần hai.",
+        domain_tags=("tiếp công dân", "khiếu nại"),
+        documents=("documents/laws_txt/Luat-khieu-nai-2011-132446.txt",),
+    ),
 }
-# Relative to the shared data folder beside the repository.
-SAMPLE_DOCUMENTS = [
-    "documents/nd30_2020/30_2020_ND_CP.docx",
-    "documents/nd30_2020/Phuluc1.docx",
-    "documents/labor_decrees/nghi_dinh_145_2020_nd_cp.txt",
-]
 CHANGELOG = "Bản đầu tiên, tạo từ mẫu"
 
 
@@ -69,34 +104,43 @@ class Command(BaseCommand):
         )
         data_dir = options["data_dir"] or default_data_dir()
         with transaction.atomic():
-            knowledge_base = self._knowledge_base(admin, departments[HOME_DEPARTMENT])
-            self._documents(admin, knowledge_base, data_dir, dispatch=not options["no_index"])
-            self._clones(admin, departments, knowledge_base)
+            knowledge_bases = {}
+            for kind, sample in SAMPLE_KNOWLEDGE.items():
+                knowledge_bases[kind] = self._knowledge_base(admin, departments[HOME_DEPARTMENT], sample)
+                self._documents(
+                    admin, knowledge_bases[kind], sample, data_dir, dispatch=not options["no_index"]
+                )
+            self._clones(admin, departments, knowledge_bases)
 
-    def _knowledge_base(self, actor: User | None, department: Department) -> KnowledgeBase:
-        found = KnowledgeBase.objects.filter(
-            department=department, name=SAMPLE_KNOWLEDGE_BASE["name"]
-        ).first()
+    def _knowledge_base(
+        self, actor: User | None, department: Department, sample: SampleKnowledge
+    ) -> KnowledgeBase:
+        found = KnowledgeBase.objects.filter(department=department, name=sample.name).first()
         if found is not None:
             return found
-        self.stdout.write(f"  knowledge base “{SAMPLE_KNOWLEDGE_BASE['name']}” in {department.name}")
+        self.stdout.write(f"  knowledge base “{sample.name}” in {department.name}")
         return knowledge_base_create(
             actor=actor,
             department=department,
-            name=str(SAMPLE_KNOWLEDGE_BASE["name"]),
-            description=str(SAMPLE_KNOWLEDGE_BASE["description"]),
-            domain_tags=list(SAMPLE_KNOWLEDGE_BASE["domain_tags"]),
+            name=sample.name,
+            description=sample.description,
+            domain_tags=list(sample.domain_tags),
             visibility=Visibility.ORGANIZATION,
             classification=Classification.PUBLIC,
         )
 
     def _documents(
-        self, actor: User | None, knowledge_base: KnowledgeBase, data_dir: Path, dispatch: bool
+        self,
+        actor: User | None,
+        knowledge_base: KnowledgeBase,
+        sample: SampleKnowledge,
+        data_dir: Path,
+        dispatch: bool,
     ) -> None:
         if not data_dir.is_dir():
             self.stdout.write(f"  no shared data folder at {data_dir}: the sample documents are skipped.")
             return
-        for relative in SAMPLE_DOCUMENTS:
+        for relative in sample.documents:
             path = data_dir / relative
             if not path.is_file():
                 self.stdout.write(f"  missing {relative}: skipped.")
@@ -112,7 +156,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"  document {path.name}: {result.outcome} {result.reason}".rstrip())
 
     def _clones(
-        self, actor: User | None, departments: dict[str, Department], knowledge_base: KnowledgeBase
+        self,
+        actor: User | None,
+        departments: dict[str, Department],
+        knowledge_bases: dict[str, KnowledgeBase],
     ) -> None:
         for template in template_list():
             for code in [HOME_DEPARTMENT, *EXTRA_CLONES.get(template.slug, [])]:
@@ -121,8 +168,8 @@ class Command(BaseCommand):
                     continue
                 if Assistant.objects.filter(department=department, name=template.name).exists():
                     continue
-                regulations = template.knowledge == KNOWLEDGE_INTERNAL_REGULATIONS
-                linked = [knowledge_base.pk] if regulations and actor is not None else []
+                sample = knowledge_bases.get(template.knowledge)
+                linked = [sample.pk] if sample is not None and actor is not None else []
                 warnings: list[str] = []
                 assistant = template_clone(
                     actor=actor,
