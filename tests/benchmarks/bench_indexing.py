@@ -160,7 +160,7 @@ def forget_vectors(knowledge_bases: Any) -> None:
     in the cache embeds nothing (a second run took 2.4 s where the first took 476 s)."""
     from bureau.llm.embedders import text_hash
     from bureau.llm.models import EmbeddingCacheEntry
-    from knowledge.ingestion.indexing import embedding_text
+    from knowledge.ingestion.stages import embedding_text
     from knowledge.models import Chunk
     from knowledge.search.embedding import embedder_for
 
@@ -396,7 +396,7 @@ def embedding_alone(texts: list[str]) -> dict[str, Any]:
 
 
 def batch_texts(kb: Any, limit: int) -> list[str]:
-    from knowledge.ingestion.indexing import embedding_text
+    from knowledge.ingestion.stages import embedding_text
     from knowledge.models import Chunk
 
     rows = Chunk.objects.filter(knowledge_base=kb, active=True).order_by("id")[:limit]
