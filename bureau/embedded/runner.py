@@ -71,6 +71,18 @@ def web_server_command(host: str, port: int) -> list[str]:
     return [sys.executable, *application, "--no-access-log", *UVICORN_FLAGS]
 
 
+def worker_commands() -> list[tuple[str, list[str]]]:
+    """The Celery workers of `make run`. Embedding has a worker of its own with ONE process: the
+    local model runs on every core, and two processes embedding at once fight over them (a chunk
+    took six times longer). The other worker's processes parse and chunk (each file in a forked
+    child) and run the default tasks."""
+    celery = [sys.executable, "-m", "celery", "-A", "bureau", "worker", "-l", "INFO"]
+    return [
+        ("worker", [*celery, "-Q", "ingest,default", "-c", "2", "-n", "worker@%h"]),
+        ("embed", [*celery, "-Q", "embed", "-c", "1", "-n", "embed@%h"]),
+    ]
+
+
 def run(host: str, port: int, seed: bool = True) -> int:
     started = ensure_services()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bureau.settings")
@@ -84,7 +96,7 @@ def run(host: str, port: int, seed: bool = True) -> int:
     os.environ["BUREAU_DB_ROLE"] = "app"  # the web server, the worker and beat: never the owner
     celery = [sys.executable, "-m", "celery", "-A", "bureau"]
     children = [
-        _spawn("worker", [*celery, "worker", "-Q", "ingest,embed,default", "-c", "2", "-l", "INFO"]),
+        *(_spawn(name, command) for name, command in worker_commands()),
         _spawn("beat", [*celery, "beat", "-l", "INFO", "-s", str(var_dir() / "celerybeat-schedule")]),
         _spawn("web", web_server_command(host, port)),
     ]

@@ -1,5 +1,5 @@
 """Indexing benchmark, end to end: time from upload to Ready through the real path (the upload
-service with dispatch, a Celery worker process on the ingest/embed queues as `make run` starts it,
+service with dispatch, the Celery workers as `make run` starts them (embedding in one process),
 the bundled e5 model of a default knowledge base) for a 100-page text PDF, a 10-page DOCX, a 74 KB
 chat attachment and a batch of one-article documents (documents per second); the worker's peak
 memory; how long the progress bar stands still while a document embeds; and how long deleting the
@@ -63,48 +63,47 @@ REDIS_DB = 15  # of the 16; `make test` uses 1 to PYTEST_WORKERS, `make run` and
 
 
 class Worker:
-    """A Celery worker as `make run` starts it (bureau/embedded/runner.py), its log in WORKER_LOG,
-    and the peak memory of its process tree (the pool's processes and the parse children they
-    fork), sampled every 0.1 s: the sum of their RSS, and the largest single one."""
+    """The Celery workers as `make run` starts them (bureau/embedded/runner.py), their log in
+    WORKER_LOG, and the peak memory of their process trees (the pools' processes and the parse
+    children they fork), sampled every 0.1 s: the sum of their RSS, and the largest single one."""
 
     def __init__(self) -> None:
-        self.process: subprocess.Popen[bytes] | None = None
+        self.processes: list[subprocess.Popen[bytes]] = []
         self.peak_tree_mb = 0.0
         self.peak_process_mb = 0.0
         self._stop = threading.Event()
         self._sampler = threading.Thread(target=self._sample, daemon=True)
 
     def start(self) -> None:
+        from bureau.embedded.runner import worker_commands
+
         OUT.mkdir(parents=True, exist_ok=True)
         log = WORKER_LOG.open("wb")
         env = {**os.environ, "BUREAU_DB_ROLE": "app", "LOG_LEVEL": "INFO"}
-        command = [sys.executable, "-m", "celery", "-A", "bureau", "worker"]
-        self.process = subprocess.Popen(
-            [*command, "-Q", "ingest,embed,default", "-c", "2", "-l", "INFO"],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-        )
+        for _name, command in worker_commands():
+            self.processes.append(
+                subprocess.Popen(
+                    command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+                )
+            )
         deadline = time.monotonic() + 120
-        while "ready." not in self.log() and time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the worker exited: see {WORKER_LOG}")
+        while self.log().count("ready.") < len(self.processes) and time.monotonic() < deadline:
+            if any(process.poll() is not None for process in self.processes):
+                raise RuntimeError(f"a worker exited: see {WORKER_LOG}")
             time.sleep(0.2)
         self._sampler.start()
 
     def _sample(self) -> None:
         import psutil
 
-        assert self.process is not None
-        root = psutil.Process(self.process.pid)
+        roots = [psutil.Process(process.pid) for process in self.processes]
         while not self._stop.wait(0.1):
             sizes = []
             with contextlib.suppress(psutil.NoSuchProcess):
-                for each in [root, *root.children(recursive=True)]:
-                    with contextlib.suppress(psutil.NoSuchProcess):
-                        sizes.append(each.memory_info().rss / 2**20)
+                for root in roots:
+                    for each in [root, *root.children(recursive=True)]:
+                        with contextlib.suppress(psutil.NoSuchProcess):
+                            sizes.append(each.memory_info().rss / 2**20)
             if sizes:
                 self.peak_tree_mb = max(self.peak_tree_mb, sum(sizes))
                 self.peak_process_mb = max(self.peak_process_mb, max(sizes))
@@ -114,13 +113,15 @@ class Worker:
 
     def stop(self) -> None:
         self._stop.set()
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+        running = [process for process in self.processes if process.poll() is None]
+        for process in running:
+            process.send_signal(signal.SIGTERM)
+        for process in running:
             try:
-                self.process.wait(60)
+                process.wait(60)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                process.kill()
+                process.wait()
 
 
 @contextlib.contextmanager
