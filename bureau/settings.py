@@ -411,7 +411,11 @@ KNOWLEDGE_STALE_AFTER_SECONDS = env_int("KNOWLEDGE_STALE_AFTER_SECONDS", 300)
 KNOWLEDGE_HEARTBEAT_SECONDS = env_int("KNOWLEDGE_HEARTBEAT_SECONDS", 20)
 # How often the watchdog may re-queue one document before failing it with the reason.
 KNOWLEDGE_MAX_REQUEUES = env_int("KNOWLEDGE_MAX_REQUEUES", 3)
+# Chunks of a document embedded and then written in one transaction (cancelling stops between two).
 KNOWLEDGE_EMBED_BATCH = env_int("KNOWLEDGE_EMBED_BATCH", 64)
+# Chunks sent to the embedder at once within a batch; the progress moves after each step. 8 take
+# the bundled model about a second on two cores, so the progress bar never stands still for long.
+KNOWLEDGE_EMBED_STEP = env_int("KNOWLEDGE_EMBED_STEP", 8)
 KNOWLEDGE_MAX_PAGES = env_int("KNOWLEDGE_MAX_PAGES", 3000)
 # Limits on what an uploaded file may make a worker do (knowledge.parsing.ParseLimits); a file past
 # one fails with the reason. Word, Excel and PowerPoint files are ZIP archives: their member count,

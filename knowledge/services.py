@@ -7,11 +7,12 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django.db.models import FileField
 from django.utils.translation import gettext as _
 
 from bureau.audit.services import audit_record, diff
@@ -145,18 +146,22 @@ def knowledge_base_update(*, actor: Any, knowledge_base: KnowledgeBase, **change
 
 @transaction.atomic
 def knowledge_base_delete(*, actor: Any, knowledge_base: KnowledgeBase) -> None:
-    documents = list(knowledge_base.documents.all())
+    """Everything of the knowledge base goes in a few set-based statements, whatever its size. Its
+    keyword statistics are deleted with it, not taken apart document by document: in one
+    transaction, each document rewrote the rows of the common words once more, and 2,249
+    documents took over ten minutes."""
+    names = list(knowledge_base.documents.values_list("file", flat=True))
     audit_record(
         actor=actor,
         organization=knowledge_base.organization_id,
         department=knowledge_base.department_id,
         action="knowledge_base.delete",
         target=knowledge_base,
-        before={**_state(knowledge_base), "documents": len(documents)},
+        before={**_state(knowledge_base), "documents": len(names)},
     )
-    for document in documents:
-        _delete_document_rows(document)
+    # The cascade takes the documents, their runs, chunks and tables, and the statistics rows.
     knowledge_base.delete()
+    _delete_files_on_commit([name for name in names if name])
 
 
 @transaction.atomic
@@ -404,7 +409,17 @@ def _delete_document_rows(document: Document) -> None:
     """Chunks (with their vectors) go with the row; the file goes once the deletion commits."""
     active_chunks.remove_document(document=document)
     name = document.file.name
-    storage = document.file.storage
     document.delete()
-    if name:
-        transaction.on_commit(lambda: storage.delete(name))
+    _delete_files_on_commit([name] if name else [])
+
+
+def _delete_files_on_commit(names: list[str]) -> None:
+    """The stored files go once the rows' deletion commits (a rollback keeps both)."""
+    storage = cast(FileField, Document._meta.get_field("file")).storage
+
+    def delete() -> None:
+        for name in names:
+            storage.delete(name)
+
+    if names:
+        transaction.on_commit(delete)

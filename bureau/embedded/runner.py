@@ -72,6 +72,21 @@ def web_server_command(host: str, port: int) -> list[str]:
     return [sys.executable, *application, "--no-access-log", *UVICORN_FLAGS]
 
 
+def worker_commands() -> list[tuple[str, list[str]]]:
+    """The Celery workers of `make run`. Embedding has a worker of its own with ONE process: the
+    local model runs on every core, and two processes embedding at once fight over them (a chunk
+    took six times longer). The other worker's processes parse and chunk (each file in a forked
+    child) and run the default tasks. The files attached to conversations, which a chat turn waits
+    for, have a worker of their own for both stages: in the others they would wait behind long
+    documents (it embeds beside the embed worker only while a small file is being read)."""
+    celery = [sys.executable, "-m", "celery", "-A", "bureau", "worker", "-l", "INFO"]
+    return [
+        ("worker", [*celery, "-Q", "ingest,default", "-c", "2", "-n", "worker@%h"]),
+        ("embed", [*celery, "-Q", "embed", "-c", "1", "-n", "embed@%h"]),
+        ("worker-attachments", [*celery, "-Q", "attachments", "-c", "1", "-n", "attachments@%h"]),
+    ]
+
+
 def run(host: str, port: int, seed: bool = True) -> int:
     started = ensure_services()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bureau.settings")
@@ -85,13 +100,7 @@ def run(host: str, port: int, seed: bool = True) -> int:
     os.environ["BUREAU_DB_ROLE"] = "app"  # the web server, the worker and beat: never the owner
     celery = [sys.executable, "-m", "celery", "-A", "bureau"]
     children = [
-        _spawn("worker", [*celery, "worker", "-Q", "ingest,embed,default", "-c", "2", "-l", "INFO"]),
-        # A worker of its own for the files attached to conversations, which a chat turn waits for:
-        # in the worker above they would wait until both its processes finish long documents.
-        _spawn(
-            "worker-attachments",
-            [*celery, "worker", "-Q", "attachments", "-c", "1", "-n", "attachments@%h", "-l", "INFO"],
-        ),
+        *(_spawn(name, command) for name, command in worker_commands()),
         _spawn("beat", [*celery, "beat", "-l", "INFO", "-s", str(var_dir() / "celerybeat-schedule")]),
         _spawn("web", web_server_command(host, port)),
     ]

@@ -293,6 +293,7 @@ class _E5Model(Protocol):
 _e5_lock = threading.Lock()
 _e5_model: _E5Model | None = None
 _e5_ran = False  # whether this process has run the engine (and so started its OpenMP threads)
+_e5_single_threaded = False  # forked after the parent ran the engine: warn when this child embeds
 
 
 def _load_e5(num_threads: int | None) -> _E5Model:
@@ -321,13 +322,15 @@ def _after_fork_in_child() -> None:
     so the child keeps it but runs the engine single-threaded. Loading without embedding
     in the parent is harmless; embedding only in the children keeps every core in use.
     """
-    global _e5_lock
+    global _e5_lock, _e5_single_threaded
     _e5_lock = threading.Lock()
     if _e5_ran and _e5_model is not None:
         set_threads = getattr(getattr(_e5_model, "_lib", None), "omp_set_num_threads", None)
         if set_threads is not None:
             set_threads(1)
-        logger.warning("local embedding engine was used before fork; this child embeds on a single thread")
+        # Warned on the child's first embedding, not here: most such children (a file being
+        # parsed) never embed, and a warning about their speed would only mislead.
+        _e5_single_threaded = True
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -364,8 +367,13 @@ class LocalE5Embedder:
     def _embed(self, texts: list[str], *, is_query: bool) -> list[list[float]]:
         if not texts:
             return []
-        global _e5_ran
+        global _e5_ran, _e5_single_threaded
         model = _load_e5(self.num_threads)
+        if _e5_single_threaded:
+            _e5_single_threaded = False
+            logger.warning(
+                "local embedding engine was used before fork; this child embeds on a single thread"
+            )
         out: list[list[float]] = []
         for batch in _batches(texts, self.batch_size):
             with _e5_lock:

@@ -1,6 +1,7 @@
 """The indexing pipeline: parse → chunk → embed → activate, in two tasks (knowledge/tasks.py).
 
-ingest (queue `ingest`) parses and chunks; embed (queue `embed`) embeds batch by batch and activates.
+ingest (queue `ingest`) parses and chunks; embed (queue `embed`) embeds batch by batch (a few chunks
+at a time within a batch, the progress moving after each) and activates.
 Between two stages the document moves on by a conditional transition (transitions.py), and the run
 stops when it was cancelled or superseded meanwhile. What each stage does is in stages.py.
 """
@@ -75,7 +76,8 @@ def embed(run_id: int, *, batch_size: int | None = None) -> bool:
         transitions.ensure_at(run, S.EMBEDDING)
         embedder = embedder_for(document.knowledge_base)
         started = time.monotonic()
-        while stages.embed_batch(run, document, embedder, size=size):
+        step = min(settings.KNOWLEDGE_EMBED_STEP, size)
+        while stages.embed_batch(run, document, embedder, size=size, step=step):
             transitions.ensure_at(run, S.EMBEDDING)
         transitions.record_timing(run, "embedding", started)
         stages.activate(run)

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from bureau.audit.services import audit_record
 from bureau.llm.embedders import Embedder
-from knowledge.ingestion import tables
+from knowledge.ingestion import tables, transitions
 from knowledge.ingestion.chunking import PATH_SEPARATOR, ChunkDraft, chunk_document
 from knowledge.ingestion.doc_metadata import extract_document_metadata
 from knowledge.ingestion.tables import ExtractedTable
@@ -203,15 +203,22 @@ def _write_chunks(document: Document, generation: int, drafts: list[ChunkDraft])
 # --- embed ---------------------------------------------------------------------------------------
 
 
-def embed_batch(run: IndexingRun, document: Document, embedder: Embedder, *, size: int) -> bool:
-    """Embed the next `size` chunks still without a vector, and count them done; False when there
-    were none left. Resumable: a re-run picks up the chunks not yet embedded, and the embedding
-    cache makes the rest free."""
-    pending = Chunk.objects.filter(document=document, generation=run.generation, embedding__isnull=True)
+def embed_batch(run: IndexingRun, document: Document, embedder: Embedder, *, size: int, step: int) -> bool:
+    """Embed the next `size` chunks still without a vector, `step` at a time with the progress moved
+    after each, then write them and count them done; False when there were none left. Resumable: a
+    re-run picks up the chunks not yet embedded, and the embedding cache makes the rest free."""
+    generation = Chunk.objects.filter(document=document, generation=run.generation)
+    pending = generation.filter(embedding__isnull=True)
     batch = list(pending.order_by("ordinal").values_list("pk", "heading_path", "text")[:size])
     if not batch:
         return False
-    vectors = embedder.embed_passages([embedding_text(path, text) for _, path, text in batch])
+    texts = [embedding_text(path, text) for _, path, text in batch]
+    already = generation.filter(embedding__isnull=False).count() if len(texts) > step else 0
+    vectors: list[list[float]] = []
+    for start in range(0, len(texts), step):
+        if start and not transitions.embedding_progress(run, done=already + start):
+            transitions.ensure_at(run, S.EMBEDDING)  # raises Cancelled or Superseded
+        vectors.extend(embedder.embed_passages(texts[start : start + step]))
     with transaction.atomic():
         for (pk, _path, _text), vector in zip(batch, vectors, strict=True):
             Chunk.objects.filter(pk=pk).update(embedding=vector, embedding_dim=len(vector))

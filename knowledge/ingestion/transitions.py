@@ -97,6 +97,17 @@ def start_progress(run: IndexingRun, *, total: int) -> None:
     IndexingRun.objects.filter(pk=run.pk).update(progress_total=total, progress_done=0)
 
 
+def embedding_progress(run: IndexingRun, *, done: int) -> bool:
+    """Within a batch: `done` chunks have their vector (the batch writes them at its end). False when
+    the document no longer embeds for this run (cancelled, superseded): no need to embed the rest."""
+    moved = Document.objects.filter(
+        pk=run.document_id, status=S.EMBEDDING, building_generation=run.generation
+    ).update(chunks_done=done)
+    if moved:
+        IndexingRun.objects.filter(pk=run.pk).update(progress_done=done, heartbeat_at=timezone.now())
+    return bool(moved)
+
+
 def requeue(run: IndexingRun, *, expected: str) -> bool:
     """Back to QUEUED after the run's worker died in `expected` (the watchdog), counted."""
     if not Document.objects.filter(

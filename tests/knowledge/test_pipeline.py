@@ -415,3 +415,38 @@ def test_grants_stay_inside_the_organization(kb: KnowledgeBase, world: World) ->
     foreign = Department.objects.create(organization=world.other_organization, name="Sở khác", code="khac")
     with pytest.raises(ValidationFailed), transaction.atomic():
         services.knowledge_base_grant(actor=None, knowledge_base=kb, department=foreign, permission="use")
+
+
+def test_progress_moves_after_every_step_of_an_embedding_batch(
+    kb: KnowledgeBase, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A batch is written in one transaction; between its steps only the progress moves, so that a
+    # document of fewer chunks than a batch does not stand still until it is Ready.
+    embedder = use_hash_embedder(monkeypatch)
+    text = "\n\n".join(
+        f"Điều {n}. Quy định số {n} về công tác văn thư và lưu trữ hồ sơ." for n in range(1, 40)
+    )
+    document = upload(kb, "tien_do.txt", text.encode()).document
+    assert document is not None
+    run = document.runs.get()
+    pipeline.ingest(run.pk)
+    run.refresh_from_db()
+    total = run.progress_total
+    assert total > 8
+    seen: list[tuple[int, int]] = []
+    original = embedder.embed_passages
+
+    def watch(texts: list[str]) -> list[list[float]]:
+        document.refresh_from_db()
+        run.refresh_from_db()
+        seen.append((document.chunks_done, run.progress_done))
+        return original(texts)
+
+    monkeypatch.setattr(embedder, "embed_passages", watch)
+    with override_settings(KNOWLEDGE_EMBED_STEP=4):
+        assert pipeline.embed(run.pk, batch_size=64) is True
+    steps = -(-total // 4)
+    assert embedder.calls == steps
+    assert seen == [(4 * n, 4 * n) for n in range(steps)]
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.READY and document.chunks_done == total

