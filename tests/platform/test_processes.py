@@ -62,7 +62,7 @@ def test_make_run_embeds_in_one_worker_process_and_parses_in_another() -> None:
     embed = [command for command in workers.values() if "embed" in option(command, "-Q").split(",")]
     assert len(embed) == 1 and option(embed[0], "-Q") == "embed" and option(embed[0], "-c") == "1"
     queues = sorted(queue for command in workers.values() for queue in option(command, "-Q").split(","))
-    assert queues == sorted({*queues}) and {"ingest", "embed", "default"} <= {*queues}
+    assert queues == sorted({*queues}) and {"ingest", "embed", "default", "attachments"} <= {*queues}
     names = [option(command, "-n") for command in workers.values()]
     assert len(set(names)) == len(names)  # two workers on one host need their own node names
 
