@@ -81,7 +81,7 @@ PYTEST_WORKERS ?= 3
 pytest: $(STAMP) frontend system-packages
 	@mkdir -p var
 	$(PY) -m pytest tests/e2e -o cache_dir=.pytest_cache/e2e >var/e2e-tests.log 2>&1 & e2e=$$!; \
-	$(PY) -m pytest -n $(PYTEST_WORKERS) -m "not e2e and not serial"; parallel=$$?; \
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal -m "not e2e and not serial"; parallel=$$?; \
 	wait $$e2e; browser=$$?; echo "--- the end-to-end tests (var/e2e-tests.log):"; cat var/e2e-tests.log; \
 	$(PY) -m pytest -m serial; serial=$$?; \
 	[ $$parallel = 0 ] && [ $$browser = 0 ] && [ $$serial = 0 ]
