@@ -4,9 +4,10 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef } from "react";
 
 import { thenRefresh, type Callbacks } from "../../api/callbacks";
-import { api, baseHeaders } from "../../api/client";
-import { ApiError, unwrap } from "../../api/errors";
+import { api } from "../../api/client";
+import { unwrap } from "../../api/errors";
 import { rowsOf } from "../../api/paginated";
+import { uploadFiles, type UploadOutcome } from "../../api/uploads";
 import type { components } from "../../api/schema";
 import i18n from "../../i18n";
 import { documentValue } from "./tools";
@@ -202,27 +203,9 @@ export interface CloneRequest {
   knowledge: { existing: number } | { create: string; files: File[] } | null;
 }
 
-export interface UploadOutcome {
-  filename: string;
-  outcome: "created" | "duplicate" | "rejected";
-  reason: string;
-}
-
-/** Files into a knowledge base, as multipart (openapi-fetch would send JSON); one outcome a file. */
-export async function uploadDocuments(kbId: number, files: readonly File[]): Promise<UploadOutcome[]> {
-  const body = new FormData();
-  for (const file of files) body.append("files", file, file.name);
-  const response = await fetch(`/api/v1/knowledge-bases/${kbId}/documents/`, {
-    method: "POST",
-    credentials: "same-origin",
-    headers: baseHeaders(),
-    body,
-  });
-  const data: unknown = await response.json().catch(() => undefined);
-  // 400 with a list: every file was rejected, each with its reason.
-  if (Array.isArray(data)) return data as UploadOutcome[];
-  if (!response.ok) throw new ApiError(response.status, data);
-  return [];
+/** Files into a knowledge base; one outcome a file. */
+export function uploadDocuments(kbId: number, files: readonly File[]): Promise<UploadOutcome[]> {
+  return uploadFiles(`/api/v1/knowledge-bases/${kbId}/documents/`, files);
 }
 
 /** A template of the gallery cloned as a draft under the name given, with its knowledge: an
